@@ -1,0 +1,101 @@
+"""The digital-readiness portal: application factory."""
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask
+
+from portal.config import load_config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the portal; ``config`` overrides settings (tests use it)."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("PORTAL_INSTANCE_PATH", os.path.join(ROOT, "instance")),
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(load_config(app.instance_path))
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set outside development")
+    logging.basicConfig(level=logging.INFO)
+
+    configure_extensions(app)
+    register_blueprints(app)
+    from portal import cli, errors, security, templating
+
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def configure_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to this app."""
+    from portal import models  # noqa: F401  (register every table with the metadata)
+    from portal.auth.models import User
+    from portal.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from portal.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=os.path.join(ROOT, "portal", "migrations"), render_as_batch=True
+    )
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=os.path.join(ROOT, "translations"),
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    mail.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please sign in to open this page.")
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id))
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        configure_sqlite(app)
+
+
+def configure_sqlite(app: Flask) -> None:
+    """Use WAL and enforce foreign keys on every SQLite connection."""
+    from sqlalchemy import event
+
+    from portal.extensions import db
+
+    with app.app_context():
+
+        @event.listens_for(db.engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register each feature's blueprint."""
+    from portal.admin.views import bp as admin_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.businesses.views import bp as businesses_bp
+    from portal.main.views import bp as main_bp
+
+    for bp in (main_bp, auth_bp, businesses_bp, admin_bp):
+        app.register_blueprint(bp)

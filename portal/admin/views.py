@@ -1,0 +1,96 @@
+"""Province staff manage their trainers and staff; national admins manage every province."""
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import geo
+from portal.access import roles_required
+from portal.admin.forms import ProvinceUserForm, UserStatusForm
+from portal.admin.operations import update_user_status
+from portal.auth.models import Role, User
+from portal.auth.operations import create_user
+from portal.businesses.models import Business
+from portal.extensions import db
+from portal.scoping import get_scoped_or_404, scoped_select
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+MANAGERS = (Role.STAFF, Role.ADMIN)
+
+
+@bp.route("/users")
+@roles_required(*MANAGERS)
+def list_users():
+    users = db.session.scalars(
+        scoped_select(User)
+        .where(User.role.in_([Role.TRAINER, Role.STAFF]))
+        .order_by(User.province_code, User.role, User.name)
+    ).all()
+    return render_template("admin/users.html", users=users)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def new_user():
+    form = ProvinceUserForm()
+    form.setup_provinces(None if current_user.is_admin else current_user.province_code)
+    if form.validate_on_submit():
+        user = create_user(
+            name=form.name.data,
+            email=form.email.data,
+            phone=form.phone.data,
+            password=form.password.data,
+            role=Role(form.role.data),
+            province_code=form.province.data,
+            created_by=current_user,
+        )
+        db.session.commit()
+        flash(_("The account for %(name)s has been created.", name=user.name), "success")
+        return redirect(url_for("admin.list_users"))
+    return render_template("admin/user_form.html", form=form)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit_user(user_id: int):
+    user = get_scoped_or_404(User, user_id)
+    if user.role not in (Role.TRAINER, Role.STAFF):
+        abort(404)
+    form = UserStatusForm(data={"active": user.active, "role": user.role.value})
+    if form.validate_on_submit():
+        if user.id == current_user.id and not form.active.data:
+            flash(_("You cannot deactivate your own account."), "error")
+        else:
+            update_user_status(
+                user, active=form.active.data, role=Role(form.role.data), by=current_user
+            )
+            db.session.commit()
+            flash(_("The changes have been saved."), "success")
+            return redirect(url_for("admin.list_users"))
+    return render_template("admin/user_edit.html", form=form, user=user)
+
+
+@bp.route("/provinces")
+@roles_required(Role.ADMIN)
+def list_provinces():
+    business_counts = dict(
+        db.session.execute(
+            sa.select(Business.province_code, sa.func.count(Business.id)).group_by(
+                Business.province_code
+            )
+        ).all()
+    )
+    user_counts = dict(
+        db.session.execute(
+            sa.select(User.province_code, sa.func.count(User.id))
+            .where(User.province_code.is_not(None))
+            .group_by(User.province_code)
+        ).all()
+    )
+    rows = [
+        (p, business_counts.get(int(p.code), 0), user_counts.get(int(p.code), 0))
+        for p in geo.provinces()
+    ]
+    return render_template("admin/provinces.html", rows=rows)

@@ -1,0 +1,123 @@
+"""Forms for accounts: registration, sign-in, passwords, language."""
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+
+from portal.auth.models import User
+from portal.businesses.forms import BusinessFieldsMixin
+from portal.extensions import db
+from portal.forms import strip_filter, validate_phone
+
+MIN_PASSWORD = 10
+
+
+def lower_filter(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def new_password_field(label: Any) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(_l("Choose a password.")),
+            Length(
+                min=MIN_PASSWORD,
+                max=128,
+                message=_l("A password needs at least %(num)d characters.", num=MIN_PASSWORD),
+            ),
+        ],
+    )
+
+
+def confirm_field() -> PasswordField:
+    return PasswordField(
+        _l("Repeat the password"),
+        validators=[EqualTo("password", message=_l("The two passwords are not the same."))],
+    )
+
+
+class AccountFieldsMixin:
+    """Name, contact and password of a new account."""
+
+    name = StringField(
+        _l("Full name"),
+        filters=[strip_filter],
+        validators=[
+            DataRequired(_l("Enter your full name.")),
+            Length(max=120, message=_l("Keep the name under 120 characters.")),
+        ],
+    )
+    email = EmailField(
+        _l("Email"),
+        filters=[lower_filter],
+        validators=[
+            Optional(),
+            Email(message=_l("Enter an email address such as ten@example.vn.")),
+            Length(max=254, message=_l("This email address is too long.")),
+        ],
+    )
+    phone = StringField(
+        _l("Phone number"),
+        filters=[strip_filter],
+        validators=[Optional(), validate_phone],
+    )
+    password = new_password_field(_l("Password"))
+    confirm = confirm_field()
+
+    def validate_email(self, field: Any) -> None:
+        if field.data and db.session.scalar(sa.select(User.id).where(User.email == field.data)):
+            raise ValidationError(_l("An account with this email already exists. Sign in instead."))
+
+    def validate_phone(self, field: Any) -> None:
+        if field.data and db.session.scalar(sa.select(User.id).where(User.phone == field.data)):
+            raise ValidationError(_l("An account with this phone number already exists."))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)  # type: ignore[misc]
+        if not (self.email.data or self.phone.data):
+            self.email.errors = [
+                *self.email.errors,
+                _l("Give an email address or a phone number, so you can sign in."),
+            ]
+            return False
+        return ok
+
+
+class RegisterForm(AccountFieldsMixin, BusinessFieldsMixin, FlaskForm):
+    """A business owner signs up together with their first business."""
+
+
+class LoginForm(FlaskForm):
+    login = StringField(
+        _l("Email or phone number"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Enter your email or phone number."))],
+    )
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(
+        _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
+    )
+    password = new_password_field(_l("New password"))
+    confirm = confirm_field()
+
+
+class ResetRequestForm(FlaskForm):
+    login = StringField(
+        _l("Email or phone number"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Enter your email or phone number."))],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = new_password_field(_l("New password"))
+    confirm = confirm_field()

@@ -1,0 +1,73 @@
+"""Accounts and roles."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+
+class Role(enum.StrEnum):
+    OWNER = "owner"
+    TRAINER = "trainer"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    #: Lower-cased; an owner may sign up with a phone number only.
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    #: Digits only, Vietnamese national format (0xxxxxxxxx).
+    phone: Mapped[str | None] = mapped_column(sa.String(15), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(sa.Enum(Role, native_enum=False, length=16), index=True)
+    #: The province a trainer or staff member works for; None for owners and national admins.
+    province_code: Mapped[int | None] = mapped_column(index=True)
+    #: Preferred interface language ("vi" or "en"); None means "not chosen yet".
+    locale: Mapped[str | None] = mapped_column(sa.String(5))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    def set_password(self, password: str) -> None:
+        # Werkzeug's default is scrypt, a memory-hard modern scheme.
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER
+
+    @property
+    def is_province_user(self) -> bool:
+        return self.role in (Role.TRAINER, Role.STAFF)
+
+    @property
+    def login(self) -> str:
+        return self.email or self.phone or ""
+
+    @classmethod
+    def visible_to(cls, user: "User") -> sa.ColumnElement[bool]:
+        """Staff see the accounts of their province's trainers and staff; owners only their own."""
+        if user.is_owner:
+            return cls.id == user.id
+        return cls.province_code == user.province_code

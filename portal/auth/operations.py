@@ -1,0 +1,110 @@
+"""Writes for accounts. Each function flushes; the view commits."""
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, render_template, url_for
+from flask_babel import gettext as _
+from flask_mailman import EmailMessage
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from portal.auth.models import Role, User
+from portal.businesses.operations import create_business
+from portal.extensions import db
+from portal.forms import normalize_phone
+
+log = logging.getLogger(__name__)
+
+
+def create_user(
+    *,
+    name: str,
+    password: str,
+    role: Role,
+    email: str | None = None,
+    phone: str | None = None,
+    province_code: int | None = None,
+    locale: str | None = None,
+    created_by: User | None = None,
+) -> User:
+    """Create an account with a hashed password."""
+    user = User(
+        name=name,
+        email=email or None,
+        phone=phone or None,
+        role=role,
+        province_code=province_code if role in (Role.TRAINER, Role.STAFF) else None,
+        locale=locale,
+        created_by_id=created_by.id if created_by else None,
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    log.info("user %s created with role %s", user.id, role)
+    return user
+
+
+def register_owner(*, account: dict[str, Any], business: dict[str, Any], locale: str) -> User:
+    """Create a business owner together with their first business."""
+    owner = create_user(role=Role.OWNER, locale=locale, **account)
+    create_business(owner, **business)
+    return owner
+
+
+def find_user_by_login(login: str) -> User | None:
+    """Return the account whose email or phone is ``login``."""
+    login = login.strip()
+    if "@" in login:
+        return db.session.scalar(sa.select(User).where(User.email == login.lower()))
+    return db.session.scalar(sa.select(User).where(User.phone == normalize_phone(login)))
+
+
+def change_password(user: User, new_password: str) -> None:
+    user.set_password(new_password)
+    db.session.flush()
+    log.info("user %s changed their password", user.id)
+
+
+def set_locale(user: User | None, locale: str) -> None:
+    """Remember the language on the account (the session keeps it too)."""
+    if user is not None:
+        user.locale = locale
+        db.session.flush()
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def make_reset_token(user: User) -> str:
+    # The hash fragment makes the link stop working once the password has changed.
+    return _reset_serializer().dumps({"uid": user.id, "h": user.password_hash[-12:]})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """Return the account a reset link belongs to, or None if it is invalid or expired."""
+    try:
+        data = _reset_serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+    except BadSignature:
+        return None
+    user = db.session.get(User, data.get("uid"))
+    if user is None or user.password_hash[-12:] != data.get("h"):
+        return None
+    return user
+
+
+def send_password_reset(user: User) -> None:
+    """Send the reset link by mail, and log it (development reads it from the console)."""
+    link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+    log.info("password reset link for user %s: %s", user.id, link)
+    if not user.email:
+        return
+    message = EmailMessage(
+        subject=_("Reset your password"),
+        body=render_template("auth/email/reset_password.txt", user=user, link=link),
+        to=[user.email],
+    )
+    message.send()

@@ -1,0 +1,163 @@
+"""Sign up, sign in and out, passwords, language."""
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from portal.access import login_required, public
+from portal.auth import operations
+from portal.auth.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
+from portal.extensions import db, limiter
+from portal.i18n import current_language
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _safe_next(default: str) -> str:
+    """Return the ?next= target if it stays on this site."""
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return default
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = RegisterForm()
+    form.setup_place_choices()
+    if form.validate_on_submit():
+        owner = operations.register_owner(
+            account={
+                "name": form.name.data,
+                "email": form.email.data,
+                "phone": form.phone.data,
+                "password": form.password.data,
+            },
+            business=form.business_data(),
+            locale=current_language(),
+        )
+        db.session.commit()
+        login_user(owner)
+        flash(
+            _("Welcome, %(name)s! Your account and business are registered.", name=owner.name),
+            "success",
+        )
+        return redirect(url_for("main.dashboard"))
+    return render_template("auth/register.html", form=form)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = operations.find_user_by_login(form.login.data)
+        if user is None or not user.check_password(form.password.data) or not user.active:
+            form.password.errors = [_("The email/phone or the password is not right.")]
+        else:
+            login_user(user, remember=form.remember.data)
+            if user.locale:
+                session["locale"] = user.locale
+            flash(_("You are signed in."), "success")
+            return redirect(_safe_next(url_for("main.dashboard")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    # CSRFProtect has already checked the token of this POST.
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors = [_("This is not your current password.")]
+        else:
+            operations.change_password(current_user, form.password.data)
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def request_reset():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = operations.find_user_by_login(form.login.data)
+        if user is not None and user.active:
+            operations.send_password_reset(user)
+        # The same answer whether or not the account exists, so nobody can probe for accounts.
+        flash(
+            _(
+                "If an account matches, we have sent it a link to choose a new password. "
+                "Accounts with only a phone number: ask your commune or province officer."
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/request_reset.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    user = operations.user_for_reset_token(token)
+    if user is None:
+        flash(_("This link is invalid or has expired. Ask for a new one."), "error")
+        return redirect(url_for("auth.request_reset"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        operations.change_password(user, form.password.data)
+        db.session.commit()
+        flash(_("Your new password is set. You can sign in now."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/language/<lang>", methods=["POST"])
+@public
+def set_language(lang: str):
+    if lang in current_app.config["LANGUAGES"]:
+        session["locale"] = lang
+        if current_user.is_authenticated:
+            operations.set_locale(current_user, lang)
+            db.session.commit()
+    return redirect(_safe_next(url_for("main.home")))

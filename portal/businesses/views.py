@@ -1,0 +1,96 @@
+"""Owners' businesses, and the province's list of businesses for its staff and trainers."""
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import geo
+from portal.access import PROVINCE_ROLES, login_required, public, roles_required
+from portal.auth.models import Role
+from portal.businesses import operations
+from portal.businesses.forms import BusinessForm
+from portal.businesses.models import Business
+from portal.extensions import db
+from portal.scoping import get_scoped_or_404, scoped_select
+
+bp = Blueprint("businesses", __name__, url_prefix="/businesses")
+
+PAGE_SIZE = 50
+
+
+@bp.route("/")
+@login_required
+def list_businesses():
+    page = max(request.args.get("page", 1, type=int), 1)
+    stmt = scoped_select(Business).order_by(Business.name, Business.id)
+    commune = request.args.get("commune", type=int)
+    if commune:
+        stmt = stmt.where(Business.commune_code == commune)
+    pagination = db.paginate(stmt, page=page, per_page=PAGE_SIZE, error_out=False)
+    communes = geo.communes(current_user.province_code) if current_user.is_province_user else ()
+    return render_template(
+        "businesses/list.html", pagination=pagination, communes=communes, commune=commune
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.OWNER)
+def new_business():
+    form = BusinessForm()
+    form.setup_place_choices()
+    if form.validate_on_submit():
+        business = operations.create_business(current_user, **form.business_data())
+        db.session.commit()
+        flash(_("%(name)s has been added.", name=business.name), "success")
+        return redirect(url_for("businesses.show_business", business_id=business.id))
+    return render_template("businesses/form.html", form=form, business=None)
+
+
+@bp.route("/<int:business_id>")
+@login_required
+def show_business(business_id: int):
+    business = get_scoped_or_404(Business, business_id)
+    return render_template("businesses/show.html", business=business)
+
+
+@bp.route("/<int:business_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.OWNER, *PROVINCE_ROLES)
+def edit_business(business_id: int):
+    business = get_scoped_or_404(Business, business_id)
+    # On POST the submitted values take precedence over these.
+    form = BusinessForm(
+        data={
+            "business_name": business.name,
+            "kind": business.kind.value,
+            "tax_code": business.tax_code,
+            "sector": business.sector.value,
+            "size": business.size.value,
+            "province": business.province_code,
+            "commune": business.commune_code,
+            "address": business.address,
+        }
+    )
+    form.setup_place_choices()
+    if not current_user.is_owner and not current_user.is_admin:
+        # Province users cannot move a business out of their province.
+        form.province.set_choices(
+            (c.value, c.label)
+            for c in form.province.choices
+            if c.value == current_user.province_code
+        )
+    if form.validate_on_submit():
+        operations.update_business(business, **form.business_data())
+        db.session.commit()
+        flash(_("The changes have been saved."), "success")
+        return redirect(url_for("businesses.show_business", business_id=business.id))
+    return render_template("businesses/form.html", form=form, business=business)
+
+
+@bp.route("/communes.json")
+@public
+def communes_json():
+    """List a province's communes for the commune select (filled in as the province changes)."""
+    province = request.args.get("province", type=int)
+    if province is None or geo.get_province(province) is None:
+        abort(404)
+    return jsonify([{"code": int(w.code), "name": w.name} for w in geo.communes(province)])

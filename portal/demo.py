@@ -1,0 +1,93 @@
+"""Demo data for a first look at the portal (development only)."""
+
+import random
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from portal import geo
+from portal.auth.models import Role, User
+from portal.auth.operations import create_user
+from portal.businesses.models import BusinessKind, BusinessSize, Sector
+from portal.businesses.operations import create_business
+from portal.extensions import db
+
+DEMO_PASSWORD = "demo-password-2030"
+
+#: Quảng Ninh, Hà Nội and Lào Cai: three provinces so scoping is visible.
+DEMO_PROVINCES = {22: "quangninh", 1: "hanoi", 15: "laocai"}
+
+BUSINESS_NAMES = [
+    ("Hợp tác xã Chè Đường Hoa", BusinessKind.COOPERATIVE, Sector.AGRICULTURE),
+    ("Công ty TNHH Hải sản Vân Đồn", BusinessKind.ENTERPRISE, Sector.FOOD_PROCESSING),
+    ("Hộ kinh doanh Nem chua Hạ Long", BusinessKind.HOUSEHOLD_BUSINESS, Sector.FOOD_PROCESSING),
+    ("Hộ gia đình bà Nguyễn Thị Lan", BusinessKind.HOUSEHOLD, Sector.AGRICULTURE),
+    ("Homestay Cô Tô Xanh", BusinessKind.HOUSEHOLD_BUSINESS, Sector.TOURISM),
+    ("Công ty CP Vận tải Bãi Cháy", BusinessKind.ENTERPRISE, Sector.TRANSPORT_LOGISTICS),
+    ("Hộ gia đình ông Trần Văn Minh", BusinessKind.HOUSEHOLD, Sector.HANDICRAFTS),
+    ("Cửa hàng Gốm Đông Triều", BusinessKind.HOUSEHOLD_BUSINESS, Sector.HANDICRAFTS),
+]
+
+
+def seed_demo_data(echo: Callable[[str], None] = print) -> None:
+    """Create demo accounts and businesses, once; print how to sign in."""
+    if db.session.scalar(sa.select(sa.func.count(User.id))):
+        echo("The database already has accounts; demo data was not added again.")
+        _print_accounts(echo)
+        return
+    rng = random.Random(2030)
+    create_user(
+        name="Quản trị quốc gia",
+        email="admin@demo.vn",
+        password=DEMO_PASSWORD,
+        role=Role.ADMIN,
+        locale="vi",
+    )
+    for code, slug in DEMO_PROVINCES.items():
+        province = geo.province_name(code)
+        create_user(
+            name=f"Cán bộ Sở KH&CN {province}",
+            email=f"staff.{slug}@demo.vn",
+            password=DEMO_PASSWORD,
+            role=Role.STAFF,
+            province_code=code,
+        )
+        create_user(
+            name=f"Giảng viên {province}",
+            email=f"trainer.{slug}@demo.vn",
+            password=DEMO_PASSWORD,
+            role=Role.TRAINER,
+            province_code=code,
+        )
+        communes = geo.communes(code)
+        for i, (name, kind, sector) in enumerate(BUSINESS_NAMES):
+            owner = create_user(
+                name=f"Chủ hộ {i + 1} ({province})",
+                email=f"owner{i + 1}.{slug}@demo.vn",
+                phone=f"09{code:02d}{i:06d}",
+                password=DEMO_PASSWORD,
+                role=Role.OWNER,
+            )
+            commune = rng.choice(communes[:12])
+            create_business(
+                owner,
+                name=name if code == 22 else f"{name} ({province})",
+                kind=kind,
+                tax_code=None if kind == BusinessKind.HOUSEHOLD else f"57{code:02d}{i:06d}",
+                sector=sector,
+                size=BusinessSize.FAMILY if kind == BusinessKind.HOUSEHOLD else BusinessSize.MICRO,
+                province_code=code,
+                commune_code=int(commune.code),
+                address=f"Số {i + 1}, thôn {rng.randint(1, 9)}",
+            )
+    db.session.commit()
+    echo("Demo data created.")
+    _print_accounts(echo)
+
+
+def _print_accounts(echo: Callable[[str], None]) -> None:
+    echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+    echo("  national admin:      admin@demo.vn")
+    for slug in DEMO_PROVINCES.values():
+        echo(f"  {slug:<12} staff:   staff.{slug}@demo.vn   trainer: trainer.{slug}@demo.vn")
+    echo("  owners:              owner1.quangninh@demo.vn ... owner8.quangninh@demo.vn")

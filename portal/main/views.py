@@ -1,0 +1,45 @@
+"""Home page and each user's dashboard."""
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from portal import geo
+from portal.access import login_required, public
+from portal.auth.models import User
+from portal.businesses.models import Business
+from portal.extensions import db
+from portal.scoping import scoped_select, visible
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@public
+def home():
+    return render_template("main/home.html")
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():
+    if current_user.is_owner:
+        businesses = db.session.scalars(scoped_select(Business).order_by(Business.name)).all()
+        return render_template("main/dashboard_owner.html", businesses=businesses)
+    business_count = db.session.scalar(
+        sa.select(sa.func.count(Business.id)).where(visible(Business))
+    )
+    by_commune = db.session.execute(
+        sa.select(Business.commune_code, sa.func.count(Business.id))
+        .where(visible(Business))
+        .group_by(Business.commune_code)
+        .order_by(sa.func.count(Business.id).desc())
+        .limit(10)
+    ).all()
+    user_count = db.session.scalar(sa.select(sa.func.count(User.id)).where(visible(User)))
+    return render_template(
+        "main/dashboard_staff.html",
+        business_count=business_count,
+        user_count=user_count,
+        by_commune=[(geo.commune_name(code), n) for code, n in by_commune],
+    )

@@ -1,0 +1,44 @@
+"""The one place that limits queries of province data to what the current user may see.
+
+Every model holding province data defines ``visible_to(user)``, a SQL condition; national
+administrators see everything. Views fetch rows through these helpers only.
+"""
+
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+
+from portal.extensions import db
+
+M = TypeVar("M")
+
+
+def visible(model: Any, user: Any = None) -> sa.ColumnElement[bool]:
+    """Return the condition selecting the rows of ``model`` that ``user`` may see."""
+    user = user if user is not None else current_user
+    if not user.is_authenticated:
+        return sa.false()
+    if user.is_admin:
+        return sa.true()
+    return model.visible_to(user)
+
+
+def scoped_select(model: Any, user: Any = None) -> sa.Select:
+    """Return ``select(model)`` limited to what ``user`` (default: current user) may see."""
+    return sa.select(model).where(visible(model, user))
+
+
+def get_scoped_or_404(model: type[M], ident: int, user: Any = None) -> M:
+    """Return the row with this id if the user may see it, else 404 (never reveal it exists)."""
+    row = db.session.scalar(scoped_select(model, user).where(model.id == ident))  # type: ignore[attr-defined]
+    if row is None:
+        abort(404)
+    return row
+
+
+def can_manage_province(province_code: int | None, user: Any = None) -> bool:
+    """Tell whether the user administers data of this province."""
+    user = user if user is not None else current_user
+    return user.is_admin or (user.is_province_user and user.province_code == province_code)

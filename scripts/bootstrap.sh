@@ -1,0 +1,53 @@
+# Sourced by scripts/run and scripts/test: install what is missing, idempotently.
+# Usage: bootstrap [--test]
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+PYTHON="${PYTHON:-python3.11}"
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_install() {
+  # Install Debian packages that are missing; skip quietly when all are present.
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo ">>> installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+bootstrap() {
+  local with_test="${1:-}"
+  # WeasyPrint needs Pango; DejaVu/Noto fonts carry every Vietnamese diacritic.
+  local packages=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core python3-venv)
+  if [ "$with_test" = "--test" ]; then
+    packages+=(chromium postgresql poppler-utils)
+  fi
+  if command -v dpkg-query >/dev/null 2>&1; then
+    apt_install "${packages[@]}"
+  else
+    echo ">>> not a Debian system: make sure Pango, Chromium and PostgreSQL are installed" >&2
+  fi
+
+  if [ ! -x "$VENV/bin/python" ]; then
+    echo ">>> creating virtualenv in .venv"
+    "$PYTHON" -m venv "$VENV"
+  fi
+  local extras="" stamp
+  [ "$with_test" = "--test" ] && extras="[test]"
+  stamp="$VENV/.installed-$(cat "$ROOT/pyproject.toml" | sha1sum | cut -c1-12)${extras:+-test}"
+  if [ ! -f "$stamp" ]; then
+    echo ">>> installing Python packages"
+    "$VENV/bin/pip" install -q --disable-pip-version-check -e "$ROOT$extras"
+    touch "$stamp"
+  fi
+  # Compiled catalogs are build products: make them from the committed .po files.
+  (cd "$ROOT" && FLASK_APP=portal "$VENV/bin/flask" translate compile >/dev/null)
+}

@@ -1,0 +1,179 @@
+"""Shared fixtures: one app per test session, a clean database for every test.
+
+The database is SQLite unless DATABASE_URL names a PostgreSQL database (scripts/test does).
+The schema is built by the migrations, so every run also proves they work on that database.
+"""
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from itertools import count
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from portal import create_app, geo
+from portal.auth.models import Role, User
+from portal.auth.operations import create_user
+from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
+from portal.businesses.operations import create_business
+from portal.extensions import db, limiter
+
+PASSWORD = "correct-horse-42"
+QUANG_NINH = 22
+HA_NOI = 1
+
+
+def _database_url(tmp_dir: str) -> str:
+    return os.environ.get("DATABASE_URL") or "sqlite:///" + os.path.join(tmp_dir, "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def app() -> Iterator[Flask]:
+    tmp_dir = tempfile.mkdtemp(prefix="portal-test-")
+    os.environ.pop("PORTAL_INSTANCE_PATH", None)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": _database_url(tmp_dir),
+            "WTF_CSRF_ENABLED": False,
+            "MAIL_BACKEND": "locmem",
+            "SERVER_NAME": None,
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+        }
+    )
+    with app.app_context():
+        _drop_everything()
+        upgrade()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _drop_everything() -> None:
+    """Start from an empty database, migrations table included."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    else:
+        meta = sa.MetaData()
+        meta.reflect(db.engine)
+        meta.drop_all(db.engine)
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Give each test empty tables, an empty outbox and fresh rate limits."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
+    with app.app_context():
+        limiter.reset()
+        app.extensions["mailman"].outbox = []
+    yield
+    with app.app_context():
+        db.session.remove()
+        _empty_tables()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+_seq = count(1)
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    """Create an account and return it (detached, with its id loaded)."""
+
+    def make(role: Role = Role.OWNER, province_code: int | None = None, **overrides: Any) -> User:
+        n = next(_seq)
+        if role in (Role.TRAINER, Role.STAFF) and province_code is None:
+            province_code = QUANG_NINH
+        fields = {
+            "name": f"Người dùng {n}",
+            "email": f"user{n}@example.vn",
+            "password": PASSWORD,
+            "role": role,
+            "province_code": province_code,
+        } | overrides
+        with app.app_context():
+            user = create_user(**fields)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_business(app: Flask, make_user: Callable[..., User]) -> Callable[..., Business]:
+    """Create a business (and an owner unless given) and return it."""
+
+    def make(
+        owner: User | None = None, province_code: int = QUANG_NINH, **overrides: Any
+    ) -> Business:
+        owner = owner or make_user()
+        commune = overrides.pop("commune_code", None) or int(geo.communes(province_code)[0].code)
+        fields = {
+            "name": f"Cơ sở {next(_seq)}",
+            "kind": BusinessKind.HOUSEHOLD_BUSINESS,
+            "tax_code": None,
+            "sector": Sector.AGRICULTURE,
+            "size": BusinessSize.MICRO,
+            "province_code": province_code,
+            "commune_code": commune,
+            "address": "Thôn 1",
+        } | overrides
+        with app.app_context():
+            business = create_business(db.session.get(User, owner.id), **fields)
+            db.session.commit()
+            db.session.refresh(business)
+            db.session.expunge(business)
+        return business
+
+    return make
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, user_or_login: User | str, password: str = PASSWORD):
+        login = user_or_login if isinstance(user_or_login, str) else user_or_login.login
+        return self._client.post("/auth/login", data={"login": login, "password": password})
+
+    def logout(self):
+        return self._client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
