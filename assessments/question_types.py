@@ -55,7 +55,7 @@ def _single_input(raw: object) -> object:
         values = [item for item in raw if not _blank(item)]
         if len(values) > 1:
             raise AnswerError("too_many_choices")
-        return values[0]
+        raw = values[0]
     return raw.strip() if isinstance(raw, str) else raw
 
 

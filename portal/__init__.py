@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.businesses.views import bp as businesses_bp
     from portal.main.views import bp as main_bp
+    from portal.training.views import bp as training_bp
 
-    for bp in (main_bp, auth_bp, businesses_bp, admin_bp):
+    for bp in (main_bp, auth_bp, businesses_bp, admin_bp, training_bp):
         app.register_blueprint(bp)

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 
 def select_locale() -> str:
-    """Choose the language: the account's, then the session's, then the browser's, then Vietnamese."""
+    """Choose the language: account, then session, then browser, then Vietnamese."""
     if "locale" in g:
         return g.locale
     languages = current_app.config["LANGUAGES"]

@@ -9,8 +9,9 @@ import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
-                         "test-artifacts")
+ARTIFACTS = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "test-artifacts"
+)
 # Debian's Chromium, offline: no sandbox as root, and no background calls to Google's hosts.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -32,14 +33,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def live_server(app) -> Iterator[str]:
-    app.config["WTF_CSRF_ENABLED"] = True
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
-    app.config["WTF_CSRF_ENABLED"] = False
 
 
 @pytest.fixture(scope="session")
@@ -54,17 +53,31 @@ def browser() -> Iterator:
         browser.close()
 
 
-@pytest.fixture
-def phone(browser, live_server) -> Iterator:
-    """A page in a 360 px wide phone viewport, speaking Vietnamese by default."""
+def _phone_page(app, browser, live_server, monkeypatch, locale: str) -> Iterator:
+    # A real browser sends real CSRF tokens: check them (only for this test).
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     context = browser.new_context(
-        base_url=live_server, viewport={"width": 360, "height": 780}, locale="vi-VN",
+        base_url=live_server,
+        viewport={"width": 360, "height": 780},
+        locale=locale,
         device_scale_factor=1,
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def phone(app, browser, live_server, monkeypatch) -> Iterator:
+    """A page in a 360 px wide phone viewport whose browser asks for Vietnamese."""
+    yield from _phone_page(app, browser, live_server, monkeypatch, "vi-VN")
+
+
+@pytest.fixture
+def phone_en(app, browser, live_server, monkeypatch) -> Iterator:
+    """The same phone, with a browser that asks for English."""
+    yield from _phone_page(app, browser, live_server, monkeypatch, "en-US")
 
 
 @pytest.fixture

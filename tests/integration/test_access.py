@@ -12,6 +12,11 @@ from tests.conftest import HA_NOI, QUANG_NINH
 ID_PARAMETERS = {
     "business_id": "business",
     "user_id": "user",
+    "course_id": "course",
+    "cohort_id": "cohort",
+    "session_id": "session",
+    "enrolment_id": "enrolment",
+    "certificate_id": "certificate",
 }
 
 
@@ -42,11 +47,21 @@ def test_every_id_parameter_is_covered_by_the_province_test(app):
 
 
 @pytest.fixture
-def other_province_objects(make_user, make_business):
+def other_province_objects(app, make_user, make_business):
     """Objects that belong to Hà Nội, to be probed by users of Quảng Ninh."""
+    from tests.integration.test_training import complete_with_certificate
+
+    business = make_business(province_code=HA_NOI)
+    trainer = make_user(role=Role.TRAINER, province_code=HA_NOI)
+    training = complete_with_certificate(app, trainer, business)
     return {
-        "business": make_business(province_code=HA_NOI).id,
-        "user": make_user(role=Role.TRAINER, province_code=HA_NOI).id,
+        "business": business.id,
+        "user": trainer.id,
+        "course": training.course_id,
+        "cohort": training.cohort_id,
+        "session": training.session_ids[0],
+        "enrolment": training.enrolment_id,
+        "certificate": training.certificate_id,
     }
 
 

@@ -1,0 +1,1 @@
+"""Training: course catalog, cohorts, enrolment and waitlist, attendance, certificates."""

@@ -1,0 +1,386 @@
+"""Writes for training. Each function flushes and logs; the view commits once.
+
+Seats are counted under a lock on the cohort row (``SELECT ... FOR UPDATE`` on PostgreSQL), so
+two simultaneous enrolments can never exceed the capacity. SQLite has one writer at a time and
+answers a conflicting second writer with "database is locked" rather than overbooking.
+"""
+
+import logging
+import secrets
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from portal.auth.models import User
+from portal.businesses.models import Business
+from portal.extensions import db
+from portal.timeutil import utcnow
+from portal.training.models import (
+    Attendance,
+    Certificate,
+    Cohort,
+    Course,
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentState,
+    EventState,
+    TrainingSession,
+)
+from portal.training.queries import local_today
+from portal.training.rules import CompletionRule
+
+log = logging.getLogger(__name__)
+
+#: No 0/O or 1/I: codes are read from paper and typed in by hand.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10
+
+SEAT_STATES = (EnrolmentState.ENROLLED, EnrolmentState.COMPLETED)
+ACTIVE_STATES = (
+    EnrolmentState.ASSIGNED,
+    EnrolmentState.ENROLLED,
+    EnrolmentState.WAITLISTED,
+    EnrolmentState.COMPLETED,
+)
+
+
+class TrainingError(Exception):
+    """A refused training action; ``code`` is stable and the view translates it."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+# ----------------------------------------------------------------------------- catalog
+
+
+def create_course(user: User, province_code: int, **fields: Any) -> Course:
+    course = Course(province_code=province_code, created_by_id=user.id, **fields)
+    db.session.add(course)
+    db.session.flush()
+    log.info("course %s created by user %s", course.id, user.id)
+    return course
+
+
+def update_course(course: Course, **fields: Any) -> Course:
+    for name, value in fields.items():
+        setattr(course, name, value)
+    db.session.flush()
+    log.info("course %s updated", course.id)
+    return course
+
+
+def create_cohort(
+    course: Course, sessions: Iterable[tuple[datetime, int]] = (), **fields: Any
+) -> Cohort:
+    """Open a run of ``course``; ``sessions`` are (UTC start, minutes) pairs."""
+    cohort = Cohort(course=course, province_code=course.province_code, **fields)
+    db.session.add(cohort)
+    db.session.flush()
+    for starts_at, minutes in sessions:
+        add_session(cohort, starts_at, minutes)
+    log.info("cohort %s of course %s created", cohort.id, course.id)
+    return cohort
+
+
+def update_cohort(cohort: Cohort, user: User, **fields: Any) -> list[Enrolment]:
+    """Change a cohort; a larger capacity moves people up from the waitlist."""
+    cohort = _lock_cohort(cohort.id)
+    for name, value in fields.items():
+        setattr(cohort, name, value)
+    db.session.flush()
+    log.info("cohort %s updated", cohort.id)
+    return _fill_from_waitlist(cohort, user)
+
+
+def add_session(cohort: Cohort, starts_at: datetime, duration_minutes: int) -> TrainingSession:
+    session = TrainingSession(
+        cohort=cohort,
+        province_code=cohort.province_code,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+    )
+    db.session.add(session)
+    db.session.flush()
+    log.info("session %s added to cohort %s", session.id, cohort.id)
+    return session
+
+
+# --------------------------------------------------------------------------- enrolment
+
+
+def enrol(cohort: Cohort, business: Business, user: User) -> Enrolment:
+    """Enrol ``business`` in ``cohort``, or put it on the waitlist if the cohort is full."""
+    if business.province_code != cohort.province_code:
+        raise TrainingError("other_province")
+    cohort = _lock_cohort(cohort.id)
+    if local_today() > cohort.enrolment_deadline:
+        raise TrainingError("deadline_passed")
+    enrolment = db.session.scalar(
+        sa.select(Enrolment).where(
+            Enrolment.cohort_id == cohort.id, Enrolment.business_id == business.id
+        )
+    )
+    if enrolment is not None and enrolment.state in (
+        EnrolmentState.ENROLLED,
+        EnrolmentState.WAITLISTED,
+        EnrolmentState.COMPLETED,
+    ):
+        raise TrainingError("already_enrolled")
+    if enrolment is None:
+        enrolment = Enrolment(cohort=cohort, business=business, province_code=cohort.province_code)
+        db.session.add(enrolment)
+    _take_seat_or_wait(cohort, enrolment, user)
+    return enrolment
+
+
+def accept_assignment(enrolment: Enrolment, user: User) -> Enrolment:
+    """The owner accepts an assigned course: a seat, or a place on the waitlist."""
+    if enrolment.state != EnrolmentState.ASSIGNED:
+        raise TrainingError("not_assigned")
+    cohort = _lock_cohort(enrolment.cohort_id)
+    if local_today() > cohort.enrolment_deadline:
+        raise TrainingError("deadline_passed")
+    _take_seat_or_wait(cohort, enrolment, user)
+    return enrolment
+
+
+def decline_assignment(enrolment: Enrolment, user: User) -> Enrolment:
+    if enrolment.state != EnrolmentState.ASSIGNED:
+        raise TrainingError("not_assigned")
+    _set_state(enrolment, EnrolmentState.DECLINED, user)
+    return enrolment
+
+
+def cancel(enrolment: Enrolment, user: User) -> list[Enrolment]:
+    """Cancel an enrolment (or a waitlist place); return whoever moved up into the freed seat."""
+    if enrolment.state not in (EnrolmentState.ENROLLED, EnrolmentState.WAITLISTED):
+        raise TrainingError("not_cancellable")
+    cohort = _lock_cohort(enrolment.cohort_id)
+    db.session.refresh(enrolment)  # another request may have changed it before we got the lock
+    if enrolment.state not in (EnrolmentState.ENROLLED, EnrolmentState.WAITLISTED):
+        raise TrainingError("not_cancellable")
+    enrolment.waitlisted_at = None
+    _set_state(enrolment, EnrolmentState.CANCELLED, user)
+    return _fill_from_waitlist(cohort, user)
+
+
+def assign(cohort: Cohort, businesses: Iterable[Business], user: User) -> tuple[int, int]:
+    """Assign the cohort's course to businesses; return (assigned, skipped as already in it)."""
+    existing = {
+        e.business_id: e
+        for e in db.session.scalars(sa.select(Enrolment).where(Enrolment.cohort_id == cohort.id))
+    }
+    assigned = skipped = 0
+    for business in businesses:
+        if business.province_code != cohort.province_code:
+            raise TrainingError("other_province")
+        enrolment = existing.get(business.id)
+        if enrolment is not None and enrolment.state in ACTIVE_STATES:
+            skipped += 1
+            continue
+        if enrolment is None:
+            enrolment = Enrolment(
+                cohort=cohort, business=business, province_code=cohort.province_code
+            )
+            db.session.add(enrolment)
+        enrolment.assigned_by_id = user.id
+        _set_state(enrolment, EnrolmentState.ASSIGNED, user)
+        assigned += 1
+    log.info("cohort %s assigned to %s businesses by user %s", cohort.id, assigned, user.id)
+    return assigned, skipped
+
+
+# ------------------------------------------------------------------ attendance, completion
+
+
+def set_attendance(
+    session: TrainingSession, enrolment: Enrolment, present: bool, user: User
+) -> Attendance:
+    """Record whether an enrolled person came to a session (a correction is logged too)."""
+    if enrolment.cohort_id != session.cohort_id:
+        raise TrainingError("other_cohort")
+    if enrolment.state not in SEAT_STATES:
+        raise TrainingError("not_enrolled")
+    row = db.session.scalar(
+        sa.select(Attendance).where(
+            Attendance.session_id == session.id, Attendance.enrolment_id == enrolment.id
+        )
+    )
+    was_present = row is not None and row.present
+    if row is None:
+        row = Attendance(
+            session_id=session.id, enrolment=enrolment, province_code=session.province_code
+        )
+        db.session.add(row)
+    row.present = present
+    row.marked_at = utcnow()
+    row.marked_by_id = user.id
+    if present and not was_present:
+        _log(enrolment, EventState.ATTENDED, user, session_id=session.id)
+    elif was_present and not present:
+        _log(enrolment, EventState.ATTENDANCE_WITHDRAWN, user, session_id=session.id)
+    db.session.flush()
+    return row
+
+
+def complete_cohort(
+    cohort: Cohort, user: User, passed_checks: dict[int, bool] | None = None
+) -> list[Enrolment]:
+    """Apply the course's completion rule to everyone enrolled; issue their certificates.
+
+    ``passed_checks`` maps enrolment ids to the short check's result (courses that have one).
+    Return the enrolments completed now; the others stay enrolled and can be marked later.
+    """
+    course = cohort.course
+    rule = CompletionRule(course.min_attendance_pct, course.requires_check)
+    total = db.session.scalar(
+        sa.select(sa.func.count(TrainingSession.id)).where(TrainingSession.cohort_id == cohort.id)
+    )
+    attended = dict(
+        db.session.execute(
+            sa.select(Attendance.enrolment_id, sa.func.count(Attendance.id))
+            .join(TrainingSession, TrainingSession.id == Attendance.session_id)
+            .where(TrainingSession.cohort_id == cohort.id, Attendance.present.is_(True))
+            .group_by(Attendance.enrolment_id)
+        ).all()
+    )
+    completed = []
+    enrolments = db.session.scalars(
+        sa.select(Enrolment).where(
+            Enrolment.cohort_id == cohort.id, Enrolment.state == EnrolmentState.ENROLLED
+        )
+    ).all()
+    for enrolment in enrolments:
+        if passed_checks is not None and enrolment.id in passed_checks:
+            enrolment.passed_check = passed_checks[enrolment.id]
+        if rule.is_met(total or 0, attended.get(enrolment.id, 0), enrolment.passed_check):
+            enrolment.completed_at = utcnow()
+            _set_state(enrolment, EnrolmentState.COMPLETED, user)
+            issue_certificate(enrolment)
+            completed.append(enrolment)
+    db.session.flush()
+    log.info("cohort %s: %s enrolments completed", cohort.id, len(completed))
+    return completed
+
+
+def issue_certificate(enrolment: Enrolment) -> Certificate:
+    """Issue the certificate of a completed enrolment (once)."""
+    if enrolment.certificate is not None:
+        return enrolment.certificate
+    course = enrolment.cohort.course
+    certificate = Certificate(
+        enrolment=enrolment,
+        business_id=enrolment.business_id,
+        province_code=enrolment.province_code,
+        code=_new_code(),
+        business_name=enrolment.business.name,
+        course_title_vi=course.title_vi,
+        course_title_en=course.title_en,
+        completed_on=local_today(),
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    log.info("certificate %s issued for enrolment %s", certificate.id, enrolment.id)
+    return certificate
+
+
+def revoke_certificate(certificate: Certificate, user: User) -> None:
+    certificate.revoked_at = utcnow()
+    db.session.flush()
+    log.info("certificate %s revoked by user %s", certificate.id, user.id)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _lock_cohort(cohort_id: int) -> Cohort:
+    """Lock the cohort row until commit: every seat decision for it happens one at a time."""
+    cohort = db.session.scalar(
+        sa.select(Cohort)
+        .where(Cohort.id == cohort_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if cohort is None:
+        raise TrainingError("no_cohort")
+    return cohort
+
+
+def seats_taken(cohort_id: int) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Enrolment.id)).where(
+                Enrolment.cohort_id == cohort_id, Enrolment.state.in_(SEAT_STATES)
+            )
+        )
+        or 0
+    )
+
+
+def _take_seat_or_wait(cohort: Cohort, enrolment: Enrolment, user: User) -> None:
+    # A new enrolment is not in the database yet (nor does it hold a seat): count without it.
+    with db.session.no_autoflush:
+        has_seat = seats_taken(cohort.id) < cohort.capacity
+    if has_seat:
+        enrolment.waitlisted_at = None
+        _set_state(enrolment, EnrolmentState.ENROLLED, user)
+    else:
+        enrolment.waitlisted_at = utcnow()
+        _set_state(enrolment, EnrolmentState.WAITLISTED, user)
+
+
+def _fill_from_waitlist(cohort: Cohort, user: User | None) -> list[Enrolment]:
+    """Move the earliest waitlisted up while seats are free (call with the cohort locked)."""
+    free = cohort.capacity - seats_taken(cohort.id)
+    if free <= 0:
+        return []
+    promoted = db.session.scalars(
+        sa.select(Enrolment)
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.state == EnrolmentState.WAITLISTED)
+        .order_by(Enrolment.waitlisted_at, Enrolment.id)
+        .limit(free)
+    ).all()
+    for enrolment in promoted:
+        enrolment.waitlisted_at = None
+        _set_state(enrolment, EnrolmentState.ENROLLED, user)
+        log.info("enrolment %s moved up from the waitlist of cohort %s", enrolment.id, cohort.id)
+    return list(promoted)
+
+
+def _set_state(enrolment: Enrolment, state: EnrolmentState, user: User | None) -> None:
+    enrolment.state = state
+    db.session.flush()
+    _log(enrolment, EventState(state.value), user)
+    log.info("enrolment %s is now %s", enrolment.id, state.value)
+
+
+def _log(
+    enrolment: Enrolment, state: EventState, user: User | None, session_id: int | None = None
+) -> None:
+    business = enrolment.business
+    db.session.add(
+        EnrolmentEvent(
+            enrolment_id=enrolment.id,
+            state=state,
+            by_user_id=user.id if user is not None else None,
+            province_code=enrolment.province_code,
+            course_id=enrolment.cohort.course_id,
+            cohort_id=enrolment.cohort_id,
+            business_id=enrolment.business_id,
+            commune_code=business.commune_code,
+            sector=business.sector,
+            session_id=session_id,
+        )
+    )
+    db.session.flush()
+
+
+def _new_code() -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if db.session.scalar(sa.select(Certificate.id).where(Certificate.code == code)) is None:
+            return code

@@ -1,0 +1,350 @@
+"""Reads for training: catalog, rosters, owners' enrolments, group selection, invitations."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from portal.auth.models import Role, User
+from portal.businesses.models import Business, BusinessKind, Sector
+from portal.extensions import db
+from portal.scoping import scoped_select, visible
+from portal.timeutil import utcnow
+from portal.training.models import (
+    Attendance,
+    Certificate,
+    Cohort,
+    Course,
+    CourseFormat,
+    Enrolment,
+    EnrolmentState,
+    TrainingSession,
+)
+
+SEAT_STATES = (EnrolmentState.ENROLLED, EnrolmentState.COMPLETED)
+
+
+def local_today() -> date:
+    """Return today's date in the portal's time zone (deadlines are local dates)."""
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
+    return datetime.now(UTC).astimezone(zone).date()
+
+
+# ----------------------------------------------------------------------------- catalog
+
+
+@dataclass
+class CatalogFilters:
+    commune: int | None = None
+    format: str | None = None
+    dimension: str | None = None
+    #: "free", "paid" or None.
+    fee: str | None = None
+
+
+def query_catalog(user: User, filters: CatalogFilters, include_inactive: bool = False) -> list:
+    """Return the courses the user may see that match the filters, by title."""
+    stmt = scoped_select(Course, user).options(selectinload(Course.cohorts))
+    if not include_inactive:
+        stmt = stmt.where(Course.active.is_(True))
+    if filters.format in {f.value for f in CourseFormat}:
+        stmt = stmt.where(Course.format == CourseFormat(filters.format))
+    if filters.fee == "free":
+        stmt = stmt.where(Course.fee_vnd == 0)
+    elif filters.fee == "paid":
+        stmt = stmt.where(Course.fee_vnd > 0)
+    if filters.commune:
+        stmt = stmt.where(
+            Course.id.in_(sa.select(Cohort.course_id).where(Cohort.commune_code == filters.commune))
+        )
+    courses = db.session.scalars(stmt.order_by(Course.title_vi, Course.id)).all()
+    if filters.dimension:
+        # A JSON list: filtered here, portable across SQLite and PostgreSQL (catalogs are small).
+        courses = [c for c in courses if filters.dimension in (c.dimensions or [])]
+    return list(courses)
+
+
+def open_cohorts(course: Course) -> list[Cohort]:
+    """Return the course's cohorts still taking enrolments, soonest deadline first."""
+    today = local_today()
+    return [c for c in course.cohorts if c.enrolment_deadline >= today]
+
+
+def seat_counts(cohort_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Return {cohort id: {"taken": n, "waiting": n}}."""
+    counts: dict[int, dict[str, int]] = {i: {"taken": 0, "waiting": 0} for i in cohort_ids}
+    if not cohort_ids:
+        return counts
+    rows = db.session.execute(
+        sa.select(Enrolment.cohort_id, Enrolment.state, sa.func.count(Enrolment.id))
+        .where(Enrolment.cohort_id.in_(cohort_ids))
+        .group_by(Enrolment.cohort_id, Enrolment.state)
+    ).all()
+    for cohort_id, state, n in rows:
+        if state in SEAT_STATES:
+            counts[cohort_id]["taken"] += n
+        elif state == EnrolmentState.WAITLISTED:
+            counts[cohort_id]["waiting"] += n
+    return counts
+
+
+def cohort_roster(cohort: Cohort) -> dict[EnrolmentState, list[Enrolment]]:
+    """Return the cohort's enrolments grouped by state, waitlist in its order."""
+    enrolments = db.session.scalars(
+        sa.select(Enrolment)
+        .where(Enrolment.cohort_id == cohort.id)
+        .options(selectinload(Enrolment.business), selectinload(Enrolment.certificate))
+        .order_by(Enrolment.waitlisted_at, Enrolment.id)
+    ).all()
+    roster: dict[EnrolmentState, list[Enrolment]] = {s: [] for s in EnrolmentState}
+    for enrolment in enrolments:
+        roster[enrolment.state].append(enrolment)
+    for state in roster:
+        if state != EnrolmentState.WAITLISTED:
+            roster[state].sort(key=lambda e: e.business.name)
+    return roster
+
+
+def session_attendance(session: TrainingSession) -> list[tuple[Enrolment, bool]]:
+    """Return who is expected at a session and whether each was marked present, by name."""
+    enrolments = db.session.scalars(
+        sa.select(Enrolment)
+        .join(Business, Business.id == Enrolment.business_id)
+        .where(Enrolment.cohort_id == session.cohort_id, Enrolment.state.in_(SEAT_STATES))
+        .options(selectinload(Enrolment.business))
+        .order_by(Business.name, Enrolment.id)
+    ).all()
+    present = set(
+        db.session.scalars(
+            sa.select(Attendance.enrolment_id).where(
+                Attendance.session_id == session.id, Attendance.present.is_(True)
+            )
+        )
+    )
+    return [(e, e.id in present) for e in enrolments]
+
+
+def attendance_counts(cohort: Cohort) -> dict[int, int]:
+    """Return {enrolment id: sessions attended} for a cohort."""
+    return dict(
+        db.session.execute(
+            sa.select(Attendance.enrolment_id, sa.func.count(Attendance.id))
+            .join(TrainingSession, TrainingSession.id == Attendance.session_id)
+            .where(TrainingSession.cohort_id == cohort.id, Attendance.present.is_(True))
+            .group_by(Attendance.enrolment_id)
+        ).all()
+    )
+
+
+def province_trainers(province_code: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(
+                User.province_code == province_code,
+                User.role == Role.TRAINER,
+                User.active.is_(True),
+            )
+            .order_by(User.name)
+        )
+    )
+
+
+# ------------------------------------------------------------------------------ owners
+
+
+def owner_enrolments(owner: User, states: tuple[EnrolmentState, ...] | None = None) -> list:
+    stmt = (
+        scoped_select(Enrolment, owner)
+        .options(
+            selectinload(Enrolment.business),
+            selectinload(Enrolment.cohort).selectinload(Cohort.course),
+            selectinload(Enrolment.cohort).selectinload(Cohort.sessions),
+            selectinload(Enrolment.certificate),
+        )
+        .order_by(Enrolment.updated_at.desc(), Enrolment.id.desc())
+    )
+    if states:
+        stmt = stmt.where(Enrolment.state.in_(states))
+    return list(db.session.scalars(stmt))
+
+
+def upcoming_sessions(owner: User, limit: int = 10) -> list[tuple[TrainingSession, Enrolment]]:
+    """Return the next sessions of the cohorts the owner's businesses hold a seat in."""
+    rows = db.session.execute(
+        sa.select(TrainingSession, Enrolment)
+        .join(Enrolment, Enrolment.cohort_id == TrainingSession.cohort_id)
+        .where(
+            visible(Enrolment, owner),
+            Enrolment.state == EnrolmentState.ENROLLED,
+            TrainingSession.starts_at >= utcnow(),
+        )
+        .order_by(TrainingSession.starts_at)
+        .limit(limit)
+    ).all()
+    return [(s, e) for s, e in rows]
+
+
+def owner_certificates(owner: User) -> list[Certificate]:
+    return list(
+        db.session.scalars(scoped_select(Certificate, owner).order_by(Certificate.issued_at.desc()))
+    )
+
+
+def pending_reassessment_invites(owner: User) -> list[Enrolment]:
+    """Return the completed enrolments whose business has not submitted an assessment since.
+
+    Each is an invitation to re-assess; it goes away once the business submits a new one.
+    """
+    stmt = (
+        scoped_select(Enrolment, owner)
+        .where(Enrolment.state == EnrolmentState.COMPLETED)
+        .options(
+            selectinload(Enrolment.business),
+            selectinload(Enrolment.cohort).selectinload(Cohort.course),
+        )
+        .order_by(Enrolment.completed_at.desc())
+    )
+    tables = assessment_tables()
+    if tables is not None:
+        assessments = tables[0]
+        stmt = stmt.where(
+            ~sa.exists().where(
+                assessments.c.business_id == Enrolment.business_id,
+                assessments.c.status == "submitted",
+                assessments.c.submitted_at > Enrolment.completed_at,
+            )
+        )
+    # One invitation per business: the latest completion.
+    seen: set[int] = set()
+    invites = []
+    for enrolment in db.session.scalars(stmt):
+        if enrolment.business_id not in seen:
+            seen.add(enrolment.business_id)
+            invites.append(enrolment)
+    return invites
+
+
+@dataclass
+class OwnerTraining:
+    """What the owner's dashboard shows about training."""
+
+    upcoming: list = field(default_factory=list)
+    assignments: list = field(default_factory=list)
+    certificates: list = field(default_factory=list)
+    reassess: list = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.upcoming or self.assignments or self.certificates or self.reassess)
+
+
+def owner_training_summary(owner: User) -> OwnerTraining:
+    """Collect the dashboard's training panel for an owner."""
+    if not owner.is_authenticated or not owner.is_owner:
+        return OwnerTraining()
+    return OwnerTraining(
+        upcoming=upcoming_sessions(owner, limit=5),
+        assignments=owner_enrolments(owner, (EnrolmentState.ASSIGNED,)),
+        certificates=owner_certificates(owner),
+        reassess=pending_reassessment_invites(owner),
+    )
+
+
+# --------------------------------------------------------------------- group selection
+
+#: The assessment tables as the assessment feature describes them, for when its models are
+#: not importable (the SQL is the same either way).
+_ASSESSMENTS = sa.table(
+    "assessments",
+    sa.column("id"),
+    sa.column("business_id"),
+    sa.column("status"),
+    sa.column("level"),
+    sa.column("submitted_at"),
+)
+_SCORES = sa.table(
+    "assessment_scores", sa.column("assessment_id"), sa.column("dimension"), sa.column("score")
+)
+
+
+def assessment_tables(require: bool = False) -> tuple[Any, Any] | None:
+    """Return the (assessments, assessment_scores) tables, or None if that feature is absent.
+
+    With ``require`` the described schema is returned even when the models are not loaded.
+    """
+    try:
+        import portal.assess.models  # noqa: F401
+    except ImportError:
+        return (_ASSESSMENTS, _SCORES) if require else None
+    tables = db.metadata.tables
+    if "assessments" in tables and "assessment_scores" in tables:
+        return tables["assessments"], tables["assessment_scores"]
+    return (_ASSESSMENTS, _SCORES) if require else None
+
+
+@dataclass
+class GroupFilters:
+    commune: int | None = None
+    sector: str | None = None
+    kind: str | None = None
+    #: Businesses whose latest submitted level is at most this.
+    max_level: int | None = None
+    dimension: str | None = None
+    #: With ``dimension``: latest submitted score for it strictly below this.
+    below: float | None = None
+
+    @property
+    def uses_assessments(self) -> bool:
+        return self.max_level is not None or (self.dimension is not None and self.below is not None)
+
+
+def query_group(user: User, province_code: int, filters: GroupFilters, limit: int = 500) -> list:
+    """Return the province's businesses matching the filters (the latest submitted assessment
+    decides level and dimension scores; businesses never assessed do not match those)."""
+    stmt = scoped_select(Business, user).where(Business.province_code == province_code)
+    if filters.commune:
+        stmt = stmt.where(Business.commune_code == filters.commune)
+    if filters.sector in {s.value for s in Sector}:
+        stmt = stmt.where(Business.sector == Sector(filters.sector))
+    if filters.kind in {k.value for k in BusinessKind}:
+        stmt = stmt.where(Business.kind == BusinessKind(filters.kind))
+    if filters.uses_assessments:
+        assessments, scores = assessment_tables(require=True)  # type: ignore[misc]
+        latest_at = (
+            sa.select(
+                assessments.c.business_id.label("business_id"),
+                sa.func.max(assessments.c.submitted_at).label("submitted_at"),
+            )
+            .where(assessments.c.status == "submitted")
+            .group_by(assessments.c.business_id)
+            .subquery()
+        )
+        latest = (
+            sa.select(assessments.c.id, assessments.c.business_id, assessments.c.level)
+            .join(
+                latest_at,
+                sa.and_(
+                    latest_at.c.business_id == assessments.c.business_id,
+                    latest_at.c.submitted_at == assessments.c.submitted_at,
+                ),
+            )
+            .where(assessments.c.status == "submitted")
+            .subquery()
+        )
+        stmt = stmt.join(latest, latest.c.business_id == Business.id)
+        if filters.max_level is not None:
+            stmt = stmt.where(latest.c.level <= filters.max_level)
+        if filters.dimension is not None and filters.below is not None:
+            stmt = stmt.where(
+                sa.exists().where(
+                    scores.c.assessment_id == latest.c.id,
+                    scores.c.dimension == filters.dimension,
+                    scores.c.score < filters.below,
+                )
+            )
+    return list(db.session.scalars(stmt.order_by(Business.name, Business.id).limit(limit)))

@@ -1,0 +1,551 @@
+"""Course catalog and enrolment for owners; courses, cohorts, attendance and completion for
+the province's trainers and staff; the public certificate verification page."""
+
+import io
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext, to_utc
+from flask_login import current_user
+
+from portal import geo
+from portal.access import PROVINCE_ROLES, login_required, public, roles_required
+from portal.auth.models import Role
+from portal.businesses.models import Business
+from portal.extensions import db, limiter
+from portal.scoping import get_scoped_or_404, scoped_select
+from portal.training import certificates, operations, queries
+from portal.training import labels as training_labels
+from portal.training.forms import (
+    ActionForm,
+    CohortForm,
+    CourseForm,
+    EnrolForm,
+    GroupFilterForm,
+    NewCohortForm,
+    SessionForm,
+    dimension_choices,
+)
+from portal.training.labels import ERROR_MESSAGES
+from portal.training.models import (
+    Certificate,
+    Cohort,
+    Course,
+    Enrolment,
+    EnrolmentState,
+    TrainingSession,
+)
+from portal.training.rules import attendance_pct
+
+bp = Blueprint("training", __name__)
+bp.add_app_template_global(queries.owner_training_summary, "owner_training_summary")
+
+#: Where "Assess again" leads: the assessment feature's start page once it exists.
+REASSESS_ENDPOINT = "assess.start"
+
+
+@bp.app_template_global()
+def reassess_url(business_id: int) -> str:
+    """Return the link that starts a new assessment of the business."""
+    if REASSESS_ENDPOINT in current_app.view_functions:
+        return url_for(REASSESS_ENDPOINT, business_id=business_id)
+    return url_for("businesses.show_business", business_id=business_id)
+
+
+MANAGERS = (Role.TRAINER, Role.STAFF)
+
+
+@bp.app_context_processor
+def inject_training_names() -> dict:
+    # App-wide, as the partials are included from other features' pages.
+    return {"training_labels": training_labels, "EnrolmentState": EnrolmentState}
+
+
+def _flash_error(error: operations.TrainingError) -> None:
+    flash(ERROR_MESSAGES.get(error.code, _("That could not be done.")), "error")
+
+
+def _can_manage() -> bool:
+    return current_user.role in PROVINCE_ROLES
+
+
+# ----------------------------------------------------------------------------- catalog
+
+
+@bp.route("/training/")
+@login_required
+def catalog():
+    filters = queries.CatalogFilters(
+        commune=request.args.get("commune", type=int),
+        format=request.args.get("format") or None,
+        dimension=request.args.get("dimension") or None,
+        fee=request.args.get("fee") or None,
+    )
+    courses = queries.query_catalog(current_user, filters, include_inactive=_can_manage())
+    if current_user.is_owner:
+        provinces = db.session.scalars(
+            sa.select(Business.province_code).where(Business.owner_id == current_user.id).distinct()
+        ).all()
+    else:
+        provinces = [current_user.province_code] if current_user.province_code else []
+    communes = [w for code in provinces for w in geo.communes(code)]
+    return render_template(
+        "training/catalog.html",
+        courses=courses,
+        filters=filters,
+        communes=communes,
+        dimensions=dimension_choices(),
+        can_create=current_user.role in MANAGERS,
+    )
+
+
+@bp.route("/training/courses/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def new_course():
+    form = CourseForm()
+    if form.validate_on_submit():
+        course = operations.create_course(
+            current_user, current_user.province_code, **form.course_data()
+        )
+        db.session.commit()
+        flash(_("The course has been added. Now open a class for it."), "success")
+        return redirect(url_for("training.show_course", course_id=course.id))
+    return render_template("training/course_form.html", form=form, course=None)
+
+
+@bp.route("/training/courses/<int:course_id>")
+@login_required
+def show_course(course_id: int):
+    course = get_scoped_or_404(Course, course_id)
+    if not course.active and not _can_manage():
+        abort(404)
+    cohorts = course.cohorts if _can_manage() else queries.open_cohorts(course)
+    counts = queries.seat_counts([c.id for c in cohorts])
+    businesses, mine = [], []
+    if current_user.is_owner:
+        businesses = db.session.scalars(
+            scoped_select(Business)
+            .where(Business.province_code == course.province_code)
+            .order_by(Business.name)
+        ).all()
+        mine = db.session.scalars(
+            scoped_select(Enrolment)
+            .join(Cohort, Cohort.id == Enrolment.cohort_id)
+            .where(Cohort.course_id == course.id)
+        ).all()
+    enrol_form = EnrolForm()
+    enrol_form.business.set_choices([(b.id, b.name) for b in businesses])
+    return render_template(
+        "training/course.html",
+        course=course,
+        cohorts=cohorts,
+        counts=counts,
+        enrol_form=enrol_form,
+        mine=mine,
+        can_manage=_can_manage(),
+    )
+
+
+@bp.route("/training/courses/<int:course_id>/edit", methods=["GET", "POST"])
+@roles_required(*PROVINCE_ROLES)
+def edit_course(course_id: int):
+    course = get_scoped_or_404(Course, course_id)
+    form = CourseForm(obj=course)
+    if request.method == "GET":
+        form.audience.data = course.audience.value
+        form.format.data = course.format.value
+    if form.validate_on_submit():
+        operations.update_course(course, **form.course_data())
+        db.session.commit()
+        flash(_("The changes have been saved."), "success")
+        return redirect(url_for("training.show_course", course_id=course.id))
+    return render_template("training/course_form.html", form=form, course=course)
+
+
+# ----------------------------------------------------------------------------- cohorts
+
+
+def _cohort_form(form_class: type[CohortForm], course: Course, **kwargs) -> CohortForm:
+    return form_class(
+        course_format=course.format,
+        province_code=course.province_code,
+        trainers=queries.province_trainers(course.province_code),
+        **kwargs,
+    )
+
+
+@bp.route("/training/courses/<int:course_id>/cohorts/new", methods=["GET", "POST"])
+@roles_required(*PROVINCE_ROLES)
+def new_cohort(course_id: int):
+    course = get_scoped_or_404(Course, course_id)
+    form = _cohort_form(NewCohortForm, course)
+    if request.method == "GET" and current_user.role == Role.TRAINER:
+        form.trainer.data = current_user.id
+    if form.validate_on_submit():
+        first = to_utc(form.first_session.data)
+        step = timedelta(days=form.days_between.data)
+        sessions = [
+            (first + step * n, form.session_minutes.data) for n in range(form.session_count.data)
+        ]
+        cohort = operations.create_cohort(course, sessions, **form.cohort_data())
+        db.session.commit()
+        flash(_("The class has been opened."), "success")
+        return redirect(url_for("training.show_cohort", cohort_id=cohort.id))
+    return render_template("training/cohort_form.html", form=form, course=course, cohort=None)
+
+
+@bp.route("/training/cohorts/<int:cohort_id>")
+@roles_required(*PROVINCE_ROLES)
+def show_cohort(cohort_id: int):
+    cohort = get_scoped_or_404(Cohort, cohort_id)
+    return render_template(
+        "training/cohort.html",
+        cohort=cohort,
+        course=cohort.course,
+        roster=queries.cohort_roster(cohort),
+        counts=queries.seat_counts([cohort.id])[cohort.id],
+        session_form=SessionForm(formdata=None),
+    )
+
+
+@bp.route("/training/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@roles_required(*PROVINCE_ROLES)
+def edit_cohort(cohort_id: int):
+    cohort = get_scoped_or_404(Cohort, cohort_id)
+    form = _cohort_form(CohortForm, cohort.course, obj=cohort)
+    if request.method == "GET":
+        form.trainer.data = cohort.trainer_id
+        form.commune.data = cohort.commune_code
+    if form.validate_on_submit():
+        promoted = operations.update_cohort(cohort, current_user, **form.cohort_data())
+        db.session.commit()
+        flash(_("The changes have been saved."), "success")
+        if promoted:
+            flash(_moved_up_message(len(promoted)), "info")
+        return redirect(url_for("training.show_cohort", cohort_id=cohort.id))
+    return render_template(
+        "training/cohort_form.html", form=form, course=cohort.course, cohort=cohort
+    )
+
+
+@bp.route("/training/cohorts/<int:cohort_id>/sessions", methods=["POST"])
+@roles_required(*PROVINCE_ROLES)
+def add_session(cohort_id: int):
+    cohort = get_scoped_or_404(Cohort, cohort_id)
+    form = SessionForm()
+    if form.validate_on_submit():
+        operations.add_session(cohort, to_utc(form.starts_at.data), form.duration_minutes.data)
+        db.session.commit()
+        flash(_("The session has been added."), "success")
+        return redirect(url_for("training.show_cohort", cohort_id=cohort.id))
+    return render_template(
+        "training/cohort.html",
+        cohort=cohort,
+        course=cohort.course,
+        roster=queries.cohort_roster(cohort),
+        counts=queries.seat_counts([cohort.id])[cohort.id],
+        session_form=form,
+    ), 400
+
+
+def _moved_up_message(n: int) -> str:
+    return ngettext(
+        "%(num)d business moved up from the waitlist.",
+        "%(num)d businesses moved up from the waitlist.",
+        n,
+    )
+
+
+# --------------------------------------------------------------------------- enrolment
+
+
+@bp.route("/training/cohorts/<int:cohort_id>/enrol", methods=["POST"])
+@roles_required(Role.OWNER)
+def enrol(cohort_id: int):
+    cohort = get_scoped_or_404(Cohort, cohort_id)
+    if not cohort.course.active:
+        abort(404)
+    form = EnrolForm()
+    businesses = db.session.scalars(
+        scoped_select(Business).where(Business.province_code == cohort.province_code)
+    ).all()
+    form.business.set_choices([(b.id, b.name) for b in businesses])
+    back = redirect(url_for("training.show_course", course_id=cohort.course_id))
+    if not form.validate_on_submit():
+        flash(_("Choose one of your businesses."), "error")
+        return back
+    business = next(b for b in businesses if b.id == form.business.data)
+    try:
+        enrolment = operations.enrol(cohort, business, current_user)
+    except operations.TrainingError as error:
+        db.session.rollback()
+        _flash_error(error)
+        return back
+    db.session.commit()
+    if enrolment.state == EnrolmentState.ENROLLED:
+        flash(_("%(name)s is enrolled.", name=business.name), "success")
+    else:
+        flash(
+            _(
+                "The class is full: %(name)s is on the waitlist and will move up automatically "
+                "when a place frees up.",
+                name=business.name,
+            ),
+            "info",
+        )
+    return redirect(url_for("training.my_training"))
+
+
+@bp.route("/training/enrolments/<int:enrolment_id>/cancel", methods=["POST"])
+@roles_required(Role.OWNER, *PROVINCE_ROLES)
+def cancel_enrolment(enrolment_id: int):
+    enrolment = get_scoped_or_404(Enrolment, enrolment_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        promoted = operations.cancel(enrolment, current_user)
+    except operations.TrainingError as error:
+        db.session.rollback()
+        _flash_error(error)
+    else:
+        db.session.commit()
+        flash(_("The enrolment has been cancelled."), "success")
+        if promoted and not current_user.is_owner:
+            flash(_moved_up_message(len(promoted)), "info")
+    if current_user.is_owner:
+        return redirect(url_for("training.my_training"))
+    return redirect(url_for("training.show_cohort", cohort_id=enrolment.cohort_id))
+
+
+@bp.route("/training/enrolments/<int:enrolment_id>/accept", methods=["POST"])
+@roles_required(Role.OWNER)
+def accept_assignment(enrolment_id: int):
+    return _answer_assignment(enrolment_id, accept=True)
+
+
+@bp.route("/training/enrolments/<int:enrolment_id>/decline", methods=["POST"])
+@roles_required(Role.OWNER)
+def decline_assignment(enrolment_id: int):
+    return _answer_assignment(enrolment_id, accept=False)
+
+
+def _answer_assignment(enrolment_id: int, accept: bool):
+    enrolment = get_scoped_or_404(Enrolment, enrolment_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        if accept:
+            operations.accept_assignment(enrolment, current_user)
+        else:
+            operations.decline_assignment(enrolment, current_user)
+    except operations.TrainingError as error:
+        db.session.rollback()
+        _flash_error(error)
+        return redirect(url_for("training.my_training"))
+    db.session.commit()
+    if not accept:
+        flash(_("You have declined the course."), "success")
+    elif enrolment.state == EnrolmentState.ENROLLED:
+        flash(_("You are enrolled."), "success")
+    else:
+        flash(_("The class is full: you are on the waitlist."), "info")
+    return redirect(url_for("training.my_training"))
+
+
+@bp.route("/training/mine")
+@roles_required(Role.OWNER)
+def my_training():
+    return render_template(
+        "training/mine.html",
+        enrolments=queries.owner_enrolments(current_user),
+        summary=queries.owner_training_summary(current_user),
+    )
+
+
+# -------------------------------------------------------------------------- assignment
+
+
+@bp.route("/training/cohorts/<int:cohort_id>/assign", methods=["GET", "POST"])
+@roles_required(*PROVINCE_ROLES)
+def assign(cohort_id: int):
+    cohort = get_scoped_or_404(Cohort, cohort_id)
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        ids = [int(i) for i in request.form.getlist("business_id") if i.isdigit()]
+        businesses = db.session.scalars(
+            scoped_select(Business).where(
+                Business.id.in_(ids), Business.province_code == cohort.province_code
+            )
+        ).all()
+        if not businesses:
+            flash(_("Tick at least one business."), "error")
+            return redirect(url_for("training.assign", cohort_id=cohort.id, **request.args))
+        assigned, skipped = operations.assign(cohort, businesses, current_user)
+        db.session.commit()
+        flash(
+            ngettext(
+                "The course has been assigned to %(num)d business.",
+                "The course has been assigned to %(num)d businesses.",
+                assigned,
+            ),
+            "success",
+        )
+        if skipped:
+            flash(
+                ngettext(
+                    "%(num)d business already had this class and was left as it was.",
+                    "%(num)d businesses already had this class and were left as they were.",
+                    skipped,
+                ),
+                "info",
+            )
+        return redirect(url_for("training.show_cohort", cohort_id=cohort.id))
+    form = GroupFilterForm(request.args, province_code=cohort.province_code)
+    matches = None
+    has_assessments = queries.assessment_tables() is not None
+    if not has_assessments:
+        # Results cannot be filtered on before the assessment feature exists.
+        del form.max_level, form.dimension, form.below
+    if request.args.get("search") and form.validate():
+        filters = queries.GroupFilters(
+            commune=form.commune.data,
+            sector=form.sector.data or None,
+            kind=form.kind.data or None,
+        )
+        if has_assessments:
+            filters.max_level = form.max_level.data
+            filters.dimension = form.dimension.data or None
+            filters.below = form.below.data
+        matches = queries.query_group(current_user, cohort.province_code, filters)
+    return render_template(
+        "training/assign.html", cohort=cohort, course=cohort.course, form=form, matches=matches
+    )
+
+
+# ------------------------------------------------------------------ attendance, completion
+
+
+@bp.route("/training/sessions/<int:session_id>/attendance")
+@roles_required(*PROVINCE_ROLES)
+def attendance(session_id: int):
+    session = get_scoped_or_404(TrainingSession, session_id)
+    rows = queries.session_attendance(session)
+    return render_template(
+        "training/attendance.html",
+        session=session,
+        cohort=session.cohort,
+        rows=rows,
+        present_count=sum(1 for _e, present in rows if present),
+    )
+
+
+@bp.route("/training/sessions/<int:session_id>/attendance/<int:enrolment_id>", methods=["POST"])
+@roles_required(*PROVINCE_ROLES)
+def mark_attendance(session_id: int, enrolment_id: int):
+    session = get_scoped_or_404(TrainingSession, session_id)
+    enrolment = get_scoped_or_404(Enrolment, enrolment_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.set_attendance(
+            session, enrolment, request.form.get("present") == "1", current_user
+        )
+    except operations.TrainingError as error:
+        db.session.rollback()
+        _flash_error(error)
+    else:
+        db.session.commit()
+    return redirect(
+        url_for("training.attendance", session_id=session.id, _anchor=f"p{enrolment.id}")
+    )
+
+
+@bp.route("/training/cohorts/<int:cohort_id>/completion", methods=["GET", "POST"])
+@roles_required(*PROVINCE_ROLES)
+def completion(cohort_id: int):
+    cohort = get_scoped_or_404(Cohort, cohort_id)
+    course = cohort.course
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        checks = None
+        if course.requires_check:
+            passed = {int(i) for i in request.form.getlist("passed") if i.isdigit()}
+            checks = {
+                e.id: e.id in passed for e in queries.cohort_roster(cohort)[EnrolmentState.ENROLLED]
+            }
+        completed = operations.complete_cohort(cohort, current_user, checks)
+        db.session.commit()
+        flash(
+            ngettext(
+                "%(num)d participant completed the course; the certificate is issued.",
+                "%(num)d participants completed the course; their certificates are issued.",
+                len(completed),
+            ),
+            "success",
+        )
+        return redirect(url_for("training.show_cohort", cohort_id=cohort.id))
+    roster = queries.cohort_roster(cohort)
+    attended = queries.attendance_counts(cohort)
+    total = len(cohort.sessions)
+    rows = [
+        (e, attended.get(e.id, 0), attendance_pct(total, attended.get(e.id, 0)))
+        for e in roster[EnrolmentState.ENROLLED]
+    ]
+    return render_template(
+        "training/completion.html",
+        cohort=cohort,
+        course=course,
+        rows=rows,
+        total=total,
+        completed=roster[EnrolmentState.COMPLETED],
+    )
+
+
+# ------------------------------------------------------------------------ certificates
+
+
+@bp.route("/training/certificates/<int:certificate_id>.pdf")
+@roles_required(Role.OWNER, *PROVINCE_ROLES)
+def certificate_pdf(certificate_id: int):
+    certificate = get_scoped_or_404(Certificate, certificate_id)
+    pdf = certificates.render_pdf(certificate)
+    return send_file(
+        io.BytesIO(pdf),
+        mimetype="application/pdf",
+        download_name=f"certificate-{certificate.code}.pdf",
+    )
+
+
+@bp.route("/verify", methods=["GET"])
+@public
+def verify_form():
+    code = (request.args.get("code") or "").strip().upper().replace(" ", "").replace("-", "")
+    if code:
+        return redirect(url_for("training.verify_certificate", code=code))
+    return render_template("training/verify_form.html")
+
+
+@bp.route("/verify/<code>")
+@public
+@limiter.limit("30 per minute")
+def verify_certificate(code: str):
+    certificate = db.session.scalar(
+        sa.select(Certificate).where(Certificate.code == code.strip().upper())
+    )
+    if certificate is None:
+        return render_template("training/verify.html", certificate=None), 404
+    return render_template("training/verify.html", certificate=certificate)
