@@ -93,10 +93,22 @@ def configure_sqlite(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Register each feature's blueprint."""
     from portal.admin.views import bp as admin_bp
+    from portal.assess.views import bp as assess_bp
     from portal.auth.views import bp as auth_bp
+    from portal.billing.views import bp as billing_bp
     from portal.businesses.views import bp as businesses_bp
     from portal.main.views import bp as main_bp
+    from portal.onboarding.views import bp as onboarding_bp
     from portal.training.views import bp as training_bp
 
-    for bp in (main_bp, auth_bp, businesses_bp, admin_bp, training_bp):
+    for bp in (
+        main_bp,
+        auth_bp,
+        businesses_bp,
+        admin_bp,
+        training_bp,
+        assess_bp,
+        billing_bp,
+        onboarding_bp,
+    ):
         app.register_blueprint(bp)

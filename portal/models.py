@@ -1,7 +1,10 @@
 """Import every feature's models so the metadata (and Alembic) knows all tables."""
 
+from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
 from portal.auth.models import Role, User
+from portal.billing.models import Payment, PaymentStatus, StripeEvent, SubsidyProgramme
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
+from portal.onboarding.models import Evidence, EvidenceStatus, OnboardingPath, StepProgress
 from portal.training.models import (
     Attendance,
     Certificate,
@@ -13,6 +16,9 @@ from portal.training.models import (
 )
 
 __all__ = [
+    "Assessment",
+    "AssessmentScore",
+    "AssessmentStatus",
     "Attendance",
     "Business",
     "BusinessKind",
@@ -22,8 +28,16 @@ __all__ = [
     "Course",
     "Enrolment",
     "EnrolmentEvent",
+    "Evidence",
+    "EvidenceStatus",
+    "OnboardingPath",
+    "Payment",
+    "PaymentStatus",
     "Role",
     "Sector",
+    "StepProgress",
+    "StripeEvent",
+    "SubsidyProgramme",
     "TrainingSession",
     "User",
 ]

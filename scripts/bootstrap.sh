@@ -48,6 +48,14 @@ bootstrap() {
     "$VENV/bin/pip" install -q --disable-pip-version-check -e "$ROOT$extras"
     touch "$stamp"
   fi
+  if [ "$with_test" = "--test" ]; then
+    # localstripe, the local Stripe stand-in, in its own venv: its pinned deps stay apart.
+    if [ ! -x "$ROOT/.venv-localstripe/bin/localstripe" ]; then
+      echo ">>> installing localstripe in .venv-localstripe"
+      "$PYTHON" -m venv "$ROOT/.venv-localstripe"
+      "$ROOT/.venv-localstripe/bin/pip" install -q --disable-pip-version-check "localstripe>=1.15,<1.16"
+    fi
+  fi
   # Compiled catalogs are build products: make them from the committed .po files.
   (cd "$ROOT" && FLASK_APP=portal "$VENV/bin/flask" translate compile >/dev/null)
 }

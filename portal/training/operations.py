@@ -7,7 +7,7 @@ answers a conflicting second writer with "database is locked" rather than overbo
 
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +44,12 @@ ACTIVE_STATES = (
     EnrolmentState.WAITLISTED,
     EnrolmentState.COMPLETED,
 )
+
+
+#: Called with the cohort locked when an enrolment takes a seat (billing holds it for the fee).
+seat_taken_hooks: list[Callable[[Enrolment, User | None], None]] = []
+#: Called with the cohort locked just before an enrolment is cancelled (billing refunds).
+cancel_hooks: list[Callable[[Enrolment, User | None], None]] = []
 
 
 class TrainingError(Exception):
@@ -163,6 +169,8 @@ def cancel(enrolment: Enrolment, user: User) -> list[Enrolment]:
     db.session.refresh(enrolment)  # another request may have changed it before we got the lock
     if enrolment.state not in (EnrolmentState.ENROLLED, EnrolmentState.WAITLISTED):
         raise TrainingError("not_cancellable")
+    for hook in cancel_hooks:
+        hook(enrolment, user)
     enrolment.waitlisted_at = None
     _set_state(enrolment, EnrolmentState.CANCELLED, user)
     return _fill_from_waitlist(cohort, user)
@@ -328,6 +336,7 @@ def _take_seat_or_wait(cohort: Cohort, enrolment: Enrolment, user: User) -> None
     if has_seat:
         enrolment.waitlisted_at = None
         _set_state(enrolment, EnrolmentState.ENROLLED, user)
+        _seat_taken(enrolment, user)
     else:
         enrolment.waitlisted_at = utcnow()
         _set_state(enrolment, EnrolmentState.WAITLISTED, user)
@@ -347,8 +356,14 @@ def _fill_from_waitlist(cohort: Cohort, user: User | None) -> list[Enrolment]:
     for enrolment in promoted:
         enrolment.waitlisted_at = None
         _set_state(enrolment, EnrolmentState.ENROLLED, user)
+        _seat_taken(enrolment, user)
         log.info("enrolment %s moved up from the waitlist of cohort %s", enrolment.id, cohort.id)
     return list(promoted)
+
+
+def _seat_taken(enrolment: Enrolment, user: User | None) -> None:
+    for hook in seat_taken_hooks:
+        hook(enrolment, user)
 
 
 def _set_state(enrolment: Enrolment, state: EnrolmentState, user: User | None) -> None:

@@ -1,10 +1,12 @@
 """Courses to recommend after an assessment, with the reason for each."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from assessments.listing_paths import ListingPath, load_catalog
 from assessments.recommend import Recommendation, load_rules, recommend
 from portal.businesses.models import Business, BusinessKind
 from portal.extensions import db
@@ -69,16 +71,33 @@ def recommended_courses(
     return sorted(chosen.values(), key=lambda item: order[item[0].id])
 
 
+@dataclass(frozen=True)
+class PathRecommendation:
+    """A listing path suggested by an assessment, with the reason to show."""
+
+    path: ListingPath
+    reason: str
+    recommendation: Recommendation
+
+    @property
+    def target(self) -> str:
+        return self.path.id
+
+
 def listing_path_recommendations(
-    business: Business, dimension_scores: Mapping[str, float]
-) -> list[Recommendation]:
-    """Return the listing-path recommendations: the seam for the listing-paths issue."""
+    business: Business, dimension_scores: Mapping[str, float], lang: str | None = None
+) -> list[PathRecommendation]:
+    """Return the listing paths the assessment suggests, weakest dimension first, leaving out
+    paths not offered to the business's kind and sector (e.g. Tiki for a household)."""
+    lang = lang or current_language()
     audience = audience_of(business, dimension_scores)
-    return [
-        r
-        for r in recommend(audience, business.sector.value, dimension_scores)
-        if r.kind == "listing_path"
-    ]
+    catalog, rules = load_catalog(), load_rules()
+    result = []
+    for rec in recommend(audience, business.sector.value, dimension_scores, rules):
+        path = catalog.get(rec.target) if rec.kind == "listing_path" else None
+        if path is not None and path.is_offered_to(business.kind.value, business.sector.value):
+            result.append(PathRecommendation(path, rec.reason(lang, rules), rec))
+    return result
 
 
 def _rank(recs: list[Recommendation], course: Course) -> tuple[int, int]:

@@ -23,6 +23,7 @@ from flask_login import current_user
 from portal import geo
 from portal.access import PROVINCE_ROLES, login_required, public, roles_required
 from portal.auth.models import Role
+from portal.billing import operations as billing
 from portal.businesses.models import Business
 from portal.extensions import db, limiter
 from portal.scoping import get_scoped_or_404, scoped_select
@@ -74,7 +75,8 @@ def inject_training_names() -> dict:
 
 
 def _flash_error(error: operations.TrainingError) -> None:
-    flash(ERROR_MESSAGES.get(error.code, _("That could not be done.")), "error")
+    message = getattr(error, "message", None) or ERROR_MESSAGES.get(error.code)
+    flash(message or _("That could not be done."), "error")
 
 
 def _can_manage() -> bool:
@@ -288,12 +290,17 @@ def enrol(cohort_id: int):
         return back
     business = next(b for b in businesses if b.id == form.business.data)
     try:
+        billing.check_can_take_seat(cohort.course, business)
+        billing.release_expired(cohort_id=cohort.id)
         enrolment = operations.enrol(cohort, business, current_user)
     except operations.TrainingError as error:
         db.session.rollback()
         _flash_error(error)
         return back
     db.session.commit()
+    if enrolment.state == EnrolmentState.ENROLLED and enrolment.requires_payment:
+        flash(_("%(name)s has a place held: pay the fee to keep it.", name=business.name), "info")
+        return redirect(url_for("billing.show_price", enrolment_id=enrolment.id))
     if enrolment.state == EnrolmentState.ENROLLED:
         flash(_("%(name)s is enrolled.", name=business.name), "success")
     else:
@@ -347,6 +354,7 @@ def _answer_assignment(enrolment_id: int, accept: bool):
         abort(400)
     try:
         if accept:
+            billing.check_can_take_seat(enrolment.cohort.course, enrolment.business)
             operations.accept_assignment(enrolment, current_user)
         else:
             operations.decline_assignment(enrolment, current_user)
@@ -357,6 +365,8 @@ def _answer_assignment(enrolment_id: int, accept: bool):
     db.session.commit()
     if not accept:
         flash(_("You have declined the course."), "success")
+    elif enrolment.state == EnrolmentState.ENROLLED and enrolment.requires_payment:
+        return redirect(url_for("billing.show_price", enrolment_id=enrolment.id))
     elif enrolment.state == EnrolmentState.ENROLLED:
         flash(_("You are enrolled."), "success")
     else:

@@ -17,6 +17,12 @@ ID_PARAMETERS = {
     "session_id": "session",
     "enrolment_id": "enrolment",
     "certificate_id": "certificate",
+    "payment_id": "payment",
+    "assessment_id": "assessment",
+    # Not an id: an assessment's page number, probed together with assessment_id.
+    "step": "step",
+    "onboarding_id": "onboarding",
+    "evidence_id": "evidence",
 }
 
 
@@ -49,11 +55,14 @@ def test_every_id_parameter_is_covered_by_the_province_test(app):
 @pytest.fixture
 def other_province_objects(app, make_user, make_business):
     """Objects that belong to Hà Nội, to be probed by users of Quảng Ninh."""
+    from tests.integration.test_assess import submitted_assessment
+    from tests.integration.test_billing import make_hanoi_payment
     from tests.integration.test_training import complete_with_certificate
 
     business = make_business(province_code=HA_NOI)
     trainer = make_user(role=Role.TRAINER, province_code=HA_NOI)
     training = complete_with_certificate(app, trainer, business)
+    onboarding, evidence = _hanoi_onboarding(app, business)
     return {
         "business": business.id,
         "user": trainer.id,
@@ -62,7 +71,32 @@ def other_province_objects(app, make_user, make_business):
         "session": training.session_ids[0],
         "enrolment": training.enrolment_id,
         "certificate": training.certificate_id,
+        "payment": make_hanoi_payment(app, make_user, make_business),
+        "assessment": submitted_assessment(app, business),
+        "step": 1,
+        "onboarding": onboarding,
+        "evidence": evidence,
     }
+
+
+def _hanoi_onboarding(app, business):
+    from portal.extensions import db
+    from portal.onboarding.models import Evidence, EvidenceKind, OnboardingPath
+
+    with app.app_context():
+        onboarding = OnboardingPath(
+            business_id=business.id, province_code=HA_NOI, path_id="postmart", channel="sales"
+        )
+        evidence = Evidence(
+            onboarding=onboarding,
+            business_id=business.id,
+            province_code=HA_NOI,
+            kind=EvidenceKind.URL,
+            url="https://postmart.vn/shop/1",
+        )
+        db.session.add_all([onboarding, evidence])
+        db.session.commit()
+        return onboarding.id, evidence.id
 
 
 @pytest.mark.parametrize("role", [Role.STAFF, Role.TRAINER, Role.OWNER])

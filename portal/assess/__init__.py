@@ -1,0 +1,1 @@
+"""The readiness self-assessment on the web: answering, resuming, results, history and reports."""

@@ -1,0 +1,41 @@
+"""Translated messages of the assessment feature."""
+
+from flask_babel import lazy_gettext as _l
+
+#: Why a business answers the questionnaire it gets (see questionnaires.choose).
+REASONS = {
+    "enterprise": _l("Enterprises answer the enterprise questionnaire."),
+    "cooperative": _l("Cooperatives answer the enterprise questionnaire."),
+    "household": _l("Households answer the short household questionnaire."),
+    "family_business": _l(
+        "This household business is run by the family alone, so it answers the short household "
+        "questionnaire."
+    ),
+    "employing_business": _l(
+        "This household business has employees, so it answers the enterprise questionnaire. If "
+        "only the family works in it, change its size to “Family only” to get the short "
+        "household questionnaire."
+    ),
+}
+
+#: Messages for assessments.AnswerError codes; params are filled in by the view.
+ANSWER_ERRORS = {
+    "required": _l("Please answer this question."),
+    "unknown_option": _l("Please choose one of the answers shown."),
+    "too_many_choices": _l("Please choose only one answer."),
+    "exclusive_conflict": _l("“%(option)s” cannot be chosen together with other answers."),
+    "not_a_number": _l("Please enter a number, using digits only (for example 12 or 2.5)."),
+    "not_an_integer": _l("Please enter a whole number."),
+    "out_of_range": _l("Please enter a number from %(min)s to %(max)s."),
+}
+UNKNOWN_ANSWER_ERROR = _l("This answer could not be saved.")
+
+#: Messages for operations.AssessError codes.
+ERROR_MESSAGES = {
+    "not_draft": _l("This assessment has already been submitted; it can no longer change."),
+    "missing_answers": _l("Some questions still need an answer."),
+    "not_allowed": _l(
+        "Only the owner, or a trainer or staff member helping a household, can "
+        "fill in this assessment."
+    ),
+}

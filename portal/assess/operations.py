@@ -1,0 +1,135 @@
+"""Writes for assessments. Each function flushes and logs; the view commits once."""
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from assessments import Questionnaire, Result, score
+from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
+from portal.assess.queries import open_draft
+from portal.auth.models import Role, User
+from portal.businesses.models import Business, BusinessKind
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+#: Who may fill in an assessment with a household, and for which kinds of business.
+HELPER_ROLES = (Role.TRAINER, Role.STAFF)
+ASSISTED_KINDS = (BusinessKind.HOUSEHOLD, BusinessKind.HOUSEHOLD_BUSINESS)
+
+
+class AssessError(Exception):
+    """A refused assessment action; ``code`` is stable and the view translates it."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def can_fill(user: User, business: Business) -> bool:
+    """Tell whether the user may answer for the business: its owner, or a trainer or staff
+    member of its province helping a household."""
+    if user.is_owner:
+        return business.owner_id == user.id
+    return (
+        user.role in HELPER_ROLES
+        and user.province_code == business.province_code
+        and business.kind in ASSISTED_KINDS
+    )
+
+
+def _check(user: User, assessment: Assessment) -> None:
+    if not can_fill(user, assessment.business):
+        raise AssessError("not_allowed")
+    if not assessment.is_draft:
+        raise AssessError("not_draft")
+
+
+def _record_helper(assessment: Assessment, user: User) -> None:
+    if user.role in HELPER_ROLES:
+        assessment.assisted_by_id = user.id
+
+
+def start_assessment(
+    business: Business, user: User, questionnaire: Questionnaire
+) -> tuple[Assessment, bool]:
+    """Return the business's open draft, or open one on ``questionnaire``; True if new."""
+    if not can_fill(user, business):
+        raise AssessError("not_allowed")
+    draft = open_draft(business.id)
+    if draft is not None:
+        _record_helper(draft, user)
+        db.session.flush()
+        return draft, False
+    assessment = Assessment(
+        business=business,
+        province_code=business.province_code,
+        questionnaire_id=questionnaire.id,
+        questionnaire_version=questionnaire.version,
+        status=AssessmentStatus.DRAFT,
+        answers={},
+        current_step=1,
+        started_by_id=user.id,
+    )
+    _record_helper(assessment, user)
+    db.session.add(assessment)
+    db.session.flush()
+    log.info(
+        "assessment %s (%s v%s) started for business %s by user %s",
+        assessment.id,
+        questionnaire.id,
+        questionnaire.version,
+        business.id,
+        user.id,
+    )
+    return assessment, True
+
+
+def save_answers(
+    assessment: Assessment,
+    user: User,
+    values: Mapping[str, Any],
+    cleared: Iterable[str] = (),
+    step: int | None = None,
+) -> Assessment:
+    """Keep normalized answers (and forget cleared ones); remember the page to resume at."""
+    _check(user, assessment)
+    answers = dict(assessment.answers or {})
+    answers.update(values)
+    for question_id in cleared:
+        answers.pop(question_id, None)
+    # A new dict, so the JSON column sees the change.
+    assessment.answers = answers
+    if step is not None:
+        assessment.current_step = step
+    assessment.updated_at = utcnow()
+    _record_helper(assessment, user)
+    db.session.flush()
+    log.info("assessment %s: %d answers saved", assessment.id, len(values))
+    return assessment
+
+
+def submit_assessment(assessment: Assessment, user: User, questionnaire: Questionnaire) -> Result:
+    """Score the answers once and store the scores; the assessment never changes again."""
+    _check(user, assessment)
+    answers = assessment.answers or {}
+    if questionnaire.missing(answers):
+        raise AssessError("missing_answers")
+    result = score(questionnaire, answers)
+    shown = {q.id for q in questionnaire.visible_questions(answers)}
+    # Keep only what was asked: answers to questions hidden later are not part of the record.
+    assessment.answers = {k: v for k, v in answers.items() if k in shown}
+    assessment.status = AssessmentStatus.SUBMITTED
+    assessment.submitted_at = assessment.updated_at = utcnow()
+    assessment.overall_score = result.overall
+    assessment.level = result.level
+    assessment.current_step = len(questionnaire.dimensions) + 1
+    assessment.scores = [
+        AssessmentScore(dimension=dimension, score=value)
+        for dimension, value in result.dimensions.items()
+    ]
+    _record_helper(assessment, user)
+    db.session.flush()
+    log.info("assessment %s submitted: %s (level %s)", assessment.id, result.overall, result.level)
+    return result

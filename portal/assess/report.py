@@ -1,0 +1,129 @@
+"""The results of a submitted assessment, as the page and the PDF report show them."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from flask import current_app, render_template
+from flask_babel import force_locale, format_date, format_decimal
+from flask_babel import gettext as _
+from markupsafe import Markup
+from weasyprint import HTML
+
+from assessments import Band, Comparison, Dimension, Level, Questionnaire, compare
+from portal.assess import charts, queries
+from portal.assess.models import Assessment
+from portal.assess.questionnaires import questionnaire_of
+
+#: How many next steps each dimension shows.
+NEXT_STEPS = 3
+
+
+@dataclass(frozen=True)
+class DimensionResult:
+    dimension: Dimension
+    score: float
+    band: Band
+    #: Change since the previous assessment; None if there is nothing to compare with.
+    delta: float | None
+
+
+@dataclass(frozen=True)
+class Report:
+    assessment: Assessment
+    questionnaire: Questionnaire
+    level: Level
+    dimensions: list[DimensionResult]
+    previous: Assessment | None
+    comparison: Comparison | None
+    peer_groups: list[queries.PeerGroup]
+    radar: Markup
+
+    @property
+    def dimension_scores(self) -> dict[str, float]:
+        return {d.dimension.id: d.score for d in self.dimensions}
+
+
+def build_report(assessment: Assessment, lang: str) -> Report:
+    """Gather what the results show: stored scores, bands, the change and the benchmarks."""
+    questionnaire = questionnaire_of(assessment.questionnaire_id, assessment.questionnaire_version)
+    result = queries.result_of(assessment)
+    previous = queries.previous_submitted(assessment)
+    comparison = None
+    if previous is not None and previous.questionnaire_id == assessment.questionnaire_id:
+        comparison = compare(queries.result_of(previous), result)
+    else:
+        # Another questionnaire (the business changed kind): nothing to compare with.
+        previous = None
+    rows = [
+        DimensionResult(
+            dimension=d,
+            score=result.dimensions.get(d.id, 0.0),
+            band=d.band_for(result.dimensions.get(d.id, 0.0)),
+            delta=comparison.dimensions.get(d.id) if comparison else None,
+        )
+        for d in questionnaire.dimensions
+    ]
+    previous_scores = previous.dimension_scores if previous else {}
+    radar = charts.radar_chart(
+        [
+            charts.Axis(
+                row.dimension.title.get(lang), row.score, previous_scores.get(row.dimension.id)
+            )
+            for row in rows
+        ],
+        title=_("Scores of each dimension, from 0 to 100"),
+        current_label=_("This assessment"),
+        previous_label=(
+            _("Previous assessment (%(date)s)", date=format_date(previous.submitted_at, "medium"))
+            if previous
+            else None
+        ),
+        chart_id=f"radar-{assessment.id}",
+        format_score=lambda value: format_decimal(value, "#,##0.#"),
+    )
+    return Report(
+        assessment=assessment,
+        questionnaire=questionnaire,
+        level=level_of(assessment),
+        dimensions=rows,
+        previous=previous,
+        comparison=comparison,
+        peer_groups=queries.peer_groups(assessment, assessment.business),
+        radar=radar,
+    )
+
+
+def level_of(assessment: Assessment) -> Level:
+    """Return the stored level, named by the questionnaire version that scored it."""
+    questionnaire = questionnaire_of(assessment.questionnaire_id, assessment.questionnaire_version)
+    for level in questionnaire.levels:
+        if level.number == assessment.level:
+            return level
+    return questionnaire.level_for(assessment.overall_score or 0)
+
+
+def slug(text: str) -> str:
+    """Return an ASCII file-name part: "Hộ Đặng Văn Ơn" -> "ho-dang-van-on"."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "assessment"
+
+
+def report_filename(assessment: Assessment) -> str:
+    day = assessment.submitted_at.date().isoformat() if assessment.submitted_at else "draft"
+    return f"{slug(assessment.business.name)}-{day}.pdf"
+
+
+def render_pdf(assessment: Assessment, lang: str) -> bytes:
+    """Render the A4 report in ``lang`` (the questionnaire texts and the interface alike)."""
+    with force_locale(lang):
+        report = build_report(assessment, lang)
+        html = render_template(
+            "assess/report_pdf.html",
+            report=report,
+            assessment=assessment,
+            business=assessment.business,
+            lang=lang,
+        )
+    return HTML(string=html, base_url=current_app.root_path).write_pdf()

@@ -1,0 +1,357 @@
+"""Taking the assessment page by page, resuming it, submitting it, and reading the results."""
+
+from dataclasses import dataclass
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from assessments import Dimension, Question, Questionnaire
+from portal.access import login_required
+from portal.assess import operations, queries, report
+from portal.assess.forms import error_message, field_name, read_answers, shown_values
+from portal.assess.labels import ERROR_MESSAGES, REASONS
+from portal.assess.models import Assessment
+from portal.assess.operations import AssessError, can_fill
+from portal.assess.questionnaires import choose, questionnaire_of
+from portal.businesses.models import Business
+from portal.extensions import db
+from portal.i18n import current_language
+from portal.scoping import get_scoped_or_404
+from portal.training.recommendations import recommended_courses
+
+bp = Blueprint("assess", __name__)
+bp.add_app_template_global(queries.progress_of, "assessment_progress")
+
+
+def _flash_error(error: AssessError) -> None:
+    flash(ERROR_MESSAGES.get(error.code, _("That could not be done.")), "error")
+
+
+def _questionnaire(assessment: Assessment) -> Questionnaire:
+    return questionnaire_of(assessment.questionnaire_id, assessment.questionnaire_version)
+
+
+def _fillable_draft(assessment_id: int) -> Assessment:
+    """Return a draft the current user may fill in (404 if unseen, 403 if only readable)."""
+    assessment = get_scoped_or_404(Assessment, assessment_id)
+    if not can_fill(current_user, assessment.business):
+        abort(403)
+    return assessment
+
+
+def _resume_url(assessment: Assessment) -> str:
+    pages = len(_questionnaire(assessment).dimensions)
+    if assessment.current_step > pages:
+        return url_for("assess.review", assessment_id=assessment.id)
+    return url_for("assess.step", assessment_id=assessment.id, step=max(assessment.current_step, 1))
+
+
+# ------------------------------------------------------------------------ history and start
+
+
+@bp.route("/businesses/<int:business_id>/assessments")
+@login_required
+def list_assessments(business_id: int):
+    business = get_scoped_or_404(Business, business_id)
+    history = queries.submitted_history(business.id)
+    # Each row's change: from the next older one of the same questionnaire.
+    changes = {}
+    for newer, older in zip(history, history[1:], strict=False):
+        if newer.questionnaire_id == older.questionnaire_id:
+            changes[newer.id] = round((newer.overall_score or 0) - (older.overall_score or 0), 1)
+    return render_template(
+        "assess/list.html",
+        business=business,
+        history=history,
+        changes=changes,
+        draft=queries.open_draft(business.id),
+        can_fill=can_fill(current_user, business),
+        level_of=report.level_of,
+    )
+
+
+@bp.route("/businesses/<int:business_id>/assessments/start", methods=["GET", "POST"])
+@login_required
+def start(business_id: int):
+    business = get_scoped_or_404(Business, business_id)
+    if not can_fill(current_user, business):
+        abort(403)
+    draft = queries.open_draft(business.id)
+    choice = choose(business)
+    if request.method == "POST":
+        assessment, created = operations.start_assessment(
+            business, current_user, choice.questionnaire
+        )
+        db.session.commit()
+        if not created:
+            flash(_("You have an assessment in progress: continue where you left off."), "info")
+        return redirect(_resume_url(assessment))
+    return render_template(
+        "assess/start.html",
+        business=business,
+        questionnaire=_questionnaire(draft) if draft else choice.questionnaire,
+        reason=REASONS[choice.reason],
+        draft=draft,
+        last=next(iter(queries.submitted_history(business.id)), None),
+    )
+
+
+# ------------------------------------------------------------------------------- answering
+
+
+@dataclass
+class QuestionField:
+    """One question as the page shows it."""
+
+    question: Question
+    name: str
+    values: list[str]
+    error: str | None
+    #: For the script that hides it: {"question": ..., "any_of": [...]} or {"at_least": n}.
+    condition: dict | None
+    #: Said to people without JavaScript: when to answer it.
+    condition_hint: str | None
+
+
+def _condition_hint(questionnaire: Questionnaire, question: Question, lang: str) -> str | None:
+    condition = question.show_if
+    if condition is None:
+        return None
+    controller = questionnaire.question(condition.question)
+    if condition.at_least is not None:
+        return _(
+            "Answer this only if your answer to “%(question)s” is at least %(value)s.",
+            question=controller.text.get(lang),
+            value=condition.at_least,
+        )
+    labels = [o.label.get(lang) for o in controller.options if o.id in condition.any_of]
+    return _("Answer this only if you answered “%(answer)s” above.", answer=" / ".join(labels))
+
+
+def _fields(
+    questionnaire: Questionnaire, dimension: Dimension, answers: dict, page_input=None
+) -> list[QuestionField]:
+    lang = current_language()
+    fields = []
+    for question in dimension.questions:
+        error = page_input.errors.get(question.id) if page_input else None
+        values = (
+            page_input.typed[question.id]
+            if error is not None
+            else shown_values(question, answers.get(question.id))
+        )
+        condition = None
+        if question.show_if is not None:
+            condition = {"question": field_name(questionnaire.question(question.show_if.question))}
+            if question.show_if.at_least is not None:
+                condition["at_least"] = question.show_if.at_least
+            else:
+                condition["any_of"] = list(question.show_if.any_of)
+        fields.append(
+            QuestionField(
+                question=question,
+                name=field_name(question),
+                values=values,
+                error=error_message(error, question, lang) if error else None,
+                condition=condition,
+                condition_hint=_condition_hint(questionnaire, question, lang),
+            )
+        )
+    return fields
+
+
+def _render_step(assessment: Assessment, number: int, page_input=None, status: int = 200):
+    questionnaire = _questionnaire(assessment)
+    dimension = questionnaire.dimensions[number - 1]
+    answers = dict(assessment.answers or {})
+    return (
+        render_template(
+            "assess/step.html",
+            assessment=assessment,
+            business=assessment.business,
+            questionnaire=questionnaire,
+            dimension=dimension,
+            number=number,
+            pages=len(questionnaire.dimensions),
+            fields=_fields(questionnaire, dimension, answers, page_input),
+            has_errors=bool(page_input and page_input.errors),
+        ),
+        status,
+    )
+
+
+@bp.route("/assessments/<int:assessment_id>/step/<int:step>", methods=["GET", "POST"])
+@login_required
+def step(assessment_id: int, step: int):
+    assessment = _fillable_draft(assessment_id)
+    if not assessment.is_draft:
+        return redirect(url_for("assess.show", assessment_id=assessment.id))
+    questionnaire = _questionnaire(assessment)
+    pages = len(questionnaire.dimensions)
+    if not 1 <= step <= pages:
+        abort(404)
+    if request.method == "GET":
+        return _render_step(assessment, step)
+
+    action = request.form.get("action", "next")
+    destination = {"back": step - 1, "later": step}.get(action, step + 1)
+    destination = max(destination, 1)
+    page_input = read_answers(questionnaire.dimensions[step - 1].questions, request.form)
+    # Valid answers are kept whatever the button; invalid ones are shown back to fix.
+    operations.save_answers(
+        assessment,
+        current_user,
+        page_input.values,
+        page_input.cleared,
+        step=step if page_input.errors else destination,
+    )
+    db.session.commit()
+    if page_input.errors:
+        count = len(page_input.errors)
+        flash(
+            ngettext(
+                "%(num)d answer could not be saved; please correct it.",
+                "%(num)d answers could not be saved; please correct them.",
+                count,
+            ),
+            "error",
+        )
+        return _render_step(assessment, step, page_input, status=422)
+    if action == "later":
+        flash(_("Your answers are saved. Come back any time to continue."), "success")
+        return redirect(url_for("assess.list_assessments", business_id=assessment.business_id))
+    if destination > pages:
+        return redirect(url_for("assess.review", assessment_id=assessment.id))
+    return redirect(url_for("assess.step", assessment_id=assessment.id, step=destination))
+
+
+@bp.route("/assessments/<int:assessment_id>/autosave", methods=["POST"])
+@login_required
+def autosave(assessment_id: int):
+    """Save one question's answer as it is given (the page's script calls this)."""
+    assessment = _fillable_draft(assessment_id)
+    if not assessment.is_draft:
+        return jsonify(saved=False, error=str(ERROR_MESSAGES["not_draft"])), 409
+    payload = request.get_json(silent=True) or {}
+    questionnaire = _questionnaire(assessment)
+    try:
+        question = questionnaire.question(str(payload.get("question", "")))
+    except KeyError:
+        return jsonify(saved=False, error=_("Unknown question.")), 400
+    value = payload.get("value")
+    raw = value if isinstance(value, list) else [] if value is None else [value]
+    page_input = read_answers([question], MultiDict({field_name(question): [str(v) for v in raw]}))
+    if question.id in page_input.errors:
+        message = error_message(page_input.errors[question.id], question, current_language())
+        return jsonify(saved=False, error=message), 422
+    operations.save_answers(assessment, current_user, page_input.values, page_input.cleared)
+    db.session.commit()
+    return jsonify(saved=True)
+
+
+@bp.route("/assessments/<int:assessment_id>/review", methods=["GET", "POST"])
+@login_required
+def review(assessment_id: int):
+    assessment = _fillable_draft(assessment_id)
+    if not assessment.is_draft:
+        return redirect(url_for("assess.show", assessment_id=assessment.id))
+    questionnaire = _questionnaire(assessment)
+    pages = len(questionnaire.dimensions)
+    status = 200
+    tried = request.method == "POST"
+    if tried:
+        try:
+            operations.submit_assessment(assessment, current_user, questionnaire)
+        except AssessError as error:
+            db.session.rollback()
+            if error.code != "missing_answers":
+                _flash_error(error)
+                return redirect(url_for("assess.show", assessment_id=assessment.id))
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Thank you! Your assessment has been submitted."), "success")
+            return redirect(url_for("assess.show", assessment_id=assessment.id))
+    answers = assessment.answers or {}
+    missing = {q.id for q in questionnaire.missing(answers)}
+    visible = questionnaire.visible_questions(answers)
+    summary = [
+        (
+            index,
+            dimension,
+            [
+                (q, answers.get(q.id), q.id in missing)
+                for q in visible
+                if q.dimension == dimension.id
+            ],
+        )
+        for index, dimension in enumerate(questionnaire.dimensions, start=1)
+    ]
+    return (
+        render_template(
+            "assess/review.html",
+            assessment=assessment,
+            business=assessment.business,
+            questionnaire=questionnaire,
+            summary=summary,
+            missing_count=len(missing),
+            answered_count=len(visible) - len(missing),
+            tried=tried,
+            pages=pages,
+        ),
+        status,
+    )
+
+
+# -------------------------------------------------------------------------------- results
+
+
+@bp.route("/assessments/<int:assessment_id>")
+@login_required
+def show(assessment_id: int):
+    assessment = get_scoped_or_404(Assessment, assessment_id)
+    if assessment.is_draft:
+        if can_fill(current_user, assessment.business):
+            return redirect(_resume_url(assessment))
+        return render_template("assess/draft.html", assessment=assessment)
+    lang = current_language()
+    result = report.build_report(assessment, lang)
+    return render_template(
+        "assess/result.html",
+        assessment=assessment,
+        business=assessment.business,
+        report=result,
+        recommendations=recommended_courses(assessment.business, result.dimension_scores, lang),
+        can_fill=can_fill(current_user, assessment.business),
+        languages=current_app.config["LANGUAGES"],
+    )
+
+
+@bp.route("/assessments/<int:assessment_id>/report.pdf")
+@login_required
+def report_pdf(assessment_id: int):
+    assessment = get_scoped_or_404(Assessment, assessment_id)
+    if assessment.is_draft:
+        abort(404)
+    lang = request.args.get("lang") or current_language()
+    if lang not in current_app.config["LANGUAGES"]:
+        lang = current_language()
+    pdf = report.render_pdf(assessment, lang)
+    response = current_app.response_class(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{report.report_filename(assessment)}"'
+    )
+    return response

@@ -1,0 +1,448 @@
+"""Writes for billing. Each function flushes and logs; the view commits once.
+
+Locks, always taken in this order so that no two requests wait on each other in a circle: the
+cohort (seats, see training.operations), then the payment, then the subsidy programme (budget).
+A subsidy is reserved from the budget when the seat is taken and goes back if the payment
+fails, expires or is refunded on cancellation; the budget can never go below zero.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from portal.auth.models import User
+from portal.billing import stripe_gateway as gateway
+from portal.billing.models import (
+    OPEN_STATUSES,
+    Payment,
+    PaymentStatus,
+    StripeEvent,
+    SubsidyProgramme,
+)
+from portal.businesses.models import Business
+from portal.extensions import db
+from portal.timeutil import utcnow
+from portal.training import operations as training
+from portal.training.models import Cohort, Course, Enrolment, EnrolmentState
+from portal.training.queries import local_today
+
+log = logging.getLogger(__name__)
+
+ERROR_MESSAGES = {
+    "payments_disabled": _l(
+        "Card payment is not available on this portal yet, so paid courses cannot be joined "
+        "online. Free courses and fully subsidised places work as usual."
+    ),
+    "nothing_to_pay": _l("There is nothing left to pay for this enrolment."),
+    "hold_expired": _l("The time to pay has run out and the place was released."),
+    "not_refundable": _l("This payment cannot be refunded."),
+    "gateway": _l("The payment service could not be reached. Please try again in a moment."),
+}
+
+
+class BillingError(training.TrainingError):
+    """A refused billing action; ``message`` is what the person reads."""
+
+    @property
+    def message(self) -> Any:
+        return ERROR_MESSAGES[self.code]
+
+
+@dataclass(frozen=True)
+class Quote:
+    fee_vnd: int
+    subsidy_vnd: int
+    programme: SubsidyProgramme | None
+
+    @property
+    def amount_vnd(self) -> int:
+        return self.fee_vnd - self.subsidy_vnd
+
+
+# ------------------------------------------------------------------------------ prices
+
+
+def _programmes(course: Course, lock: bool = False) -> list[SubsidyProgramme]:
+    stmt = (
+        sa.select(SubsidyProgramme)
+        .where(
+            SubsidyProgramme.province_code == course.province_code,
+            SubsidyProgramme.active.is_(True),
+            sa.or_(SubsidyProgramme.course_id == course.id, SubsidyProgramme.course_id.is_(None)),
+        )
+        .order_by(SubsidyProgramme.id)
+    )
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return list(db.session.scalars(stmt))
+
+
+def subsidy_from(programme: SubsidyProgramme, fee_vnd: int) -> int:
+    """Return what the programme grants on a fee: its share, at most what its budget has left."""
+    grant = fee_vnd * programme.share_pct // 100
+    remaining = programme.remaining_vnd
+    return grant if remaining is None else max(0, min(grant, remaining))
+
+
+def quote(course: Course, business: Business, lock: bool = False) -> Quote:
+    """Price a seat: the best subsidy the business qualifies for (a course's own programme
+    wins a tie with the province's) and what is left to pay."""
+    best: tuple[int, int, SubsidyProgramme] | None = None
+    for programme in _programmes(course, lock=lock):
+        if not programme.covers(business):
+            continue
+        grant = subsidy_from(programme, course.fee_vnd)
+        rank = (grant, programme.course_id is not None)
+        if grant > 0 and (best is None or rank > best[:2]):
+            best = (*rank, programme)
+    if best is None:
+        return Quote(course.fee_vnd, 0, None)
+    return Quote(course.fee_vnd, best[0], best[2])
+
+
+def check_can_take_seat(course: Course, business: Business) -> None:
+    """Refuse a seat that would need a card payment while card payments are switched off."""
+    if course.fee_vnd > 0 and not gateway.is_enabled() and quote(course, business).amount_vnd:
+        raise BillingError("payments_disabled")
+
+
+def cancellation_deadline(cohort: Cohort) -> date:
+    """The last local day on which a cancellation is refunded: the class's enrolment deadline."""
+    return cohort.enrolment_deadline
+
+
+def is_refundable_now(enrolment: Enrolment) -> bool:
+    return local_today() <= cancellation_deadline(enrolment.cohort)
+
+
+def current_payment(enrolment: Enrolment, lock: bool = False) -> Payment | None:
+    """Return the enrolment's latest payment."""
+    stmt = (
+        sa.select(Payment)
+        .where(Payment.enrolment_id == enrolment.id)
+        .order_by(Payment.id.desc())
+        .limit(1)
+    )
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(stmt)
+
+
+# ---------------------------------------------------------------------------- seat hold
+
+
+def open_payment(enrolment: Enrolment, user: User | None = None) -> Payment | None:
+    """Hold a newly taken seat of a paid course until its fee is paid (the cohort is locked).
+
+    The subsidy is reserved now; a fully subsidised seat is settled at once.
+    """
+    course = enrolment.cohort.course
+    if course.fee_vnd <= 0 or enrolment.paid_at is not None:
+        return None
+    existing = current_payment(enrolment)
+    if existing is not None and existing.is_open:
+        return existing
+    price = quote(course, enrolment.business, lock=True)
+    now = utcnow()
+    payment = Payment(
+        enrolment=enrolment,
+        business_id=enrolment.business_id,
+        course_id=course.id,
+        province_code=enrolment.province_code,
+        fee_vnd=price.fee_vnd,
+        subsidy_vnd=price.subsidy_vnd,
+        programme=price.programme,
+        amount_vnd=price.amount_vnd,
+    )
+    if price.programme is not None:
+        price.programme.spent_vnd += price.subsidy_vnd
+    if price.amount_vnd == 0:
+        payment.status = PaymentStatus.SUBSIDISED
+        payment.paid_at = enrolment.paid_at = now
+    else:
+        payment.status = PaymentStatus.AWAITING
+        minutes = current_app.config["PAYMENT_HOLD_MINUTES"]
+        payment.hold_expires_at = now + timedelta(minutes=minutes)
+    db.session.add(payment)
+    db.session.flush()
+    log.info(
+        "payment %s opened for enrolment %s: fee %s, subsidy %s, to pay %s (%s)",
+        payment.id,
+        enrolment.id,
+        price.fee_vnd,
+        price.subsidy_vnd,
+        price.amount_vnd,
+        payment.status.value,
+    )
+    return payment
+
+
+def _return_subsidy(payment: Payment) -> None:
+    if payment.programme_id is None or payment.subsidy_returned or not payment.subsidy_vnd:
+        return
+    programme = db.session.scalar(
+        sa.select(SubsidyProgramme)
+        .where(SubsidyProgramme.id == payment.programme_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    programme.spent_vnd -= payment.subsidy_vnd
+    payment.subsidy_returned = True
+    log.info(
+        "payment %s: subsidy of %s returned to programme %s",
+        payment.id,
+        payment.subsidy_vnd,
+        programme.id,
+    )
+
+
+def _lock_payment(payment_id: int) -> Payment:
+    return db.session.scalar(
+        sa.select(Payment)
+        .where(Payment.id == payment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def _release(payment: Payment, status: PaymentStatus, user: User | None) -> None:
+    """End an unpaid hold: give the subsidy back and free the seat (waitlist moves up)."""
+    payment.status = status
+    payment.hold_expires_at = None
+    _return_subsidy(payment)
+    db.session.flush()
+    enrolment = payment.enrolment
+    if enrolment.state in (EnrolmentState.ENROLLED, EnrolmentState.WAITLISTED):
+        training.cancel(enrolment, user)
+    log.info(
+        "payment %s %s: the seat of enrolment %s is released",
+        payment.id,
+        status.value,
+        enrolment.id,
+    )
+
+
+def start_card_payment(payment: Payment, card_token: str, user: User) -> gateway.ChargeResult:
+    """Charge the card for an awaiting payment; a refused card releases the seat."""
+    training._lock_cohort(payment.enrolment.cohort_id)
+    payment = _lock_payment(payment.id)
+    if payment.status != PaymentStatus.AWAITING:
+        raise BillingError("nothing_to_pay")
+    if payment.hold_expires_at is not None and payment.hold_expires_at <= utcnow():
+        _release(payment, PaymentStatus.EXPIRED, None)
+        raise BillingError("hold_expired")
+    try:
+        result = gateway.charge_card(
+            payment.amount_vnd,
+            card_token,
+            metadata={"payment_id": str(payment.id), "enrolment_id": str(payment.enrolment_id)},
+            idempotency_key=f"portal-payment-{payment.id}",
+        )
+    except gateway.GatewayError as error:
+        raise BillingError("gateway") from error
+    payment.stripe_payment_intent_id = result.intent_id
+    if result.status == "failed":
+        payment.failure_code = result.failure_code
+        _release(payment, PaymentStatus.FAILED, user)
+    else:
+        # Even an intent that succeeded at once waits for the signed webhook.
+        payment.status = PaymentStatus.PROCESSING
+        db.session.flush()
+        log.info("payment %s is processing as %s (%s)", payment.id, result.intent_id, result.status)
+    return result
+
+
+def release_expired(cohort_id: int | None = None, now: datetime | None = None) -> int:
+    """Release the seats whose payment time ran out (all, or one cohort's); return how many.
+
+    A payment Stripe already has is asked to cancel; if it succeeded meanwhile, it stays
+    processing for its webhook to settle.
+    """
+    now = now or utcnow()
+    stmt = (
+        sa.select(Payment.id, Enrolment.cohort_id)
+        .join(Enrolment, Enrolment.id == Payment.enrolment_id)
+        .where(Payment.status.in_(OPEN_STATUSES), Payment.hold_expires_at <= now)
+    )
+    if cohort_id is not None:
+        stmt = stmt.where(Enrolment.cohort_id == cohort_id)
+    released = 0
+    for payment_id, payment_cohort_id in db.session.execute(stmt).all():
+        training._lock_cohort(payment_cohort_id)
+        payment = _lock_payment(payment_id)
+        if payment.status not in OPEN_STATUSES:
+            continue
+        if payment.stripe_payment_intent_id:
+            try:
+                status = gateway.cancel_intent(payment.stripe_payment_intent_id)
+            except gateway.GatewayError:
+                log.warning("payment %s: could not cancel its intent; retrying later", payment.id)
+                continue
+            if status != "canceled":
+                continue
+        _release(payment, PaymentStatus.EXPIRED, None)
+        released += 1
+    return released
+
+
+# ----------------------------------------------------------------------------- webhooks
+
+
+HANDLED_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed")
+
+
+def handle_event(event: Any) -> str:
+    """Apply a verified Stripe event once; return the outcome ("duplicate", "ignored"...)."""
+    try:
+        with db.session.begin_nested():
+            record = StripeEvent(stripe_event_id=event["id"], type=event["type"], outcome="new")
+            db.session.add(record)
+            db.session.flush()
+    except IntegrityError:
+        log.info("Stripe event %s already received: nothing to do", event["id"])
+        return "duplicate"
+    if event["type"] not in HANDLED_EVENTS:
+        record.outcome = "ignored"
+        db.session.flush()
+        log.info("Stripe event %s of type %s ignored", event["id"], event["type"])
+        return record.outcome
+    intent = event["data"]["object"]
+    found = db.session.execute(
+        sa.select(Payment.id, Enrolment.cohort_id)
+        .join(Enrolment, Enrolment.id == Payment.enrolment_id)
+        .where(Payment.stripe_payment_intent_id == intent["id"])
+    ).first()
+    if found is None:
+        record.outcome = "ignored"
+        log.warning("Stripe event %s names an unknown intent %s", event["id"], intent["id"])
+    else:
+        training._lock_cohort(found.cohort_id)
+        payment = _lock_payment(found.id)
+        if event["type"] == "payment_intent.succeeded":
+            record.outcome = _succeeded(payment, int(intent["amount"]))
+        else:
+            record.outcome = _failed(payment, intent)
+    db.session.flush()
+    log.info("Stripe event %s (%s): %s", event["id"], event["type"], record.outcome)
+    return record.outcome
+
+
+def _succeeded(payment: Payment, amount: int) -> str:
+    if amount != payment.amount_vnd:
+        log.error("payment %s: Stripe took %s, expected %s", payment.id, amount, payment.amount_vnd)
+    if payment.status in OPEN_STATUSES:
+        payment.status = PaymentStatus.SUCCEEDED
+        payment.hold_expires_at = None
+        payment.paid_at = payment.enrolment.paid_at = utcnow()
+        db.session.flush()
+        log.info("payment %s succeeded: enrolment %s is paid", payment.id, payment.enrolment_id)
+        return "applied"
+    if payment.status in (PaymentStatus.FAILED, PaymentStatus.EXPIRED, PaymentStatus.CANCELLED):
+        # The money arrived after the seat was given up: give it back.
+        payment.paid_at = utcnow()
+        _refund(payment, payment.amount_vnd, None)
+        return "refunded"
+    return "stale"
+
+
+def _failed(payment: Payment, intent: dict) -> str:
+    if payment.status not in OPEN_STATUSES:
+        return "stale"
+    error = intent.get("last_payment_error") or {}
+    payment.failure_code = error.get("code") or "payment_failed"
+    _release(payment, PaymentStatus.FAILED, None)
+    return "applied"
+
+
+# ------------------------------------------------------------------------------ refunds
+
+
+def _refund(payment: Payment, amount_vnd: int, user: User | None) -> None:
+    try:
+        result = gateway.refund(
+            payment.stripe_payment_intent_id,
+            amount_vnd,
+            idempotency_key=f"portal-refund-{payment.id}",
+        )
+    except gateway.GatewayError as error:
+        raise BillingError("gateway") from error
+    payment.status = PaymentStatus.REFUNDED
+    payment.refund_vnd = result.amount_vnd
+    payment.refunded_at = utcnow()
+    payment.stripe_refund_id = result.refund_id
+    payment.refunded_by_id = user.id if user is not None else None
+    db.session.flush()
+    log.info("payment %s refunded: %s VND", payment.id, result.amount_vnd)
+
+
+def on_cancel(enrolment: Enrolment, user: User | None) -> None:
+    """Settle the money of an enrolment being cancelled (the cohort is locked).
+
+    An unpaid hold is released; a paid or subsidised seat is refunded (and its subsidy
+    returned) up to the cancellation deadline, and not after it.
+    """
+    payment = current_payment(enrolment, lock=True)
+    if payment is None:
+        return
+    if payment.status == PaymentStatus.AWAITING:
+        payment.status = PaymentStatus.CANCELLED
+        payment.hold_expires_at = None
+        _return_subsidy(payment)
+    elif payment.status == PaymentStatus.PROCESSING:
+        try:
+            status = gateway.cancel_intent(payment.stripe_payment_intent_id)
+        except gateway.GatewayError as error:
+            raise BillingError("gateway") from error
+        if status == "succeeded":
+            payment.status = PaymentStatus.SUCCEEDED
+            payment.paid_at = utcnow()
+            _refund(payment, payment.amount_vnd, user)
+        else:
+            payment.status = PaymentStatus.CANCELLED
+        payment.hold_expires_at = None
+        _return_subsidy(payment)
+    elif payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.SUBSIDISED):
+        if not is_refundable_now(enrolment):
+            log.info("payment %s: cancelled after the deadline, no refund", payment.id)
+            return
+        if payment.status == PaymentStatus.SUCCEEDED:
+            _refund(payment, payment.amount_vnd, user)
+        else:
+            payment.status = PaymentStatus.CANCELLED
+        _return_subsidy(payment)
+    else:
+        return
+    enrolment.paid_at = None
+    db.session.flush()
+    log.info("payment %s settled on cancellation: %s", payment.id, payment.status.value)
+
+
+def refund_by_staff(payment: Payment, user: User) -> Payment:
+    """Refund a card payment by hand (the enrolment stays as it is; the subsidy stays granted)."""
+    payment = _lock_payment(payment.id)
+    if payment.status != PaymentStatus.SUCCEEDED or not payment.stripe_payment_intent_id:
+        raise BillingError("not_refundable")
+    _refund(payment, payment.amount_vnd, user)
+    log.info("payment %s refunded by hand by user %s", payment.id, user.id)
+    return payment
+
+
+# ---------------------------------------------------------------------------- programmes
+
+
+def create_programme(province_code: int, **fields: Any) -> SubsidyProgramme:
+    programme = SubsidyProgramme(province_code=province_code, spent_vnd=0, **fields)
+    db.session.add(programme)
+    db.session.flush()
+    log.info("subsidy programme %s created in province %s", programme.id, province_code)
+    return programme
+
+
+training.seat_taken_hooks.append(open_payment)
+training.cancel_hooks.append(on_cancel)

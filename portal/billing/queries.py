@@ -1,0 +1,109 @@
+"""Reads for billing: an owner's payments and the province's money report."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from portal.auth.models import User
+from portal.billing.models import Payment, PaymentStatus, SubsidyProgramme
+from portal.extensions import db
+from portal.scoping import scoped_select, visible
+from portal.training.models import Course
+
+#: Payments whose card money was collected (a refund is counted separately).
+COLLECTED = (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED)
+#: Payments whose subsidy was granted (unless it went back to the budget).
+GRANTED = (PaymentStatus.SUCCEEDED, PaymentStatus.SUBSIDISED, PaymentStatus.REFUNDED)
+
+
+def owner_payments(owner: User) -> list[Payment]:
+    return list(
+        db.session.scalars(
+            scoped_select(Payment, owner)
+            .where(Payment.status.in_(GRANTED + (PaymentStatus.PROCESSING,)))
+            .order_by(Payment.id.desc())
+        )
+    )
+
+
+def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """Return the UTC instants of local midnight of ``start`` and of the day after ``end``."""
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
+
+    def utc(day: date) -> datetime:
+        local = datetime.combine(day, time(), tzinfo=zone)
+        return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+    return utc(start), utc(end + timedelta(days=1))
+
+
+@dataclass
+class CourseMoney:
+    course: Course
+    collected_vnd: int = 0
+    subsidies_vnd: int = 0
+    refunds_vnd: int = 0
+
+
+def money_report(user: User, start: date, end: date) -> list[CourseMoney]:
+    """Per course of what ``user`` may see: card fees collected, subsidies granted and refunds
+    in the period (local dates, both included)."""
+    since, until = utc_bounds(start, end)
+    paid_in = Payment.paid_at.between(since, until - timedelta(microseconds=1))
+    collected = sa.func.sum(
+        sa.case((sa.and_(paid_in, Payment.status.in_(COLLECTED)), Payment.amount_vnd), else_=0)
+    )
+    subsidies = sa.func.sum(
+        sa.case(
+            (
+                sa.and_(paid_in, Payment.status.in_(GRANTED), Payment.subsidy_returned.is_(False)),
+                Payment.subsidy_vnd,
+            ),
+            else_=0,
+        )
+    )
+    refunds = sa.func.sum(
+        sa.case(
+            (
+                Payment.refunded_at.between(since, until - timedelta(microseconds=1)),
+                Payment.refund_vnd,
+            ),
+            else_=0,
+        )
+    )
+    rows = db.session.execute(
+        sa.select(Payment.course_id, collected, subsidies, refunds)
+        .where(visible(Payment, user))
+        .group_by(Payment.course_id)
+    ).all()
+    courses = {
+        c.id: c
+        for c in db.session.scalars(sa.select(Course).where(Course.id.in_([r[0] for r in rows])))
+    }
+    report = [
+        CourseMoney(courses[course_id], int(c or 0), int(s or 0), int(r or 0))
+        for course_id, c, s, r in rows
+        if c or s or r
+    ]
+    return sorted(report, key=lambda row: row.course.id)
+
+
+def province_programmes(user: User) -> list[SubsidyProgramme]:
+    return list(
+        db.session.scalars(scoped_select(SubsidyProgramme, user).order_by(SubsidyProgramme.id))
+    )
+
+
+def refundable_payments(user: User, limit: int = 50) -> list[Payment]:
+    """The latest card payments a staff member could refund by hand."""
+    return list(
+        db.session.scalars(
+            scoped_select(Payment, user)
+            .where(Payment.status == PaymentStatus.SUCCEEDED)
+            .order_by(Payment.paid_at.desc())
+            .limit(limit)
+        )
+    )

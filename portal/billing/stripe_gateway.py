@@ -1,0 +1,156 @@
+"""The one module that talks to Stripe; the rest of the portal calls these functions.
+
+Amounts are integers in VND, which Stripe treats as a zero-decimal currency: 500,000 VND is
+``amount=500000``. ``STRIPE_API_BASE`` points the library at another host (tests: localstripe).
+
+The card flow works with Stripe.js and with localstripe's stand-in alike: the page turns the
+card into a token (``stripe.createToken``), the server creates the PaymentIntent confirmed at
+once on that card, and the page completes 3-D Secure with ``confirmCardPayment`` when asked.
+Stripe's webhook, never the browser, tells the portal the payment succeeded.
+"""
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import stripe
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+CURRENCY = "vnd"
+STRIPE_API = "https://api.stripe.com"
+
+
+class GatewayError(Exception):
+    """Stripe could not be reached or refused the request (not a card decline)."""
+
+
+class SignatureError(Exception):
+    """A webhook whose signature does not match the configured secret."""
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    intent_id: str | None
+    #: The PaymentIntent's status: "succeeded", "processing", "requires_action", "failed"...
+    status: str
+    client_secret: str | None = None
+    failure_code: str | None = None
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    refund_id: str
+    status: str
+    amount_vnd: int
+
+
+def is_enabled() -> bool:
+    """Tell whether card payments are configured (secret and publishable key)."""
+    config = current_app.config
+    return bool(config.get("STRIPE_SECRET_KEY") and config.get("STRIPE_PUBLISHABLE_KEY"))
+
+
+def publishable_key() -> str:
+    return current_app.config["STRIPE_PUBLISHABLE_KEY"]
+
+
+def js_url() -> str:
+    return current_app.config["STRIPE_JS_URL"]
+
+
+def browser_origins() -> list[str]:
+    """Return the origins the payment page's Stripe.js loads from and talks to."""
+    origins = [_origin(js_url()), _origin(current_app.config.get("STRIPE_API_BASE") or STRIPE_API)]
+    return list(dict.fromkeys(origins))
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _client() -> stripe.StripeClient:
+    config = current_app.config
+    if not config.get("STRIPE_SECRET_KEY"):
+        raise GatewayError("card payments are not configured")
+    base = config.get("STRIPE_API_BASE")
+    return stripe.StripeClient(
+        config["STRIPE_SECRET_KEY"],
+        base_addresses={"api": base} if base else None,
+        max_network_retries=2,
+    )
+
+
+def charge_card(
+    amount_vnd: int, card_token: str, metadata: dict[str, str], idempotency_key: str
+) -> ChargeResult:
+    """Create and confirm a PaymentIntent of ``amount_vnd`` on the card behind ``card_token``."""
+    if amount_vnd <= 0:
+        raise ValueError("a card payment needs a positive amount")
+    client = _client()
+    try:
+        token = client.v1.tokens.retrieve(card_token)
+        intent = client.v1.payment_intents.create(
+            params={
+                "amount": amount_vnd,
+                "currency": CURRENCY,
+                "payment_method": token.card.id,
+                "payment_method_types": ["card"],
+                "confirm": True,
+                "metadata": metadata,
+            },
+            options={"idempotency_key": idempotency_key},
+        )
+    except stripe.CardError as error:
+        intent_id = (error.json_body or {}).get("error", {}).get("payment_intent", {}) or {}
+        log.info("card refused (%s) for %s", error.code, metadata)
+        return ChargeResult(
+            intent_id=intent_id.get("id") if isinstance(intent_id, dict) else None,
+            status="failed",
+            failure_code=error.code or "card_declined",
+        )
+    except stripe.StripeError as error:
+        log.warning("Stripe refused the payment for %s: %s", metadata, error)
+        raise GatewayError(str(error)) from error
+    log.info("PaymentIntent %s is %s for %s", intent.id, intent.status, metadata)
+    return ChargeResult(intent.id, intent.status, intent.client_secret)
+
+
+def cancel_intent(intent_id: str) -> str:
+    """Cancel a PaymentIntent that has not succeeded; return its status afterwards."""
+    client = _client()
+    try:
+        return client.v1.payment_intents.cancel(intent_id).status
+    except stripe.InvalidRequestError:
+        # Already succeeded or cancelled: report where it stands.
+        return client.v1.payment_intents.retrieve(intent_id).status
+    except stripe.StripeError as error:
+        raise GatewayError(str(error)) from error
+
+
+def refund(intent_id: str, amount_vnd: int, idempotency_key: str) -> RefundResult:
+    """Refund ``amount_vnd`` of a succeeded PaymentIntent."""
+    client = _client()
+    try:
+        result = client.v1.refunds.create(
+            params={"payment_intent": intent_id, "amount": amount_vnd},
+            options={"idempotency_key": idempotency_key},
+        )
+    except stripe.StripeError as error:
+        log.warning("Stripe refused the refund of %s: %s", intent_id, error)
+        raise GatewayError(str(error)) from error
+    log.info("refund %s of %s VND on %s is %s", result.id, amount_vnd, intent_id, result.status)
+    return RefundResult(result.id, result.status, result.amount)
+
+
+def parse_event(payload: bytes, signature_header: str | None) -> stripe.Event:
+    """Verify a webhook's signature and return its event (SignatureError if forged)."""
+    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
+    if not secret:
+        raise SignatureError("no webhook secret configured")
+    try:
+        return stripe.Webhook.construct_event(payload, signature_header, secret)
+    except (stripe.SignatureVerificationError, ValueError) as error:
+        raise SignatureError(str(error)) from error

@@ -1,0 +1,269 @@
+"""The price and payment page, cancellation with or without refund, receipts, the Stripe
+webhook, and the province's money report."""
+
+import io
+import logging
+from datetime import date
+
+import click
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.access import PROVINCE_ROLES, public, roles_required
+from portal.auth.models import Role
+from portal.billing import operations, queries, receipts
+from portal.billing import stripe_gateway as gateway
+from portal.billing.forms import ConfirmForm, PayForm, PeriodForm
+from portal.billing.models import Payment, PaymentStatus
+from portal.extensions import csrf, db, limiter
+from portal.i18n import format_vnd
+from portal.scoping import get_scoped_or_404
+from portal.security import allow_sources
+from portal.training import operations as training_operations
+from portal.training.labels import ERROR_MESSAGES as TRAINING_ERRORS
+from portal.training.models import Enrolment, EnrolmentState
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("billing", __name__, url_prefix="/billing", cli_group="billing")
+
+STAFF = (Role.STAFF, Role.ADMIN)
+
+
+@bp.app_context_processor
+def inject_billing_names() -> dict:
+    return {"PaymentStatus": PaymentStatus, "stripe_js_url": current_app.config["STRIPE_JS_URL"]}
+
+
+def _flash_error(error: training_operations.TrainingError) -> None:
+    message = getattr(error, "message", None) or TRAINING_ERRORS.get(error.code)
+    flash(message or _("That could not be done."), "error")
+
+
+def _allow_stripe_js() -> None:
+    origins = gateway.browser_origins()
+    for directive in ("script-src", "connect-src", "frame-src"):
+        allow_sources(directive, *origins)
+
+
+# ---------------------------------------------------------------------------- price, pay
+
+
+@bp.route("/enrolments/<int:enrolment_id>")
+@roles_required(Role.OWNER, *PROVINCE_ROLES)
+def show_price(enrolment_id: int):
+    enrolment = get_scoped_or_404(Enrolment, enrolment_id)
+    course = enrolment.cohort.course
+    if operations.release_expired(cohort_id=enrolment.cohort_id):
+        db.session.commit()
+    payment = operations.current_payment(enrolment)
+    price = operations.quote(course, enrolment.business)
+    can_pay = (
+        current_user.is_owner
+        and payment is not None
+        and payment.status == PaymentStatus.AWAITING
+        and gateway.is_enabled()
+    )
+    if can_pay:
+        _allow_stripe_js()
+    return render_template(
+        "billing/price.html",
+        enrolment=enrolment,
+        course=course,
+        payment=payment,
+        price=price,
+        can_pay=can_pay,
+        payments_enabled=gateway.is_enabled(),
+        form=PayForm(formdata=None),
+        refundable=operations.is_refundable_now(enrolment),
+        deadline=operations.cancellation_deadline(enrolment.cohort),
+    )
+
+
+@bp.route("/enrolments/<int:enrolment_id>/pay", methods=["POST"])
+@roles_required(Role.OWNER)
+@limiter.limit("20 per minute")
+def pay(enrolment_id: int):
+    enrolment = get_scoped_or_404(Enrolment, enrolment_id)
+    back = redirect(url_for("billing.show_price", enrolment_id=enrolment.id))
+    form = PayForm()
+    if not form.validate_on_submit():
+        flash(_("Enter your card details."), "error")
+        return back
+    payment = operations.current_payment(enrolment)
+    if payment is None or not gateway.is_enabled():
+        abort(404)
+    try:
+        result = operations.start_card_payment(payment, form.card_token.data, current_user)
+    except operations.BillingError as error:
+        db.session.rollback()
+        # An expired hold was released before the error: keep that.
+        if error.code == "hold_expired":
+            operations.release_expired(cohort_id=enrolment.cohort_id)
+            db.session.commit()
+        _flash_error(error)
+        return back
+    db.session.commit()
+    if result.status == "failed":
+        flash(_("The card was refused, so the place was released. No money was taken."), "error")
+    elif result.status == "requires_action":
+        _allow_stripe_js()
+        return render_template(
+            "billing/authenticate.html",
+            enrolment=enrolment,
+            client_secret=result.client_secret,
+        )
+    return back
+
+
+# ---------------------------------------------------------------------------- cancelling
+
+
+@bp.route("/enrolments/<int:enrolment_id>/cancel", methods=["GET", "POST"])
+@roles_required(Role.OWNER, *PROVINCE_ROLES)
+def cancel_enrolment(enrolment_id: int):
+    enrolment = get_scoped_or_404(Enrolment, enrolment_id)
+    payment = operations.current_payment(enrolment)
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        refunding = (
+            payment is not None
+            and payment.status == PaymentStatus.SUCCEEDED
+            and operations.is_refundable_now(enrolment)
+        )
+        try:
+            training_operations.cancel(enrolment, current_user)
+        except training_operations.TrainingError as error:
+            db.session.rollback()
+            _flash_error(error)
+            return redirect(url_for("billing.show_price", enrolment_id=enrolment.id))
+        db.session.commit()
+        flash(_("The enrolment has been cancelled."), "success")
+        if refunding:
+            flash(
+                _(
+                    "%(amount)s will be refunded to your card.",
+                    amount=format_vnd(payment.amount_vnd),
+                ),
+                "info",
+            )
+        if current_user.is_owner:
+            return redirect(url_for("training.my_training"))
+        return redirect(url_for("training.show_cohort", cohort_id=enrolment.cohort_id))
+    if enrolment.state not in (EnrolmentState.ENROLLED, EnrolmentState.WAITLISTED):
+        abort(404)
+    return render_template(
+        "billing/cancel.html",
+        enrolment=enrolment,
+        payment=payment,
+        form=form,
+        refundable=operations.is_refundable_now(enrolment),
+        deadline=operations.cancellation_deadline(enrolment.cohort),
+    )
+
+
+# ------------------------------------------------------------------------------ receipts
+
+
+@bp.route("/payments")
+@roles_required(Role.OWNER)
+def my_payments():
+    return render_template("billing/payments.html", payments=queries.owner_payments(current_user))
+
+
+@bp.route("/payments/<int:payment_id>/receipt.pdf")
+@roles_required(Role.OWNER, *PROVINCE_ROLES)
+def receipt_pdf(payment_id: int):
+    payment = get_scoped_or_404(Payment, payment_id)
+    if not payment.has_receipt:
+        abort(404)
+    return send_file(
+        io.BytesIO(receipts.render_pdf(payment)),
+        mimetype="application/pdf",
+        download_name=f"receipt-{payment.receipt_number}.pdf",
+    )
+
+
+# -------------------------------------------------------------------------- staff money
+
+
+@bp.route("/report")
+@roles_required(*STAFF)
+def money_report():
+    form = PeriodForm(request.args)
+    form.validate()
+    today = date.today()
+    start = form.start.data or today.replace(day=1)
+    end = form.end.data or today
+    rows = queries.money_report(current_user, start, end)
+    return render_template(
+        "billing/report.html",
+        form=form,
+        start=start,
+        end=end,
+        rows=rows,
+        totals={
+            "collected": sum(r.collected_vnd for r in rows),
+            "subsidies": sum(r.subsidies_vnd for r in rows),
+            "refunds": sum(r.refunds_vnd for r in rows),
+        },
+        programmes=queries.province_programmes(current_user),
+        payments=queries.refundable_payments(current_user),
+        confirm=ConfirmForm(formdata=None),
+    )
+
+
+@bp.route("/payments/<int:payment_id>/refund", methods=["POST"])
+@roles_required(*STAFF)
+def refund_payment(payment_id: int):
+    payment = get_scoped_or_404(Payment, payment_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.refund_by_staff(payment, current_user)
+    except operations.BillingError as error:
+        db.session.rollback()
+        _flash_error(error)
+    else:
+        db.session.commit()
+        flash(_("The payment has been refunded."), "success")
+    return redirect(url_for("billing.money_report"))
+
+
+# ------------------------------------------------------------------------------ webhook
+
+
+@bp.route("/stripe/webhook", methods=["POST"])
+@public
+@csrf.exempt
+def stripe_webhook():
+    payload = request.get_data()
+    try:
+        event = gateway.parse_event(payload, request.headers.get("Stripe-Signature"))
+    except gateway.SignatureError as error:
+        log.warning("refused a Stripe webhook from %s: %s", request.remote_addr, error)
+        return {"error": "invalid signature"}, 400
+    outcome = operations.handle_event(event)
+    db.session.commit()
+    return {"received": True, "outcome": outcome}
+
+
+@bp.cli.command("release-expired")
+def release_expired_command() -> None:
+    """Release the seats whose payment time ran out (run it every few minutes)."""
+    released = operations.release_expired()
+    db.session.commit()
+    click.echo(f"{released} held seats released")

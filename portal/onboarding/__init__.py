@@ -1,0 +1,1 @@
+"""E-commerce onboarding: listing paths a business follows, step by step, with evidence."""

@@ -1,0 +1,110 @@
+"""Writes for onboarding: start a path, tick steps, add evidence, verify or reject it."""
+
+import logging
+
+from assessments.listing_paths import ListingPath
+from portal.auth.models import User
+from portal.businesses.models import Business
+from portal.extensions import db
+from portal.onboarding.models import (
+    Evidence,
+    EvidenceKind,
+    EvidenceStatus,
+    OnboardingPath,
+    StepProgress,
+)
+from portal.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class OnboardingError(Exception):
+    """A write that the rules refuse; ``code`` picks the translated message."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def start_path(business: Business, path: ListingPath, by: User) -> OnboardingPath:
+    """Start ``path`` for the business, or return it if it was started already."""
+    if not path.is_offered_to(business.kind.value, business.sector.value):
+        raise OnboardingError("not_offered")
+    existing = db.session.scalar(
+        db.select(OnboardingPath).filter_by(business_id=business.id, path_id=path.id)
+    )
+    if existing is not None:
+        return existing
+    onboarding = OnboardingPath(
+        business_id=business.id,
+        province_code=business.province_code,
+        path_id=path.id,
+        channel=path.channel,
+        started_by_id=by.id,
+    )
+    db.session.add(onboarding)
+    db.session.flush()
+    log.info("business %s started listing path %s (%s)", business.id, path.id, onboarding.id)
+    return onboarding
+
+
+def set_step_done(onboarding: OnboardingPath, step_id: str, done: bool, by: User) -> None:
+    """Tick a step off, or untick it."""
+    current = next((s for s in onboarding.steps if s.step_id == step_id), None)
+    if done and current is None:
+        onboarding.steps.append(
+            StepProgress(step_id=step_id, province_code=onboarding.province_code, done_by_id=by.id)
+        )
+    elif not done and current is not None:
+        onboarding.steps.remove(current)
+        db.session.delete(current)
+    db.session.flush()
+    log.info("onboarding %s step %s done=%s by user %s", onboarding.id, step_id, done, by.id)
+
+
+def add_evidence(
+    onboarding: OnboardingPath,
+    by: User,
+    *,
+    step_id: str | None,
+    url: str = "",
+    file_path: str = "",
+    file_name: str = "",
+    content_type: str = "",
+    file_size: int = 0,
+    note: str = "",
+) -> Evidence:
+    """Record a listing URL or a stored file as evidence, waiting for verification."""
+    evidence = Evidence(
+        onboarding=onboarding,
+        business_id=onboarding.business_id,
+        province_code=onboarding.province_code,
+        step_id=step_id,
+        kind=EvidenceKind.FILE if file_path else EvidenceKind.URL,
+        url=url,
+        file_path=file_path,
+        file_name=file_name[:200],
+        content_type=content_type,
+        file_size=file_size,
+        note=note,
+        status=EvidenceStatus.PENDING,
+        submitted_by_id=by.id,
+    )
+    db.session.add(evidence)
+    db.session.flush()
+    log.info("evidence %s (%s) added to onboarding %s", evidence.id, evidence.kind, onboarding.id)
+    return evidence
+
+
+def review_evidence(evidence: Evidence, by: User, verified: bool, reason: str = "") -> None:
+    """Verify or reject evidence; a rejection needs a reason the owner will read."""
+    if evidence.province_code != by.province_code and not by.is_admin:
+        raise OnboardingError("other_province")
+    if not verified and not reason.strip():
+        raise OnboardingError("reason_required")
+    evidence.status = EvidenceStatus.VERIFIED if verified else EvidenceStatus.REJECTED
+    evidence.reason = reason.strip()
+    evidence.verified_by_id = by.id
+    evidence.verified_at = utcnow()
+    db.session.flush()
+    log.info("evidence %s %s by user %s", evidence.id, evidence.status, by.id)

@@ -1,0 +1,562 @@
+"""Fees end to end against localstripe: price and subsidy, card payment through the gateway,
+signed webhooks (idempotent, out of order, forged), seat holds, refunds, receipts, the report.
+
+The suite's localstripe (``LOCALSTRIPE_URL``, started by scripts/test) is the Stripe API here;
+without it this module starts one from ``.venv-localstripe`` or skips.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+from portal.auth.models import Role
+from portal.billing import operations
+from portal.billing.models import Payment, PaymentStatus, StripeEvent, SubsidyProgramme
+from portal.businesses.models import BusinessKind, Sector
+from portal.extensions import db
+from portal.timeutil import utcnow
+from portal.training.models import Enrolment, EnrolmentState
+from tests.conftest import HA_NOI, QUANG_NINH
+from tests.integration.test_training import enrol_now, new_training
+
+EN = {"Accept-Language": "en"}
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SECRET_KEY = "sk_test_portal"
+PUBLISHABLE_KEY = "pk_test_portal"
+WEBHOOK_SECRET = "whsec_test_portal"
+VISA = "4242424242424242"
+DECLINED = "4000000000000341"
+
+
+# ----------------------------------------------------------------------------- fixtures
+
+#: localstripe's own start-up listens on every interface; this binds it to loopback.
+LOCALSTRIPE_ON_LOOPBACK = (
+    "import sys; from aiohttp import web; from localstripe.server import app; "
+    "web.run_app(app, host='127.0.0.1', port=int(sys.argv[1]), print=None)"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def localstripe_url() -> Iterator[str]:
+    """The URL of a running localstripe: the test command's, or one started here."""
+    if os.environ.get("LOCALSTRIPE_URL"):
+        yield os.environ["LOCALSTRIPE_URL"].rstrip("/")
+        return
+    python = os.path.join(ROOT, ".venv-localstripe", "bin", "python")
+    if not os.path.exists(python):
+        pytest.skip("localstripe is not installed: scripts/test installs and starts it")
+    port = _free_port()
+    process = subprocess.Popen(
+        [python, "-c", LOCALSTRIPE_ON_LOOPBACK, str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/js.stripe.com/v3/", timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def stripe_on(app, localstripe_url, monkeypatch) -> str:
+    """Card payments configured and pointed at localstripe (only for this test)."""
+    for key, value in {
+        "STRIPE_SECRET_KEY": SECRET_KEY,
+        "STRIPE_PUBLISHABLE_KEY": PUBLISHABLE_KEY,
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "STRIPE_API_BASE": localstripe_url,
+        "STRIPE_JS_URL": localstripe_url + "/js.stripe.com/v3/",
+    }.items():
+        monkeypatch.setitem(app.config, key, value)
+    return localstripe_url
+
+
+@pytest.fixture
+def trainer(make_user):
+    return make_user(role=Role.TRAINER, province_code=QUANG_NINH)
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user(role=Role.STAFF, province_code=QUANG_NINH)
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def localstripe(url: str, path: str, data: dict | None = None) -> dict:
+    """Call localstripe's API directly (what the browser's Stripe.js does)."""
+    body = None
+    if data is not None:
+        body = urllib.parse.urlencode(data).encode()
+    request = urllib.request.Request(
+        url + path, data=body, headers={"Authorization": f"Bearer {SECRET_KEY}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def card_token(url: str, number: str = VISA) -> str:
+    """Tokenise a test card as Stripe.js does in the page (publishable key)."""
+    data = {
+        "card[number]": number,
+        "card[exp_month]": "12",
+        "card[exp_year]": "2030",
+        "card[cvc]": "123",
+        "key": PUBLISHABLE_KEY,
+    }
+    request = urllib.request.Request(url + "/v1/tokens", data=urllib.parse.urlencode(data).encode())
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())["id"]
+
+
+def sign(payload: bytes, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> str:
+    """Sign a webhook payload exactly as Stripe does."""
+    t = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret.encode(), f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
+    return f"t={t},v1={mac}"
+
+
+def deliver(client, event: dict, secret: str = WEBHOOK_SECRET):
+    payload = json.dumps(event).encode()
+    return client.post(
+        "/billing/stripe/webhook",
+        data=payload,
+        headers={"Stripe-Signature": sign(payload, secret), "Content-Type": "application/json"},
+    )
+
+
+def stripe_event(url: str, intent_id: str, type_: str = "payment_intent.succeeded") -> dict:
+    """Fetch the event localstripe emitted for an intent (it is created a moment after)."""
+    for _ in range(50):
+        query = {"type": type_, "limit": "100", "created[gte]": str(int(time.time()) - 120)}
+        events = localstripe(url, "/v1/events?" + urllib.parse.urlencode(query))
+        for event in events["data"]:
+            if event["data"]["object"]["id"] == intent_id:
+                return event
+        time.sleep(0.1)
+    raise AssertionError(f"no {type_} event for {intent_id}")
+
+
+def paid_course(app, trainer, fee: int = 500_000, **fields) -> SimpleNamespace:
+    return new_training(app, trainer, fee_vnd=fee, title_en="Paid course", **fields)
+
+
+def add_programme(app, province_code: int = QUANG_NINH, **fields) -> int:
+    values = {"name_vi": "Hỗ trợ chuyển đổi số", "name_en": "Digital transition aid"} | fields
+    with app.app_context():
+        programme = operations.create_programme(province_code, **values)
+        db.session.commit()
+        return programme.id
+
+
+def payment_of(app, enrolment_id: int) -> Payment:
+    with app.app_context():
+        payment = db.session.scalar(
+            sa.select(Payment)
+            .where(Payment.enrolment_id == enrolment_id)
+            .order_by(Payment.id.desc())
+        )
+        db.session.expunge(payment)
+        return payment
+
+
+def paid_enrolment_in(app, trainer, business) -> SimpleNamespace:
+    """A paid course with one held (unpaid) enrolment of ``business``; return ids."""
+    t = paid_course(app, trainer, province_code=business.province_code)
+    enrolment_id = enrol_now(app, t.cohort_id, business.id)
+    return SimpleNamespace(
+        **vars(t), enrolment_id=enrolment_id, payment_id=payment_of(app, enrolment_id).id
+    )
+
+
+def pay_by_card(client, enrolment_id: int, url: str, number: str = VISA):
+    return client.post(
+        f"/billing/enrolments/{enrolment_id}/pay",
+        data={"card_token": card_token(url, number)},
+        headers=EN,
+    )
+
+
+def owner_with_held_seat(app, make_user, make_business, trainer, **business_fields):
+    owner = make_user()
+    business = make_business(owner=owner, **business_fields)
+    held = paid_enrolment_in(app, trainer, business)
+    return owner, business, held
+
+
+# ------------------------------------------------------------------------ price, subsidy
+
+
+def test_price_page_shows_fee_subsidy_and_what_is_left_in_vnd(
+    app, client, auth, make_user, make_business, trainer
+):
+    add_programme(app, share_pct=40, budget_vnd=10_000_000)
+    owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
+    auth.login(owner)
+    page = client.get(f"/billing/enrolments/{held.enrolment_id}", headers=EN).get_data(True)
+    assert "500,000" in page and "200,000" in page and "300,000" in page
+    assert "Digital transition aid" in page and "40%" in page
+    vi = client.get(f"/billing/enrolments/{held.enrolment_id}").get_data(as_text=True)
+    assert "300.000" in vi and "₫" in vi
+
+
+def test_subsidy_limited_to_households_and_a_sector(app, make_business, trainer):
+    add_programme(app, share_pct=50, households_only=True, sector=Sector.AGRICULTURE)
+    household = make_business(kind=BusinessKind.HOUSEHOLD, sector=Sector.AGRICULTURE)
+    enterprise = make_business(kind=BusinessKind.ENTERPRISE, sector=Sector.AGRICULTURE)
+    other_sector = make_business(kind=BusinessKind.HOUSEHOLD, sector=Sector.TRADE)
+    t = paid_course(app, trainer)
+    grants = {}
+    for name, business in [("h", household), ("e", enterprise), ("s", other_sector)]:
+        grants[name] = payment_of(app, enrol_now(app, t.cohort_id, business.id)).subsidy_vnd
+    assert grants == {"h": 250_000, "e": 0, "s": 0}
+
+
+def test_course_programme_beats_province_programme_and_budget_runs_out(app, make_business, trainer):
+    add_programme(app, share_pct=20)
+    t = paid_course(app, trainer)
+    course_programme = add_programme(app, course_id=t.course_id, share_pct=100, budget_vnd=700_000)
+    first, second, third = (make_business() for _ in range(3))
+    p1 = payment_of(app, enrol_now(app, t.cohort_id, first.id))
+    p2 = payment_of(app, enrol_now(app, t.cohort_id, second.id))
+    p3 = payment_of(app, enrol_now(app, t.cohort_id, third.id))
+    assert (p1.subsidy_vnd, p1.amount_vnd, p1.status) == (500_000, 0, PaymentStatus.SUBSIDISED)
+    # 200,000 left in the course's budget is still more than the province's 20% (100,000).
+    assert (p2.subsidy_vnd, p2.amount_vnd, p2.status) == (200_000, 300_000, PaymentStatus.AWAITING)
+    assert (p3.subsidy_vnd, p3.amount_vnd) == (100_000, 400_000)
+    with app.app_context():
+        programme = db.session.get(SubsidyProgramme, course_programme)
+        assert programme.spent_vnd == 700_000 and programme.remaining_vnd == 0
+
+
+def test_fully_subsidised_enrolment_needs_no_payment(
+    app, client, auth, make_user, make_business, trainer
+):
+    add_programme(app, share_pct=100)
+    owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
+    with app.app_context():
+        enrolment = db.session.get(Enrolment, held.enrolment_id)
+        assert enrolment.paid_at is not None and not enrolment.requires_payment
+    auth.login(owner)
+    page = client.get(f"/billing/enrolments/{held.enrolment_id}", headers=EN).get_data(True)
+    assert "Fully subsidised" in page and "pay-form" not in page
+
+
+# ----------------------------------------------------------------------- no Stripe keys
+
+
+def test_without_keys_paid_enrolment_is_refused_and_free_courses_work(
+    app, client, auth, make_user, make_business, trainer
+):
+    assert not app.config.get("STRIPE_SECRET_KEY")
+    owner = make_user()
+    business = make_business(owner=owner)
+    paid = paid_course(app, trainer)
+    free = new_training(app, trainer, title_en="Free course")
+    auth.login(owner)
+    response = client.post(
+        f"/training/cohorts/{paid.cohort_id}/enrol",
+        data={"business": str(business.id)},
+        headers=EN,
+        follow_redirects=True,
+    )
+    assert "Card payment is not available" in response.get_data(as_text=True)
+    response = client.post(
+        f"/training/cohorts/{free.cohort_id}/enrol",
+        data={"business": str(business.id)},
+        headers=EN,
+        follow_redirects=True,
+    )
+    assert "is enrolled" in response.get_data(as_text=True)
+    with app.app_context():
+        states = db.session.scalars(sa.select(Enrolment.cohort_id)).all()
+        assert states == [free.cohort_id]
+
+
+def test_without_keys_a_fully_subsidised_seat_still_works(
+    app, client, auth, make_user, make_business, trainer
+):
+    add_programme(app, share_pct=100)
+    owner = make_user()
+    business = make_business(owner=owner)
+    paid = paid_course(app, trainer)
+    auth.login(owner)
+    client.post(f"/training/cohorts/{paid.cohort_id}/enrol", data={"business": str(business.id)})
+    with app.app_context():
+        enrolment = db.session.scalar(sa.select(Enrolment))
+        assert enrolment.state == EnrolmentState.ENROLLED and enrolment.paid_at is not None
+
+
+# ------------------------------------------------------------------ card payment, webhook
+
+
+def test_card_payment_is_processing_until_the_signed_webhook_then_paid(
+    app, client, auth, make_user, make_business, trainer, stripe_on
+):
+    owner = make_user()
+    business = make_business(owner=owner)
+    t = paid_course(app, trainer)
+    auth.login(owner)
+    response = client.post(
+        f"/training/cohorts/{t.cohort_id}/enrol", data={"business": str(business.id)}
+    )
+    with app.app_context():
+        enrolment_id = db.session.scalar(sa.select(Enrolment.id))
+    assert response.headers["Location"] == f"/billing/enrolments/{enrolment_id}"
+    page = client.get(f"/billing/enrolments/{enrolment_id}", headers=EN)
+    csp = page.headers["Content-Security-Policy"]
+    assert f"script-src 'self' {stripe_on}" in csp and "pay-form" in page.get_data(as_text=True)
+
+    assert pay_by_card(client, enrolment_id, stripe_on).status_code == 302
+    payment = payment_of(app, enrolment_id)
+    assert payment.status == PaymentStatus.PROCESSING
+    intent = localstripe(stripe_on, f"/v1/payment_intents/{payment.stripe_payment_intent_id}")
+    assert (intent["amount"], intent["currency"], intent["status"]) == (500_000, "vnd", "succeeded")
+    page = client.get(f"/billing/enrolments/{enrolment_id}", headers=EN).get_data(as_text=True)
+    assert "Payment processing" in page and "fee is paid" not in page
+
+    event = stripe_event(stripe_on, payment.stripe_payment_intent_id)
+    assert deliver(client, event).status_code == 200
+    payment = payment_of(app, enrolment_id)
+    assert payment.status == PaymentStatus.SUCCEEDED and payment.paid_at is not None
+    with app.app_context():
+        assert not db.session.get(Enrolment, enrolment_id).requires_payment
+    page = client.get(f"/billing/enrolments/{enrolment_id}", headers=EN).get_data(as_text=True)
+    assert "the fee is paid" in page
+    # The other pages never load Stripe.js.
+    assert stripe_on not in client.get("/training/mine").headers["Content-Security-Policy"]
+
+
+def test_same_webhook_ten_times_gives_one_paid_enrolment(
+    app, client, auth, make_user, make_business, trainer, stripe_on
+):
+    owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
+    auth.login(owner)
+    pay_by_card(client, held.enrolment_id, stripe_on)
+    event = stripe_event(stripe_on, payment_of(app, held.enrolment_id).stripe_payment_intent_id)
+    outcomes = [deliver(client, event).get_json()["outcome"] for _ in range(10)]
+    assert outcomes == ["applied"] + ["duplicate"] * 9
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Payment.id))) == 1
+        assert db.session.scalar(sa.select(sa.func.count(StripeEvent.id))) == 1
+        assert db.session.scalar(sa.select(Payment.status)) == PaymentStatus.SUCCEEDED
+
+
+def test_late_failure_event_after_success_changes_nothing(
+    app, client, auth, make_user, make_business, trainer, stripe_on
+):
+    owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
+    auth.login(owner)
+    pay_by_card(client, held.enrolment_id, stripe_on)
+    intent_id = payment_of(app, held.enrolment_id).stripe_payment_intent_id
+    deliver(client, stripe_event(stripe_on, intent_id))
+    failed = stripe_event(stripe_on, intent_id) | {
+        "id": "evt_out_of_order",
+        "type": "payment_intent.payment_failed",
+    }
+    assert deliver(client, failed).get_json()["outcome"] == "stale"
+    assert payment_of(app, held.enrolment_id).status == PaymentStatus.SUCCEEDED
+    with app.app_context():
+        assert db.session.get(Enrolment, held.enrolment_id).state == EnrolmentState.ENROLLED
+
+
+def test_forged_webhook_is_refused_and_logged(
+    app, client, auth, make_user, make_business, trainer, stripe_on, caplog, monkeypatch
+):
+    # Alembic's logging setup (run by the test app's upgrade) disables existing loggers.
+    monkeypatch.setattr(logging.getLogger("portal.billing.views"), "disabled", False)
+    owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
+    auth.login(owner)
+    pay_by_card(client, held.enrolment_id, stripe_on)
+    event = stripe_event(stripe_on, payment_of(app, held.enrolment_id).stripe_payment_intent_id)
+    assert deliver(client, event, secret="whsec_forged").status_code == 400
+    payload = json.dumps(event).encode()
+    unsigned = client.post("/billing/stripe/webhook", data=payload)
+    assert unsigned.status_code == 400
+    # A genuine signature replayed on a changed body.
+    header = sign(payload)
+    tampered = payload.replace(b"succeeded", b"succeedeD")
+    replay = client.post(
+        "/billing/stripe/webhook", data=tampered, headers={"Stripe-Signature": header}
+    )
+    assert replay.status_code == 400
+    old = client.post(
+        "/billing/stripe/webhook",
+        data=payload,
+        headers={"Stripe-Signature": sign(payload, timestamp=int(time.time()) - 3600)},
+    )
+    assert old.status_code == 400
+    assert "refused a Stripe webhook" in caplog.text
+    assert payment_of(app, held.enrolment_id).status == PaymentStatus.PROCESSING
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(StripeEvent.id))) == 0
+
+
+def test_unknown_event_type_is_acknowledged_and_ignored(client, stripe_on):
+    event = {
+        "id": "evt_unknown_1",
+        "object": "event",
+        "type": "customer.created",
+        "data": {"object": {"id": "cus_1", "object": "customer"}},
+    }
+    response = deliver(client, event)
+    assert response.status_code == 200 and response.get_json()["outcome"] == "ignored"
+
+
+def test_refused_card_releases_the_seat_and_the_subsidy(
+    app, client, auth, make_user, make_business, trainer, stripe_on
+):
+    programme = add_programme(app, share_pct=10, budget_vnd=1_000_000)
+    owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
+    auth.login(owner)
+    response = pay_by_card(client, held.enrolment_id, stripe_on, number=DECLINED)
+    assert response.status_code == 302
+    payment = payment_of(app, held.enrolment_id)
+    assert payment.status == PaymentStatus.FAILED and payment.failure_code == "card_declined"
+    with app.app_context():
+        assert db.session.get(Enrolment, held.enrolment_id).state == EnrolmentState.CANCELLED
+        assert db.session.get(SubsidyProgramme, programme).spent_vnd == 0
+
+
+def test_expired_hold_is_released_and_the_waitlist_moves_up(app, make_business, trainer, stripe_on):
+    t = paid_course(app, trainer, capacity=1)
+    first = enrol_now(app, t.cohort_id, make_business().id)
+    second = enrol_now(app, t.cohort_id, make_business().id)
+    with app.app_context():
+        db.session.get(Payment, payment_of(app, first).id).hold_expires_at = utcnow()
+        db.session.commit()
+        assert operations.release_expired() == 1
+        db.session.commit()
+        assert db.session.get(Enrolment, first).state == EnrolmentState.CANCELLED
+        assert db.session.get(Enrolment, second).state == EnrolmentState.ENROLLED
+    assert payment_of(app, first).status == PaymentStatus.EXPIRED
+    assert payment_of(app, second).status == PaymentStatus.AWAITING
+
+
+# ----------------------------------------------------------------------------- refunds
+
+
+def _paid(app, client, url, enrolment_id):
+    pay_by_card(client, enrolment_id, url)
+    event = stripe_event(url, payment_of(app, enrolment_id).stripe_payment_intent_id)
+    deliver(client, event)
+    return payment_of(app, enrolment_id)
+
+
+def test_cancel_before_deadline_refunds_through_stripe(
+    app, client, auth, make_user, make_business, trainer, stripe_on
+):
+    programme = add_programme(app, share_pct=20)
+    owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
+    auth.login(owner)
+    payment = _paid(app, client, stripe_on, held.enrolment_id)
+    page = client.get(f"/billing/enrolments/{held.enrolment_id}/cancel", headers=EN)
+    assert "will be refunded" in page.get_data(as_text=True)
+    client.post(f"/billing/enrolments/{held.enrolment_id}/cancel")
+    payment = payment_of(app, held.enrolment_id)
+    assert payment.status == PaymentStatus.REFUNDED and payment.refund_vnd == 400_000
+    refunds = localstripe(stripe_on, "/v1/refunds")["data"]
+    assert any(r["id"] == payment.stripe_refund_id and r["amount"] == 400_000 for r in refunds)
+    with app.app_context():
+        assert db.session.get(Enrolment, held.enrolment_id).state == EnrolmentState.CANCELLED
+        assert db.session.get(SubsidyProgramme, programme).spent_vnd == 0
+
+
+def test_cancel_after_deadline_warns_and_does_not_refund(
+    app, client, auth, make_user, make_business, trainer, stripe_on
+):
+    owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
+    auth.login(owner)
+    _paid(app, client, stripe_on, held.enrolment_id)
+    with app.app_context():
+        db.session.get(Enrolment, held.enrolment_id).cohort.enrolment_deadline = (
+            date.today() - timedelta(days=2)
+        )
+        db.session.commit()
+    page = client.get(f"/billing/enrolments/{held.enrolment_id}/cancel", headers=EN)
+    assert "will not be refunded" in page.get_data(as_text=True)
+    client.post(f"/billing/enrolments/{held.enrolment_id}/cancel")
+    payment = payment_of(app, held.enrolment_id)
+    assert payment.status == PaymentStatus.SUCCEEDED and payment.refund_vnd == 0
+
+
+def test_staff_refund_by_hand_and_see_the_money_report(
+    app, client, auth, make_user, make_business, trainer, staff, stripe_on
+):
+    add_programme(app, share_pct=20, budget_vnd=5_000_000)
+    owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
+    auth.login(owner)
+    payment = _paid(app, client, stripe_on, held.enrolment_id)
+    auth.logout()
+    auth.login(staff)
+    page = client.get("/billing/report", headers=EN).get_data(as_text=True)
+    assert "Paid course" in page and "400,000" in page and "100,000" in page
+    assert "4,900,000" in page  # the budget left
+    client.post(f"/billing/payments/{payment.id}/refund")
+    assert payment_of(app, held.enrolment_id).status == PaymentStatus.REFUNDED
+    page = client.get("/billing/report", headers=EN).get_data(as_text=True)
+    assert page.count("400,000") >= 2  # collected, and refunded
+    # Another province's staff sees none of it.
+    auth.logout()
+    auth.login(make_user(role=Role.STAFF, province_code=HA_NOI))
+    page = client.get("/billing/report", headers=EN).get_data(as_text=True)
+    assert "Paid course" not in page
+    assert client.post(f"/billing/payments/{payment.id}/refund").status_code == 404
+
+
+# ----------------------------------------------------------------------------- receipts
+
+
+def test_owner_sees_payments_and_downloads_the_receipt_pdf(
+    app, client, auth, make_user, make_business, trainer, stripe_on
+):
+    add_programme(app, share_pct=20)
+    owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
+    auth.login(owner)
+    payment = _paid(app, client, stripe_on, held.enrolment_id)
+    page = client.get("/billing/payments", headers=EN).get_data(as_text=True)
+    assert "Paid course" in page and "Receipt (PDF)" in page
+    response = client.get(f"/billing/payments/{payment.id}/receipt.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=response.data, capture_output=True, check=True
+    ).stdout.decode()
+    assert "500.000" in text and "100.000" in text and "400.000" in text
+    other = make_user()
+    auth.logout()
+    auth.login(other)
+    assert client.get(f"/billing/payments/{payment.id}/receipt.pdf").status_code == 404
+
+
+def make_hanoi_payment(app, make_user, make_business) -> int:
+    """A held payment in Hà Nội, for the cross-province access test."""
+    business = make_business(province_code=HA_NOI)
+    trainer = make_user(role=Role.TRAINER, province_code=HA_NOI)
+    return paid_enrolment_in(app, trainer, business).payment_id
