@@ -99,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.businesses.views import bp as businesses_bp
     from portal.main.views import bp as main_bp
     from portal.onboarding.views import bp as onboarding_bp
+    from portal.reports.views import bp as reports_bp
     from portal.training.views import bp as training_bp
 
     for bp in (
@@ -110,5 +111,6 @@ def register_blueprints(app: Flask) -> None:
         assess_bp,
         billing_bp,
         onboarding_bp,
+        reports_bp,
     ):
         app.register_blueprint(bp)

@@ -5,6 +5,12 @@ from portal.auth.models import Role, User
 from portal.billing.models import Payment, PaymentStatus, StripeEvent, SubsidyProgramme
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
 from portal.onboarding.models import Evidence, EvidenceStatus, OnboardingPath, StepProgress
+from portal.reports.models import (
+    DigitalStatus,
+    ProvinceSettings,
+    ProvinceSettingsChange,
+    ProvinceTarget,
+)
 from portal.training.models import (
     Attendance,
     Certificate,
@@ -26,6 +32,7 @@ __all__ = [
     "Certificate",
     "Cohort",
     "Course",
+    "DigitalStatus",
     "Enrolment",
     "EnrolmentEvent",
     "Evidence",
@@ -33,6 +40,9 @@ __all__ = [
     "OnboardingPath",
     "Payment",
     "PaymentStatus",
+    "ProvinceSettings",
+    "ProvinceSettingsChange",
+    "ProvinceTarget",
     "Role",
     "Sector",
     "StepProgress",

@@ -8,7 +8,14 @@ from portal.querycount import count_queries
 from portal.synthetic import generate
 from tests.conftest import QUANG_NINH
 
-STAFF_PAGES = ["/dashboard", "/businesses/", "/admin/users", "/training/"]
+STAFF_PAGES = [
+    "/dashboard",
+    "/businesses/",
+    "/admin/users",
+    "/training/",
+    "/reports/",
+    "/reports/enrolments?by=commune",
+]
 
 
 def _queries(app, client, url: str) -> int:

@@ -1,0 +1,1 @@
+"""Province reporting: digital-business status, targets, dashboards and exports."""

@@ -1,0 +1,82 @@
+"""A server-drawn line chart: the needed trajectory and the actual count, month by month."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+WIDTH, HEIGHT = 640, 300
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 40
+ACTUAL = "#0b5cad"
+NEEDED = "#b35c00"
+GRID = "#c9d1da"
+FONT = "Noto Sans, DejaVu Sans, Arial, sans-serif"
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    #: One value per x label; None where the series has no point.
+    values: Sequence[float | None]
+    color: str
+    dashed: bool = False
+
+
+def _nice_max(value: float) -> int:
+    if value <= 5:
+        return 5
+    step = 10 ** (len(str(int(value))) - 1)
+    return int(-(-value // step) * step)
+
+
+def line_chart(x_labels: Sequence[str], series: Sequence[Series], title: str) -> Markup:
+    """Return an accessible SVG with a y grid, every few x labels and one line per series."""
+    count = max(len(x_labels), 1)
+    top_value = _nice_max(max((v for s in series for v in s.values if v is not None), default=0))
+    inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(i: int) -> float:
+        return LEFT + (inner_w * i / (count - 1) if count > 1 else inner_w / 2)
+
+    def y(v: float) -> float:
+        return TOP + inner_h * (1 - v / top_value)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'class="line-chart" font-family="{FONT}" font-size="12">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for n in range(5):
+        value = top_value * n / 4
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
+            f'stroke="{GRID}"/>'
+            f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{value:g}</text>'
+        )
+    every = max(1, -(-count // 8))
+    for i, label in enumerate(x_labels):
+        if i % every == 0 or i == count - 1:
+            parts.append(
+                f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">'
+                f"{escape(label)}</text>"
+            )
+    for s in series:
+        points = [(x(i), y(v)) for i, v in enumerate(s.values) if v is not None]
+        if not points:
+            continue
+        dash = ' stroke-dasharray="6 4"' if s.dashed else ""
+        path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+        parts.append(
+            f'<polyline points="{path}" fill="none" stroke="{s.color}" stroke-width="2.5"{dash}/>'
+        )
+    legend_x = LEFT
+    for s in series:
+        dash = ' stroke-dasharray="6 4"' if s.dashed else ""
+        parts.append(
+            f'<line x1="{legend_x}" x2="{legend_x + 24}" y1="{HEIGHT - 8}" y2="{HEIGHT - 8}" '
+            f'stroke="{s.color}" stroke-width="2.5"{dash}/>'
+            f'<text x="{legend_x + 30}" y="{HEIGHT - 4}">{escape(s.label)}</text>'
+        )
+        legend_x += 40 + int(len(s.label) * 6.5)
+    parts.append("</svg>")
+    return Markup("".join(parts))

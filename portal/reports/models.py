@@ -1,0 +1,106 @@
+"""The province's digital-business definition and targets, and each business's status history."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from assessments.digital_status import DEFAULT_MIN_COURSES, DEFAULT_MIN_LEVEL, Definition
+from portal.auth.models import User
+from portal.businesses.models import BusinessKind, Sector
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+
+def _by_province(model: type, user: User) -> sa.ColumnElement[bool]:
+    if user.is_owner:
+        return sa.false()
+    return model.province_code == user.province_code  # type: ignore[attr-defined]
+
+
+class ProvinceSettings(db.Model):
+    """The thresholds of a province's definition of a digital business (one row per province)."""
+
+    __tablename__ = "province_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province_code: Mapped[int] = mapped_column(unique=True)
+    min_level: Mapped[int] = mapped_column(default=DEFAULT_MIN_LEVEL)
+    min_courses: Mapped[int] = mapped_column(default=DEFAULT_MIN_COURSES)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    @classmethod
+    def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
+        return _by_province(cls, user)
+
+    @property
+    def definition(self) -> Definition:
+        return Definition(self.min_level, self.min_courses)
+
+
+class ProvinceSettingsChange(db.Model):
+    """Append-only: every change of a province's definition, with who made it and when."""
+
+    __tablename__ = "province_settings_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province_code: Mapped[int] = mapped_column(index=True)
+    min_level: Mapped[int] = mapped_column()
+    min_courses: Mapped[int] = mapped_column()
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    @classmethod
+    def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
+        return _by_province(cls, user)
+
+
+class ProvinceTarget(db.Model):
+    """A province's target number of digital businesses by the end of a year."""
+
+    __tablename__ = "province_targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province_code: Mapped[int] = mapped_column(unique=True)
+    target: Mapped[int] = mapped_column()
+    by_year: Mapped[int] = mapped_column()
+    #: Where the needed straight line starts (it starts from the count on that day).
+    start_on: Mapped[date] = mapped_column()
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)
+    set_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    @classmethod
+    def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
+        return _by_province(cls, user)
+
+    @property
+    def end_on(self) -> date:
+        return date(self.by_year, 12, 31)
+
+
+class DigitalStatus(db.Model):
+    """One stretch of time during which a business met its province's definition.
+
+    Commune, sector and kind are copied when it starts, so past counts never move.
+    """
+
+    __tablename__ = "digital_status"
+    __table_args__ = (
+        sa.Index("ix_digital_status_province_became", "province_code", "became_digital_at"),
+        sa.Index("ix_digital_status_province_ceased", "province_code", "ceased_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_id: Mapped[int] = mapped_column(sa.ForeignKey("businesses.id"), index=True)
+    province_code: Mapped[int] = mapped_column()
+    commune_code: Mapped[int] = mapped_column()
+    sector: Mapped[Sector] = mapped_column(sa.Enum(Sector, native_enum=False, length=24))
+    kind: Mapped[BusinessKind] = mapped_column(sa.Enum(BusinessKind, native_enum=False, length=24))
+    became_digital_at: Mapped[datetime] = mapped_column()
+    #: None while the business still meets the definition.
+    ceased_at: Mapped[datetime | None] = mapped_column()
+
+    @classmethod
+    def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
+        return _by_province(cls, user)

@@ -1,0 +1,249 @@
+"""Writes of the reports feature: digital-business status, the definition, targets.
+
+The status history is kept current by ``refresh_digital_status``. It runs on every commit that
+touched an assessment, an enrolment or a piece of evidence (a session hook installed with the
+blueprint), so no other feature has to know about it; ``flask refresh-digital-status`` rebuilds
+it for a whole province after a bulk import.
+"""
+
+import logging
+from collections.abc import Collection, Iterable
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from assessments.digital_status import Definition, Facts, is_digital
+from portal.assess.models import Assessment, AssessmentStatus
+from portal.auth.models import User
+from portal.businesses.models import Business
+from portal.extensions import db
+from portal.onboarding.models import Evidence, EvidenceStatus
+from portal.onboarding.queries import verified_channels
+from portal.reports.models import (
+    DigitalStatus,
+    ProvinceSettings,
+    ProvinceSettingsChange,
+    ProvinceTarget,
+)
+from portal.timeutil import utcnow
+from portal.training.models import Cohort, Enrolment, EnrolmentState
+
+log = logging.getLogger(__name__)
+
+#: Businesses refreshed per round of queries (keeps IN lists short).
+BATCH = 500
+_PENDING_KEY = "digital_status_pending"
+
+
+def definitions(province_codes: Collection[int]) -> dict[int, Definition]:
+    """Return the definition of each province (the default where none was set), in one query."""
+    found = {
+        row.province_code: row.definition
+        for row in db.session.scalars(
+            sa.select(ProvinceSettings).where(ProvinceSettings.province_code.in_(province_codes))
+        )
+    }
+    return {code: found.get(code, Definition()) for code in province_codes}
+
+
+def _latest_levels(ids: list[int]) -> dict[int, int | None]:
+    ranked = (
+        sa.select(
+            Assessment.business_id,
+            Assessment.level,
+            sa.func.row_number()
+            .over(
+                partition_by=Assessment.business_id,
+                order_by=(Assessment.submitted_at.desc(), Assessment.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(Assessment.status == AssessmentStatus.SUBMITTED, Assessment.business_id.in_(ids))
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(ranked.c.business_id, ranked.c.level).where(ranked.c.rank == 1)
+    )
+    return {row.business_id: row.level for row in rows}
+
+
+def _completed_courses(ids: list[int]) -> dict[int, int]:
+    rows = db.session.execute(
+        sa.select(Enrolment.business_id, sa.func.count(sa.distinct(Cohort.course_id)))
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(Enrolment.state == EnrolmentState.COMPLETED, Enrolment.business_id.in_(ids))
+        .group_by(Enrolment.business_id)
+    )
+    return dict(rows.all())
+
+
+def refresh_digital_status(business_ids: Iterable[int], at: datetime | None = None) -> int:
+    """Open or close the status rows of these businesses to match their verified facts now.
+
+    A constant number of queries per batch of businesses. Return how many rows changed.
+    """
+    at = at or utcnow()
+    ids = sorted(set(business_ids))
+    changed = 0
+    for start in range(0, len(ids), BATCH):
+        changed += _refresh_batch(ids[start : start + BATCH], at)
+    db.session.flush()
+    return changed
+
+
+def _refresh_batch(ids: list[int], at: datetime) -> int:
+    businesses = db.session.execute(
+        sa.select(
+            Business.id,
+            Business.province_code,
+            Business.commune_code,
+            Business.sector,
+            Business.kind,
+        ).where(Business.id.in_(ids))
+    ).all()
+    levels = _latest_levels(ids)
+    courses = _completed_courses(ids)
+    channels = verified_channels(ids)
+    rules = definitions({b.province_code for b in businesses})
+    open_rows = {
+        row.business_id: row
+        for row in db.session.scalars(
+            sa.select(DigitalStatus).where(
+                DigitalStatus.business_id.in_(ids), DigitalStatus.ceased_at.is_(None)
+            )
+        )
+    }
+    changed = 0
+    for b in businesses:
+        facts = Facts(
+            latest_level=levels.get(b.id),
+            completed_courses=courses.get(b.id, 0),
+            verified_sales_channel="sales" in channels.get(b.id, ()),
+            verified_digital_payment="payment" in channels.get(b.id, ()),
+        )
+        digital = is_digital(facts, rules[b.province_code])
+        current = open_rows.get(b.id)
+        if digital and current is None:
+            db.session.add(
+                DigitalStatus(
+                    business_id=b.id,
+                    province_code=b.province_code,
+                    commune_code=b.commune_code,
+                    sector=b.sector,
+                    kind=b.kind,
+                    became_digital_at=at,
+                )
+            )
+            changed += 1
+        elif not digital and current is not None:
+            current.ceased_at = at
+            changed += 1
+    return changed
+
+
+def refresh_province(province_code: int, at: datetime | None = None) -> int:
+    """Refresh every business of a province (after its definition changed)."""
+    ids = db.session.scalars(
+        sa.select(Business.id).where(Business.province_code == province_code)
+    ).all()
+    return refresh_digital_status(ids, at)
+
+
+# ------------------------------------------------------------------- keeping status current
+
+
+def _collect_touched(session: Session, _context: Any) -> None:
+    """Remember the businesses whose assessments, enrolments or evidence were just flushed."""
+    touched = session.info.setdefault(_PENDING_KEY, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if _may_change_status(obj) and obj.business_id is not None:
+            touched.add(obj.business_id)
+
+
+def _may_change_status(obj: object) -> bool:
+    # Drafts are saved on every answer and pending evidence counts for nothing: skip them.
+    if isinstance(obj, Assessment):
+        return obj.status == AssessmentStatus.SUBMITTED
+    if isinstance(obj, Evidence):
+        return obj.status != EvidenceStatus.PENDING
+    return isinstance(obj, Enrolment)
+
+
+def _refresh_touched(session: Session) -> None:
+    """Bring the touched businesses' status up to date inside the same commit."""
+    # Commit flushes only after this hook: flush first so that every change is seen.
+    session.flush()
+    touched = session.info.pop(_PENDING_KEY, None)
+    if touched:
+        refresh_digital_status(touched)
+
+
+def _forget_touched(session: Session, _transaction: Any = None) -> None:
+    session.info.pop(_PENDING_KEY, None)
+
+
+def install_status_hooks() -> None:
+    """Keep the status history current on every commit (installed once per process)."""
+    if sa.event.contains(db.session, "after_flush", _collect_touched):
+        return
+    sa.event.listen(db.session, "after_flush", _collect_touched)
+    sa.event.listen(db.session, "before_commit", _refresh_touched)
+    sa.event.listen(db.session, "after_soft_rollback", _forget_touched)
+
+
+# ---------------------------------------------------------------- definition and targets
+
+
+def set_definition(province_code: int, min_level: int, min_courses: int, by: User) -> bool:
+    """Change a province's thresholds, record the change and re-evaluate its businesses.
+
+    Return False (and change nothing) if the thresholds are the same as before.
+    """
+    definition = Definition(min_level, min_courses)
+    settings = db.session.scalar(
+        sa.select(ProvinceSettings).where(ProvinceSettings.province_code == province_code)
+    )
+    if settings is None:
+        settings = ProvinceSettings(province_code=province_code)
+        db.session.add(settings)
+    elif settings.definition == definition:
+        return False
+    now = utcnow()
+    settings.min_level, settings.min_courses = min_level, min_courses
+    settings.updated_at, settings.updated_by_id = now, by.id
+    db.session.add(
+        ProvinceSettingsChange(
+            province_code=province_code,
+            min_level=min_level,
+            min_courses=min_courses,
+            changed_at=now,
+            changed_by_id=by.id,
+        )
+    )
+    db.session.flush()
+    changed = refresh_province(province_code, now)
+    log.info(
+        "province %s definition set to level %s, %s courses by user %s (%s statuses changed)",
+        province_code,
+        min_level,
+        min_courses,
+        by.id,
+        changed,
+    )
+    return True
+
+
+def set_target(province_code: int, target: int, by_year: int, start_on: date, by: User) -> None:
+    """Set (or replace) the province's target number of digital businesses."""
+    row = db.session.scalar(
+        sa.select(ProvinceTarget).where(ProvinceTarget.province_code == province_code)
+    )
+    if row is None:
+        row = ProvinceTarget(province_code=province_code)
+        db.session.add(row)
+    row.target, row.by_year, row.start_on = target, by_year, start_on
+    row.set_at, row.set_by_id = utcnow(), by.id
+    db.session.flush()
+    log.info("province %s target: %s by %s (user %s)", province_code, target, by_year, by.id)

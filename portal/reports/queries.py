@@ -1,0 +1,452 @@
+"""Aggregate reads of the province reports: a fixed number of GROUP BY queries per page."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from assessments.digital_status import Definition
+from portal import geo, labels
+from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
+from portal.auth.models import User
+from portal.businesses.models import Business, BusinessKind, Sector
+from portal.extensions import db
+from portal.onboarding.models import Evidence, EvidenceStatus, OnboardingPath
+from portal.reports.models import (
+    DigitalStatus,
+    ProvinceSettings,
+    ProvinceSettingsChange,
+    ProvinceTarget,
+)
+from portal.scoping import visible
+from portal.training.models import Certificate, Cohort, Course, EnrolmentEvent, EventState
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a report covers: one province, a period of local dates, optional breakdowns."""
+
+    province_code: int
+    start: date
+    end: date
+    commune_code: int | None = None
+    sector: Sector | None = None
+    kind: BusinessKind | None = None
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
+
+
+def local_today() -> date:
+    return datetime.now(UTC).astimezone(_zone()).date()
+
+
+def day_end(day: date) -> datetime:
+    """Return the end of a local day as the naive UTC datetime rows are stored in."""
+    local = datetime.combine(day + timedelta(days=1), time(), tzinfo=_zone())
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def day_start(day: date) -> datetime:
+    return day_end(day - timedelta(days=1))
+
+
+def _month(column: Any) -> Any:
+    """Return 'YYYY-MM' of a UTC datetime column, shifted to local time."""
+    offset = int(datetime.now(_zone()).utcoffset().total_seconds() // 3600)  # type: ignore[union-attr]
+    if db.engine.dialect.name == "postgresql":
+        shifted = column + sa.text(f"interval '{offset} hours'")
+        return sa.func.to_char(shifted, "YYYY-MM")
+    return sa.func.strftime("%Y-%m", column, f"{offset:+d} hours")
+
+
+def _business_filters(f: Filters, commune: Any, sector: Any, kind: Any) -> list:
+    conditions = []
+    if f.commune_code is not None and commune is not None:
+        conditions.append(commune == f.commune_code)
+    if f.sector is not None and sector is not None:
+        conditions.append(sector == f.sector)
+    if f.kind is not None and kind is not None:
+        conditions.append(kind == f.kind)
+    return conditions
+
+
+def _status_conditions(f: Filters, user: User) -> list:
+    return [
+        visible(DigitalStatus, user),
+        DigitalStatus.province_code == f.province_code,
+        *_business_filters(f, DigitalStatus.commune_code, DigitalStatus.sector, DigitalStatus.kind),
+    ]
+
+
+# ------------------------------------------------------------------ digital businesses
+
+
+def count_digital_at(f: Filters, day: date, user: User) -> int:
+    """Count the businesses that were digital at the end of ``day`` (exact for past days)."""
+    moment = day_end(day)
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(DigitalStatus.id)).where(
+                *_status_conditions(f, user),
+                DigitalStatus.became_digital_at < moment,
+                sa.or_(DigitalStatus.ceased_at.is_(None), DigitalStatus.ceased_at >= moment),
+            )
+        )
+        or 0
+    )
+
+
+def monthly_digital(f: Filters, months: list[str], user: User) -> dict[str, int]:
+    """Return the count at the end of each 'YYYY-MM' month, from two GROUP BY queries."""
+    became = _by_month(DigitalStatus.became_digital_at, f, user)
+    ceased = _by_month(DigitalStatus.ceased_at, f, user)
+    result, running, keys = {}, 0, sorted(set(became) | set(ceased) | set(months))
+    for key in keys:
+        running += became.get(key, 0) - ceased.get(key, 0)
+        result[key] = running
+    return {m: result[m] for m in months}
+
+
+def _by_month(column: Any, f: Filters, user: User) -> dict[str, int]:
+    month = _month(column).label("month")
+    rows = db.session.execute(
+        sa.select(month, sa.func.count())
+        .where(*_status_conditions(f, user), column.is_not(None))
+        .group_by(month)
+    )
+    return dict(rows.all())
+
+
+def months_between(start: date, end: date) -> list[str]:
+    keys, year, month = [], start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return keys
+
+
+# -------------------------------------------------------------------- definition, target
+
+
+@dataclass(frozen=True)
+class DefinitionInUse:
+    definition: Definition
+    #: When it was last changed, None for the national default.
+    since: datetime | None
+    history: list[ProvinceSettingsChange] = field(default_factory=list)
+
+
+def definition_in_use(province_code: int, user: User, history: bool = False) -> DefinitionInUse:
+    settings = db.session.scalar(
+        sa.select(ProvinceSettings).where(
+            visible(ProvinceSettings, user), ProvinceSettings.province_code == province_code
+        )
+    )
+    changes = []
+    if history:
+        changes = list(
+            db.session.scalars(
+                sa.select(ProvinceSettingsChange)
+                .where(
+                    visible(ProvinceSettingsChange, user),
+                    ProvinceSettingsChange.province_code == province_code,
+                )
+                .order_by(
+                    ProvinceSettingsChange.changed_at.desc(), ProvinceSettingsChange.id.desc()
+                )
+                .limit(20)
+            )
+        )
+    if settings is None:
+        return DefinitionInUse(Definition(), None, changes)
+    return DefinitionInUse(settings.definition, settings.updated_at, changes)
+
+
+def target_of(province_code: int, user: User) -> ProvinceTarget | None:
+    return db.session.scalar(
+        sa.select(ProvinceTarget).where(
+            visible(ProvinceTarget, user), ProvinceTarget.province_code == province_code
+        )
+    )
+
+
+def setters(ids: Iterable[int | None]) -> dict[int, str]:
+    """Return the names of the users who made changes (one query)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(wanted))).all())
+
+
+# ------------------------------------------------------------------------- activity
+
+
+@dataclass(frozen=True)
+class Activity:
+    assessments: int
+    enrolments: int
+    completions: int
+    certificates: int
+    listings_verified: int
+
+
+def activity(f: Filters, user: User) -> Activity:
+    """Count what happened in the period (five aggregate queries)."""
+    start, end = day_start(f.start), day_end(f.end)
+    assessments = db.session.scalar(
+        sa.select(sa.func.count(Assessment.id))
+        .join(Business, Business.id == Assessment.business_id)
+        .where(
+            visible(Assessment, user),
+            Assessment.province_code == f.province_code,
+            Assessment.status == AssessmentStatus.SUBMITTED,
+            Assessment.submitted_at >= start,
+            Assessment.submitted_at < end,
+            *_business_filters(f, Business.commune_code, Business.sector, Business.kind),
+        )
+    )
+    events = dict(
+        db.session.execute(
+            sa.select(EnrolmentEvent.state, sa.func.count(EnrolmentEvent.id))
+            .join(Business, Business.id == EnrolmentEvent.business_id)
+            .where(
+                *_event_conditions(f, user),
+                EnrolmentEvent.state.in_([EventState.ENROLLED, EventState.COMPLETED]),
+                *_business_filters(f, None, None, Business.kind),
+            )
+            .group_by(EnrolmentEvent.state)
+        ).all()
+    )
+    certificates = db.session.scalar(
+        sa.select(sa.func.count(Certificate.id))
+        .join(Business, Business.id == Certificate.business_id)
+        .where(
+            visible(Certificate, user),
+            Certificate.province_code == f.province_code,
+            Certificate.issued_at >= start,
+            Certificate.issued_at < end,
+            *_business_filters(f, Business.commune_code, Business.sector, Business.kind),
+        )
+    )
+    listings = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(OnboardingPath.id)))
+        .join(Evidence, Evidence.onboarding_id == OnboardingPath.id)
+        .join(Business, Business.id == OnboardingPath.business_id)
+        .where(
+            visible(Evidence, user),
+            Evidence.province_code == f.province_code,
+            Evidence.status == EvidenceStatus.VERIFIED,
+            OnboardingPath.channel == "sales",
+            Evidence.verified_at >= start,
+            Evidence.verified_at < end,
+            *_business_filters(f, Business.commune_code, Business.sector, Business.kind),
+        )
+    )
+    return Activity(
+        assessments=assessments or 0,
+        enrolments=events.get(EventState.ENROLLED, 0),
+        completions=events.get(EventState.COMPLETED, 0),
+        certificates=certificates or 0,
+        listings_verified=listings or 0,
+    )
+
+
+def _event_conditions(f: Filters, user: User) -> list:
+    return [
+        visible(EnrolmentEvent, user),
+        EnrolmentEvent.province_code == f.province_code,
+        EnrolmentEvent.at >= day_start(f.start),
+        EnrolmentEvent.at < day_end(f.end),
+        *_business_filters(f, EnrolmentEvent.commune_code, EnrolmentEvent.sector, None),
+    ]
+
+
+def average_scores(f: Filters, user: User) -> list[tuple[str, float, int]]:
+    """Return (dimension, average score, assessments) of the period's submitted assessments."""
+    rows = db.session.execute(
+        sa.select(
+            AssessmentScore.dimension,
+            sa.func.avg(AssessmentScore.score),
+            sa.func.count(AssessmentScore.id),
+        )
+        .join(Assessment, Assessment.id == AssessmentScore.assessment_id)
+        .join(Business, Business.id == Assessment.business_id)
+        .where(
+            visible(Assessment, user),
+            Assessment.province_code == f.province_code,
+            Assessment.status == AssessmentStatus.SUBMITTED,
+            Assessment.submitted_at >= day_start(f.start),
+            Assessment.submitted_at < day_end(f.end),
+            *_business_filters(f, Business.commune_code, Business.sector, Business.kind),
+        )
+        .group_by(AssessmentScore.dimension)
+        .order_by(AssessmentScore.dimension)
+    )
+    return [(d, float(avg), n) for d, avg, n in rows]
+
+
+# --------------------------------------------------------------- every province (admin)
+
+
+@dataclass(frozen=True)
+class ProvinceRow:
+    province_code: int
+    digital: int
+    target: int | None
+    by_year: int | None
+    assessments: int
+    enrolments: int
+    completions: int
+
+
+def all_provinces(start: date, end: date, user: User) -> list[ProvinceRow]:
+    """Return one row per province with any data (four GROUP BY province queries)."""
+    moment, since = day_end(end), day_start(start)
+    digital = dict(
+        db.session.execute(
+            sa.select(DigitalStatus.province_code, sa.func.count(DigitalStatus.id))
+            .where(
+                visible(DigitalStatus, user),
+                DigitalStatus.became_digital_at < moment,
+                sa.or_(DigitalStatus.ceased_at.is_(None), DigitalStatus.ceased_at >= moment),
+            )
+            .group_by(DigitalStatus.province_code)
+        ).all()
+    )
+    targets = {
+        t.province_code: t
+        for t in db.session.scalars(sa.select(ProvinceTarget).where(visible(ProvinceTarget, user)))
+    }
+    assessments = dict(
+        db.session.execute(
+            sa.select(Assessment.province_code, sa.func.count(Assessment.id))
+            .where(
+                visible(Assessment, user),
+                Assessment.status == AssessmentStatus.SUBMITTED,
+                Assessment.submitted_at >= since,
+                Assessment.submitted_at < moment,
+            )
+            .group_by(Assessment.province_code)
+        ).all()
+    )
+    events: dict[int, dict] = {}
+    for code, state, n in db.session.execute(
+        sa.select(EnrolmentEvent.province_code, EnrolmentEvent.state, sa.func.count())
+        .where(
+            visible(EnrolmentEvent, user),
+            EnrolmentEvent.state.in_([EventState.ENROLLED, EventState.COMPLETED]),
+            EnrolmentEvent.at >= since,
+            EnrolmentEvent.at < moment,
+        )
+        .group_by(EnrolmentEvent.province_code, EnrolmentEvent.state)
+    ):
+        events.setdefault(code, {})[state] = n
+    codes = sorted(set(digital) | set(targets) | set(assessments) | set(events))
+    return [
+        ProvinceRow(
+            province_code=code,
+            digital=digital.get(code, 0),
+            target=targets[code].target if code in targets else None,
+            by_year=targets[code].by_year if code in targets else None,
+            assessments=assessments.get(code, 0),
+            enrolments=events.get(code, {}).get(EventState.ENROLLED, 0),
+            completions=events.get(code, {}).get(EventState.COMPLETED, 0),
+        )
+        for code in codes
+    ]
+
+
+# ---------------------------------------------------------------------- enrolment counts
+
+#: The event states the enrolment report counts, in column order.
+COUNTED_STATES = (
+    EventState.ASSIGNED,
+    EventState.ENROLLED,
+    EventState.WAITLISTED,
+    EventState.DECLINED,
+    EventState.CANCELLED,
+    EventState.COMPLETED,
+)
+GROUPINGS = ("course", "cohort", "trainer", "commune", "sector", "month")
+
+
+@dataclass
+class CountRow:
+    key: Any
+    label: str
+    counts: dict[EventState, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class EnrolmentCounts:
+    by: str
+    rows: list[CountRow]
+
+    @property
+    def totals(self) -> dict[EventState, int]:
+        return {s: sum(r.counts[s] for r in self.rows) for s in COUNTED_STATES}
+
+    @property
+    def total(self) -> int:
+        return sum(r.total for r in self.rows)
+
+
+def enrolment_counts(f: Filters, by: str, user: User, lang: str) -> EnrolmentCounts:
+    """Count enrolment events of the period by one grouping (two queries: counts, then labels)."""
+    key = {
+        "course": EnrolmentEvent.course_id,
+        "cohort": EnrolmentEvent.cohort_id,
+        "trainer": Cohort.trainer_id,
+        "commune": EnrolmentEvent.commune_code,
+        "sector": EnrolmentEvent.sector,
+        "month": _month(EnrolmentEvent.at),
+    }[by].label("key")
+    stmt = (
+        sa.select(key, EnrolmentEvent.state, sa.func.count(EnrolmentEvent.id))
+        .join(Cohort, Cohort.id == EnrolmentEvent.cohort_id)
+        .where(*_event_conditions(f, user), EnrolmentEvent.state.in_(COUNTED_STATES))
+        .group_by(key, EnrolmentEvent.state)
+    )
+    if f.kind is not None:
+        stmt = stmt.join(Business, Business.id == EnrolmentEvent.business_id).where(
+            Business.kind == f.kind
+        )
+    grouped: dict[Any, dict[EventState, int]] = {}
+    for k, state, n in db.session.execute(stmt):
+        grouped.setdefault(k, dict.fromkeys(COUNTED_STATES, 0))[state] = n
+    labels = _labels(by, list(grouped), lang)
+    rows = [CountRow(k, labels.get(k, ""), counts) for k, counts in grouped.items()]
+    rows.sort(key=lambda r: (r.key is None, r.label if by != "month" else str(r.key)))
+    return EnrolmentCounts(by, rows)
+
+
+def _labels(by: str, keys: list, lang: str) -> dict[Any, str]:
+    if by == "course" and keys:
+        courses = db.session.scalars(sa.select(Course).where(Course.id.in_(keys)))
+        return {c.id: c.title(lang) for c in courses}
+    if by == "cohort" and keys:
+        rows = db.session.execute(
+            sa.select(Cohort.id, Cohort.enrolment_deadline, Course)
+            .join(Course)
+            .where(Cohort.id.in_(keys))
+        )
+        return {cid: f"{course.title(lang)} · #{cid}" for cid, _d, course in rows}
+    if by == "trainer":
+        names = setters(keys)
+        return {k: names.get(k, _("No trainer")) for k in keys}
+    if by == "commune":
+        return {k: geo.commune_name(k) for k in keys}
+    if by == "sector":
+        return {k: str(labels.SECTOR_LABELS[Sector(k)]) for k in keys}
+    return {k: str(k) for k in keys}

@@ -1,0 +1,269 @@
+"""The province dashboard, the definition and target settings, and the enrolment counts report."""
+
+import io
+from datetime import date
+
+import click
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import geo
+from portal.access import roles_required
+from portal.assess.questionnaires import registry
+from portal.auth.models import Role
+from portal.businesses.models import BusinessKind, Sector
+from portal.extensions import db
+from portal.i18n import current_language
+from portal.labels import KIND_LABELS, SECTOR_LABELS
+from portal.reports import charts, exports, operations, queries
+from portal.reports.forms import (
+    GROUPING_LABELS,
+    DefinitionForm,
+    EnrolmentFilterForm,
+    FilterForm,
+    TargetForm,
+)
+from portal.reports.labels import EVENT_COLUMN_LABELS
+from portal.scoping import can_manage_province
+
+bp = Blueprint("reports", __name__, url_prefix="/reports", cli_group=None)
+bp.record_once(lambda _state: operations.install_status_hooks())
+
+REPORT_ROLES = (Role.STAFF, Role.ADMIN)
+
+
+def _province(requested: object) -> int:
+    """Staff always get their own province; an administrator the one asked for."""
+    if not current_user.is_admin:
+        return current_user.province_code
+    try:
+        code = int(requested)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        code = None
+    if code is None or geo.get_province(code) is None:
+        return int(geo.provinces()[0].code)
+    return code
+
+
+def _filters(form: FilterForm) -> queries.Filters:
+    province = _province(request.args.get("province"))
+    form.setup(province, current_user.is_admin)
+    form.validate()
+    today = queries.local_today()
+    end = form.end.data or today
+    start = form.start.data or date(end.year, 1, 1)
+    if start > end:
+        start, end = end, start
+    valid_communes = {int(c.code) for c in geo.communes(province)}
+    return queries.Filters(
+        province_code=province,
+        start=start,
+        end=end,
+        commune_code=form.commune.data if form.commune.data in valid_communes else None,
+        sector=Sector(form.sector.data) if form.sector.data in set(Sector) else None,
+        kind=BusinessKind(form.kind.data) if form.kind.data in set(BusinessKind) else None,
+    )
+
+
+def _dimension_titles(lang: str) -> dict[str, str]:
+    return {d.id: d.title.get(lang) for q in registry() for d in q.dimensions}
+
+
+def _trajectory(f: queries.Filters, target, today: date):
+    """Return the chart and its table rows: month, needed count, actual count."""
+    if target is not None:
+        first, last = target.start_on, target.end_on
+    else:
+        first, last = f.start, f.end
+    months = queries.months_between(first, last)
+    actual = queries.monthly_digital(f, months, current_user)
+    this_month = f"{today.year:04d}-{today.month:02d}"
+    needed: dict[str, float] = {}
+    if target is not None:
+        baseline = queries.count_digital_at(f, target.start_on, current_user)
+        span = (target.end_on - target.start_on).days or 1
+        for m in months:
+            year, month = int(m[:4]), int(m[5:])
+            month_end = date(year + month // 12, month % 12 + 1, 1)
+            days = min(max((month_end - target.start_on).days, 0), span)
+            needed[m] = round(baseline + (target.target - baseline) * days / span, 1)
+    rows = [(m, needed.get(m), actual[m] if m <= this_month else None) for m in months]
+    series = [charts.Series(_("Actual"), [r[2] for r in rows], charts.ACTUAL)]
+    if target is not None:
+        series.insert(
+            0,
+            charts.Series(
+                _("Needed to reach the target"), [r[1] for r in rows], charts.NEEDED, True
+            ),
+        )
+    chart = charts.line_chart(
+        [m for m in months], series, _("Digital businesses at the end of each month")
+    )
+    return chart, rows
+
+
+@bp.route("/")
+@roles_required(*REPORT_ROLES)
+def dashboard():
+    form = FilterForm(request.args)
+    f = _filters(form)
+    lang = current_language()
+    today = queries.local_today()
+    target = queries.target_of(f.province_code, current_user)
+    chart, trajectory = _trajectory(f, target, today)
+    definition = queries.definition_in_use(f.province_code, current_user, history=True)
+    definition_form = DefinitionForm(
+        formdata=None,
+        province=f.province_code,
+        min_level=definition.definition.min_level,
+        min_courses=definition.definition.min_courses,
+    )
+    target_form = TargetForm(
+        formdata=None,
+        province=f.province_code,
+        target=target.target if target else None,
+        by_year=target.by_year if target else 2030,
+        start_on=target.start_on if target else date(today.year, 1, 1),
+    )
+    return render_template(
+        "reports/dashboard.html",
+        form=form,
+        f=f,
+        digital_now=queries.count_digital_at(f, f.end, current_user),
+        target=target,
+        chart=chart,
+        trajectory=trajectory,
+        definition=definition,
+        names=queries.setters([c.changed_by_id for c in definition.history]),
+        activity=queries.activity(f, current_user),
+        scores=queries.average_scores(f, current_user),
+        dimension_titles=_dimension_titles(lang),
+        provinces=queries.all_provinces(f.start, f.end, current_user)
+        if current_user.is_admin
+        else None,
+        definition_form=definition_form,
+        target_form=target_form,
+    )
+
+
+def _managed_province(form) -> int:
+    province = _province(form.province.data)
+    if not can_manage_province(province):
+        abort(403)
+    return province
+
+
+@bp.route("/definition", methods=["POST"])
+@roles_required(*REPORT_ROLES)
+def set_definition():
+    form = DefinitionForm()
+    province = _managed_province(form)
+    if form.validate():
+        if operations.set_definition(
+            province, form.min_level.data, form.min_courses.data, current_user
+        ):
+            db.session.commit()
+            flash(_("The definition of a digital business was changed."), "success")
+    else:
+        flash(_("The definition was not changed: check the numbers."), "error")
+    return redirect(url_for("reports.dashboard", province=province))
+
+
+@bp.route("/target", methods=["POST"])
+@roles_required(*REPORT_ROLES)
+def set_target():
+    form = TargetForm()
+    province = _managed_province(form)
+    if form.validate():
+        operations.set_target(
+            province, form.target.data, form.by_year.data, form.start_on.data, current_user
+        )
+        db.session.commit()
+        flash(_("The target was saved."), "success")
+    else:
+        flash(_("The target was not saved: check the numbers and dates."), "error")
+    return redirect(url_for("reports.dashboard", province=province))
+
+
+# ------------------------------------------------------------------ enrolment counts
+
+
+def _enrolment_context(lang: str) -> dict:
+    form = EnrolmentFilterForm(request.args)
+    f = _filters(form)
+    by = form.by.data if form.by.data in queries.GROUPINGS else "course"
+    definition = queries.definition_in_use(f.province_code, current_user)
+    return {
+        "form": form,
+        "f": f,
+        "by": by,
+        "report": queries.enrolment_counts(f, by, current_user, lang),
+        "definition": definition.definition,
+        "columns": [EVENT_COLUMN_LABELS[s] for s in queries.COUNTED_STATES],
+        "states": queries.COUNTED_STATES,
+    }
+
+
+def _describe(context: dict) -> dict:
+    """Add the title, the scope line and the grouping label, in the current language."""
+    f = context["f"]
+    parts = [
+        geo.province_name(f.province_code),
+        _(
+            "from %(start)s to %(end)s",
+            start=format_date(f.start, "short"),
+            end=format_date(f.end, "short"),
+        ),
+    ]
+    if f.commune_code:
+        parts.append(geo.commune_name(f.commune_code))
+    if f.sector:
+        parts.append(str(SECTOR_LABELS[f.sector]))
+    if f.kind:
+        parts.append(str(KIND_LABELS[f.kind]))
+    return context | {
+        "title": _("Enrolment counts: %(grouping)s", grouping=GROUPING_LABELS[context["by"]]),
+        "scope": " · ".join(parts),
+        "group_label": str(GROUPING_LABELS[context["by"]]),
+    }
+
+
+@bp.route("/enrolments")
+@roles_required(*REPORT_ROLES)
+def enrolments():
+    context = _describe(_enrolment_context(current_language()))
+    return render_template("reports/enrolments.html", **context)
+
+
+@bp.route("/enrolments.<fmt>")
+@roles_required(*REPORT_ROLES)
+def export_enrolments(fmt: str):
+    exporter = exports.EXPORTERS.get(fmt)
+    if exporter is None:
+        abort(404)
+    lang = request.args.get("lang") or current_language()
+    if lang not in ("vi", "en"):
+        lang = current_language()
+    with force_locale(lang):
+        context = _describe(_enrolment_context(lang))
+        data = exporter.render(context | {"lang": lang})
+    f = context["f"]
+    name = f"enrolments-{f.province_code}-{f.start:%Y%m%d}-{f.end:%Y%m%d}.{fmt}"
+    return send_file(
+        io.BytesIO(data),
+        mimetype=exporter.mimetype,
+        download_name=name,
+        as_attachment=True,
+    )
+
+
+@bp.cli.command("refresh-digital-status")
+@click.option("--province", type=int, default=None, help="Only this province's businesses.")
+def refresh_command(province: int | None) -> None:
+    """Re-evaluate every business's digital status (after a bulk import or a restore)."""
+    codes = [province] if province else [int(p.code) for p in geo.provinces()]
+    changed = sum(operations.refresh_province(code) for code in codes)
+    db.session.commit()
+    click.echo(f"{changed} digital statuses changed")
