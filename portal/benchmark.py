@@ -42,7 +42,7 @@ def _fresh_app(url: str) -> Flask:
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
                 conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade(revision="heads")
+        upgrade()
         for role, email in ((Role.STAFF, "staff@bench.vn"), (Role.ADMIN, "admin@bench.vn")):
             create_user(
                 name=role.value, email=email, password=PASSWORD, role=role, province_code=PROVINCE

@@ -49,7 +49,7 @@ def app() -> Iterator[Flask]:
     )
     with app.app_context():
         _drop_everything()
-        upgrade(revision="heads")
+        upgrade()
     yield app
     with app.app_context():
         db.session.remove()

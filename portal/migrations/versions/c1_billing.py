@@ -1,7 +1,7 @@
 """billing: subsidy programmes, payments, Stripe events
 
 Revision ID: c1_billing
-Revises: b1_training
+Revises: a1_assessments
 Create Date: 2026-11-23 10:41:07.901371
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c1_billing'
-down_revision = 'b1_training'
+down_revision = 'a1_assessments'
 branch_labels = None
 depends_on = None
 

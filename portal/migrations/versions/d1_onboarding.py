@@ -1,7 +1,7 @@
 """onboarding: started listing paths, step progress, evidence
 
 Revision ID: d1_onboarding
-Revises: b1_training
+Revises: c1_billing
 Create Date: 2026-11-23 12:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd1_onboarding'
-down_revision = 'b1_training'
+down_revision = 'c1_billing'
 branch_labels = None
 depends_on = None
 

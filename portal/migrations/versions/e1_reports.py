@@ -1,7 +1,7 @@
 """reports: digital status, province definition and targets
 
 Revision ID: e1_reports
-Revises: b1_training
+Revises: d1_onboarding
 Create Date: 2026-11-23 11:02:32
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e1_reports'
-down_revision = 'b1_training'
+down_revision = 'd1_onboarding'
 branch_labels = None
 depends_on = None
 
