@@ -5,6 +5,7 @@ import os
 import click
 from babel.messages.frontend import CommandLineInterface
 from flask import Flask
+from flask.cli import with_appcontext
 
 from portal import ROOT
 
@@ -15,6 +16,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Fill an empty database with demo provinces' staff, trainers, owners and businesses."""
     from portal.demo import seed_demo_data

@@ -2,15 +2,21 @@
 
 import random
 from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from portal import geo
+from portal.assess.operations import save_answers, start_assessment, submit_assessment
+from portal.assess.questionnaires import choose
 from portal.auth.models import Role, User
 from portal.auth.operations import create_user
-from portal.businesses.models import BusinessKind, BusinessSize, Sector
+from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
 from portal.businesses.operations import create_business
 from portal.extensions import db
+from portal.reports.operations import set_target
+from portal.training.models import Audience, CourseFormat
+from portal.training.operations import create_cohort, create_course
 
 DEMO_PASSWORD = "demo-password-2030"
 
@@ -80,6 +86,7 @@ def seed_demo_data(echo: Callable[[str], None] = print) -> None:
                 commune_code=int(commune.code),
                 address=f"Số {i + 1}, thôn {rng.randint(1, 9)}",
             )
+    _seed_training_and_assessments(rng)
     db.session.commit()
     echo("Demo data created.")
     _print_accounts(echo)
@@ -91,3 +98,59 @@ def _print_accounts(echo: Callable[[str], None]) -> None:
     for slug in DEMO_PROVINCES.values():
         echo(f"  {slug:<12} staff:   staff.{slug}@demo.vn   trainer: trainer.{slug}@demo.vn")
     echo("  owners:              owner1.quangninh@demo.vn ... owner8.quangninh@demo.vn")
+
+
+def _seed_training_and_assessments(rng: random.Random) -> None:
+    """Give each demo province a course with an open class, a target and some assessments."""
+    for code, slug in DEMO_PROVINCES.items():
+        staff = db.session.scalar(sa.select(User).where(User.email == f"staff.{slug}@demo.vn"))
+        trainer = db.session.scalar(sa.select(User).where(User.email == f"trainer.{slug}@demo.vn"))
+        course = create_course(
+            staff,
+            code,
+            title_vi="Bán hàng qua Zalo, Facebook và sàn thương mại điện tử",
+            title_en="Selling through Zalo, Facebook and marketplaces",
+            description_vi="Chụp ảnh sản phẩm, viết mô tả, nhận đơn và giao hàng qua bưu điện.",
+            description_en="Product photos, descriptions, taking orders and shipping by post.",
+            topic="social_selling",
+            dimensions=["online_sales"],
+            audience=Audience.BOTH,
+            sectors=[],
+            format=CourseFormat.IN_PERSON,
+            duration_hours=8,
+            fee_vnd=0,
+        )
+        communes = geo.communes(code)
+        today = date.today()
+        start = datetime.combine(today + timedelta(days=14), time(1, 30))  # 8:30 in Vietnam
+        create_cohort(
+            course,
+            sessions=[(start + timedelta(days=7 * i), 180) for i in range(3)],
+            trainer_id=trainer.id,
+            commune_code=int(communes[0].code),
+            venue=f"Nhà văn hóa {communes[0].name}",
+            capacity=25,
+            enrolment_deadline=today + timedelta(days=10),
+        )
+        set_target(code, 500, 2030, date(today.year, 1, 1), by=staff)
+        businesses = db.session.scalars(
+            sa.select(Business).where(Business.province_code == code).order_by(Business.id)
+        ).all()
+        for business in businesses[:5]:
+            questionnaire = choose(business).questionnaire
+            assessment, _new = start_assessment(business, business.owner, questionnaire)
+            answers = {q.id: _random_answer(q, rng) for q in questionnaire.questions}
+            save_answers(assessment, business.owner, answers)
+            submit_assessment(assessment, business.owner, questionnaire)
+
+
+def _random_answer(question, rng: random.Random) -> object:
+    options = [o.id for o in question.options]
+    if question.type == "multi":
+        return [o.id for o in question.options if not o.exclusive][: rng.randint(1, 2)]
+    if question.type == "number":
+        kind = question.kind
+        return rng.randint(int(kind.min), int(min(kind.max, kind.min + 20)))
+    if question.type == "scale":
+        return rng.randint(1, 4)
+    return rng.choice(options)
