@@ -45,12 +45,15 @@ def start(client, business, path="postmart"):
 
 
 def upload(client, onboarding_id, content, name="photo.png", **data):
-    return client.post(
+    response = client.post(
         f"/onboarding/{onboarding_id}/evidence",
         data={"file": (io.BytesIO(content), name), **data},
         content_type="multipart/form-data",
         headers=EN,
     )
+    # The test client spools large bodies to a temporary file it never closes by itself.
+    response.request.input_stream.close()
+    return response
 
 
 def test_owner_starts_a_path_ticks_steps_and_sees_what_is_left(client, auth, owner, business):
