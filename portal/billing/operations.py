@@ -230,7 +230,7 @@ def _release(payment: Payment, status: PaymentStatus, user: User | None) -> None
 
 def start_card_payment(payment: Payment, card_token: str, user: User) -> gateway.ChargeResult:
     """Charge the card for an awaiting payment; a refused card releases the seat."""
-    training._lock_cohort(payment.enrolment.cohort_id)
+    training.lock_cohort(payment.enrolment.cohort_id)
     payment = _lock_payment(payment.id)
     if payment.status != PaymentStatus.AWAITING:
         raise BillingError("nothing_to_pay")
@@ -274,7 +274,7 @@ def release_expired(cohort_id: int | None = None, now: datetime | None = None) -
         stmt = stmt.where(Enrolment.cohort_id == cohort_id)
     released = 0
     for payment_id, payment_cohort_id in db.session.execute(stmt).all():
-        training._lock_cohort(payment_cohort_id)
+        training.lock_cohort(payment_cohort_id)
         payment = _lock_payment(payment_id)
         if payment.status not in OPEN_STATUSES:
             continue
@@ -322,7 +322,7 @@ def handle_event(event: Any) -> str:
         record.outcome = "ignored"
         log.warning("Stripe event %s names an unknown intent %s", event["id"], intent["id"])
     else:
-        training._lock_cohort(found.cohort_id)
+        training.lock_cohort(found.cohort_id)
         payment = _lock_payment(found.id)
         if event["type"] == "payment_intent.succeeded":
             record.outcome = _succeeded(payment, int(intent["amount"]))

@@ -304,6 +304,9 @@ class Certificate(db.Model):
     completed_on: Mapped[date] = mapped_column()
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column()
+    #: Why the certificate was withdrawn (shown to the owner, not on the public page).
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     enrolment: Mapped[Enrolment] = relationship(back_populates="certificate")
 

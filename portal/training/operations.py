@@ -94,7 +94,7 @@ def create_cohort(
 
 def update_cohort(cohort: Cohort, user: User, **fields: Any) -> list[Enrolment]:
     """Change a cohort; a larger capacity moves people up from the waitlist."""
-    cohort = _lock_cohort(cohort.id)
+    cohort = lock_cohort(cohort.id)
     for name, value in fields.items():
         setattr(cohort, name, value)
     db.session.flush()
@@ -122,7 +122,7 @@ def enrol(cohort: Cohort, business: Business, user: User) -> Enrolment:
     """Enrol ``business`` in ``cohort``, or put it on the waitlist if the cohort is full."""
     if business.province_code != cohort.province_code:
         raise TrainingError("other_province")
-    cohort = _lock_cohort(cohort.id)
+    cohort = lock_cohort(cohort.id)
     if local_today() > cohort.enrolment_deadline:
         raise TrainingError("deadline_passed")
     enrolment = db.session.scalar(
@@ -147,7 +147,7 @@ def accept_assignment(enrolment: Enrolment, user: User) -> Enrolment:
     """The owner accepts an assigned course: a seat, or a place on the waitlist."""
     if enrolment.state != EnrolmentState.ASSIGNED:
         raise TrainingError("not_assigned")
-    cohort = _lock_cohort(enrolment.cohort_id)
+    cohort = lock_cohort(enrolment.cohort_id)
     if local_today() > cohort.enrolment_deadline:
         raise TrainingError("deadline_passed")
     _take_seat_or_wait(cohort, enrolment, user)
@@ -165,7 +165,7 @@ def cancel(enrolment: Enrolment, user: User) -> list[Enrolment]:
     """Cancel an enrolment (or a waitlist place); return whoever moved up into the freed seat."""
     if enrolment.state not in (EnrolmentState.ENROLLED, EnrolmentState.WAITLISTED):
         raise TrainingError("not_cancellable")
-    cohort = _lock_cohort(enrolment.cohort_id)
+    cohort = lock_cohort(enrolment.cohort_id)
     db.session.refresh(enrolment)  # another request may have changed it before we got the lock
     if enrolment.state not in (EnrolmentState.ENROLLED, EnrolmentState.WAITLISTED):
         raise TrainingError("not_cancellable")
@@ -296,8 +296,10 @@ def issue_certificate(enrolment: Enrolment) -> Certificate:
     return certificate
 
 
-def revoke_certificate(certificate: Certificate, user: User) -> None:
+def revoke_certificate(certificate: Certificate, user: User, reason: str | None = None) -> None:
     certificate.revoked_at = utcnow()
+    certificate.revoked_reason = reason
+    certificate.revoked_by_id = user.id
     db.session.flush()
     log.info("certificate %s revoked by user %s", certificate.id, user.id)
 
@@ -305,7 +307,7 @@ def revoke_certificate(certificate: Certificate, user: User) -> None:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _lock_cohort(cohort_id: int) -> Cohort:
+def lock_cohort(cohort_id: int) -> Cohort:
     """Lock the cohort row until commit: every seat decision for it happens one at a time."""
     cohort = db.session.scalar(
         sa.select(Cohort)
