@@ -30,6 +30,7 @@ class FilterForm(FlaskForm):
     )
     sector = SelectField(_l("Sector"), validators=[Optional()], validate_choice=False)
     kind = SelectField(_l("Kind"), validators=[Optional()], validate_choice=False)
+    size = SelectField(_l("Size"), validators=[Optional()], validate_choice=False)
 
     def setup(self, province_code: int, is_admin: bool) -> None:
         """Fill the choices for this province (the commune list depends on it)."""
@@ -43,6 +44,7 @@ class FilterForm(FlaskForm):
             [("", _l("All")), *labels.choices(labels.SECTOR_LABELS)]
         )
         self.kind.choices = select_choices([("", _l("All")), *labels.choices(labels.KIND_LABELS)])
+        self.size.choices = select_choices([("", _l("All")), *labels.choices(labels.SIZE_LABELS)])
 
 
 class EnrolmentFilterForm(FilterForm):

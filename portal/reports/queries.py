@@ -14,7 +14,7 @@ from assessments.digital_status import Definition
 from portal import geo, labels
 from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
 from portal.auth.models import User
-from portal.businesses.models import Business, BusinessKind, Sector
+from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
 from portal.extensions import db
 from portal.onboarding.models import Evidence, EvidenceStatus, OnboardingPath
 from portal.reports.models import (
@@ -37,6 +37,7 @@ class Filters:
     commune_code: int | None = None
     sector: Sector | None = None
     kind: BusinessKind | None = None
+    size: BusinessSize | None = None
 
 
 def _zone() -> ZoneInfo:
@@ -66,7 +67,14 @@ def _month(column: Any) -> Any:
     return sa.func.strftime("%Y-%m", column, f"{offset:+d} hours")
 
 
-def _business_filters(f: Filters, commune: Any, sector: Any, kind: Any) -> list:
+def _business_filters(
+    f: Filters, commune: Any, sector: Any, kind: Any, business_id: Any = None
+) -> list:
+    """Return the conditions of the commune, sector, kind and size filters.
+
+    Rows that copy commune, sector or kind are filtered on their own columns; size is read
+    from the business through ``business_id`` (one indexed sub-select, not a loop).
+    """
     conditions = []
     if f.commune_code is not None and commune is not None:
         conditions.append(commune == f.commune_code)
@@ -74,14 +82,33 @@ def _business_filters(f: Filters, commune: Any, sector: Any, kind: Any) -> list:
         conditions.append(sector == f.sector)
     if f.kind is not None and kind is not None:
         conditions.append(kind == f.kind)
+    if f.size is not None and business_id is not None:
+        conditions.append(
+            business_id.in_(
+                sa.select(Business.id).where(
+                    Business.province_code == f.province_code, Business.size == f.size
+                )
+            )
+        )
     return conditions
+
+
+def _joined_business_filters(f: Filters) -> list:
+    """Return the filter conditions of a query joined to ``Business``."""
+    return _business_filters(f, Business.commune_code, Business.sector, Business.kind, Business.id)
 
 
 def _status_conditions(f: Filters, user: User) -> list:
     return [
         visible(DigitalStatus, user),
         DigitalStatus.province_code == f.province_code,
-        *_business_filters(f, DigitalStatus.commune_code, DigitalStatus.sector, DigitalStatus.kind),
+        *_business_filters(
+            f,
+            DigitalStatus.commune_code,
+            DigitalStatus.sector,
+            DigitalStatus.kind,
+            DigitalStatus.business_id,
+        ),
     ]
 
 
@@ -209,7 +236,7 @@ def activity(f: Filters, user: User) -> Activity:
             Assessment.status == AssessmentStatus.SUBMITTED,
             Assessment.submitted_at >= start,
             Assessment.submitted_at < end,
-            *_business_filters(f, Business.commune_code, Business.sector, Business.kind),
+            *_joined_business_filters(f),
         )
     )
     events = dict(
@@ -219,7 +246,7 @@ def activity(f: Filters, user: User) -> Activity:
             .where(
                 *_event_conditions(f, user),
                 EnrolmentEvent.state.in_([EventState.ENROLLED, EventState.COMPLETED]),
-                *_business_filters(f, None, None, Business.kind),
+                *_business_filters(f, None, None, Business.kind, None),
             )
             .group_by(EnrolmentEvent.state)
         ).all()
@@ -232,7 +259,7 @@ def activity(f: Filters, user: User) -> Activity:
             Certificate.province_code == f.province_code,
             Certificate.issued_at >= start,
             Certificate.issued_at < end,
-            *_business_filters(f, Business.commune_code, Business.sector, Business.kind),
+            *_joined_business_filters(f),
         )
     )
     listings = db.session.scalar(
@@ -246,7 +273,7 @@ def activity(f: Filters, user: User) -> Activity:
             OnboardingPath.channel == "sales",
             Evidence.verified_at >= start,
             Evidence.verified_at < end,
-            *_business_filters(f, Business.commune_code, Business.sector, Business.kind),
+            *_joined_business_filters(f),
         )
     )
     return Activity(
@@ -264,7 +291,9 @@ def _event_conditions(f: Filters, user: User) -> list:
         EnrolmentEvent.province_code == f.province_code,
         EnrolmentEvent.at >= day_start(f.start),
         EnrolmentEvent.at < day_end(f.end),
-        *_business_filters(f, EnrolmentEvent.commune_code, EnrolmentEvent.sector, None),
+        *_business_filters(
+            f, EnrolmentEvent.commune_code, EnrolmentEvent.sector, None, EnrolmentEvent.business_id
+        ),
     ]
 
 
@@ -284,7 +313,7 @@ def average_scores(f: Filters, user: User) -> list[tuple[str, float, int]]:
             Assessment.status == AssessmentStatus.SUBMITTED,
             Assessment.submitted_at >= day_start(f.start),
             Assessment.submitted_at < day_end(f.end),
-            *_business_filters(f, Business.commune_code, Business.sector, Business.kind),
+            *_joined_business_filters(f),
         )
         .group_by(AssessmentScore.dimension)
         .order_by(AssessmentScore.dimension)

@@ -13,10 +13,10 @@ from portal import geo
 from portal.access import roles_required
 from portal.assess.questionnaires import registry
 from portal.auth.models import Role
-from portal.businesses.models import BusinessKind, Sector
+from portal.businesses.models import BusinessKind, BusinessSize, Sector
 from portal.extensions import db
 from portal.i18n import current_language
-from portal.labels import KIND_LABELS, SECTOR_LABELS
+from portal.labels import KIND_LABELS, SECTOR_LABELS, SIZE_LABELS
 from portal.reports import charts, exports, operations, queries
 from portal.reports.forms import (
     GROUPING_LABELS,
@@ -64,6 +64,7 @@ def _filters(form: FilterForm) -> queries.Filters:
         commune_code=form.commune.data if form.commune.data in valid_communes else None,
         sector=Sector(form.sector.data) if form.sector.data in set(Sector) else None,
         kind=BusinessKind(form.kind.data) if form.kind.data in set(BusinessKind) else None,
+        size=BusinessSize(form.size.data) if form.size.data in set(BusinessSize) else None,
     )
 
 
@@ -223,6 +224,8 @@ def _describe(context: dict) -> dict:
         parts.append(str(SECTOR_LABELS[f.sector]))
     if f.kind:
         parts.append(str(KIND_LABELS[f.kind]))
+    if f.size:
+        parts.append(str(SIZE_LABELS[f.size]))
     return context | {
         "title": _("Enrolment counts: %(grouping)s", grouping=GROUPING_LABELS[context["by"]]),
         "scope": " · ".join(parts),

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from portal.assess.models import Assessment, AssessmentStatus
 from portal.auth.models import Role, User
-from portal.businesses.models import BusinessKind, Sector
+from portal.businesses.models import BusinessKind, BusinessSize, Sector
 from portal.extensions import db
 from portal.onboarding.models import EvidenceStatus
 from portal.reports import operations, queries
@@ -176,6 +176,27 @@ def test_dashboard_shows_progress_toward_the_target(app, client, auth, make_user
     assert '<strong class="big-number">3</strong>' in page
     assert "<svg" in page and 'id="trajectory"' in page
     assert "2030-12" in page
+
+
+def test_dashboard_filters_by_business_size(app, client, auth, make_user, make_business):
+    make_digital(app, make_user, make_business(size=BusinessSize.SMALL))
+    for _ in range(2):
+        make_digital(app, make_user, make_business(size=BusinessSize.MICRO))
+    auth.login(make_user(role=Role.STAFF))
+
+    def digital_now(query: str) -> str:
+        page = client.get(f"/reports/?{query}", headers=EN).get_data(as_text=True)
+        return page.split('class="big-number">')[1].split("<")[0]
+
+    assert digital_now("") == "3"
+    assert digital_now("size=small") == "1"
+    assert digital_now("size=micro") == "2"
+    assert digital_now("size=medium") == "0"
+    activity = client.get("/reports/?size=small", headers=EN).get_data(as_text=True)
+    # The activity table follows the same filter: one enrolment, one completion.
+    assert '<tr><th>Enrolments</th><td class="num">1</td></tr>' in activity
+    report = client.get("/reports/enrolments?by=commune&size=micro", headers=EN)
+    assert "Micro" in report.get_data(as_text=True)
 
 
 def test_staff_never_see_another_province_numbers(app, client, auth, make_user, make_business):
