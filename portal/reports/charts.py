@@ -5,8 +5,10 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 640, 300
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 40
+# A narrow drawing, so that its text stays readable when a 360 px phone shrinks it.
+WIDTH, HEIGHT = 420, 300
+LEFT, RIGHT, TOP, BOTTOM = 44, 20, 12, 74
+X_LABELS = 4
 ACTUAL = "#0b5cad"
 NEEDED = "#b35c00"
 GRID = "#c9d1da"
@@ -43,7 +45,7 @@ def line_chart(x_labels: Sequence[str], series: Sequence[Series], title: str) ->
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'class="line-chart" font-family="{FONT}" font-size="12">',
+        f'class="line-chart" font-family="{FONT}" font-size="13">',
         f"<title>{escape(title)}</title>",
     ]
     for n in range(5):
@@ -53,11 +55,15 @@ def line_chart(x_labels: Sequence[str], series: Sequence[Series], title: str) ->
             f'stroke="{GRID}"/>'
             f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{value:g}</text>'
         )
-    every = max(1, -(-count // 8))
+    every = max(1, -(-count // X_LABELS))
     for i, label in enumerate(x_labels):
-        if i % every == 0 or i == count - 1:
+        # The last label always shows; a regular one too close to it does not.
+        if (i % every == 0 and count - 1 - i >= every * 0.75) or i == count - 1:
+            anchor = "end" if i == count - 1 and count > 1 else "middle"
+            if i == 0 and count > 1:
+                anchor = "start"
             parts.append(
-                f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">'
+                f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="{anchor}">'
                 f"{escape(label)}</text>"
             )
     for s in series:
@@ -69,14 +75,18 @@ def line_chart(x_labels: Sequence[str], series: Sequence[Series], title: str) ->
         parts.append(
             f'<polyline points="{path}" fill="none" stroke="{s.color}" stroke-width="2.5"{dash}/>'
         )
-    legend_x = LEFT
-    for s in series:
+        if not s.dashed:
+            # Mark the latest value: a line of a single month would draw nothing.
+            last_x, last_y = points[-1]
+            parts.append(f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="4" fill="{s.color}"/>')
+    # One legend row per series, under the x labels.
+    for row, s in enumerate(series):
         dash = ' stroke-dasharray="6 4"' if s.dashed else ""
+        legend_y = HEIGHT - BOTTOM + 40 + row * 20
         parts.append(
-            f'<line x1="{legend_x}" x2="{legend_x + 24}" y1="{HEIGHT - 8}" y2="{HEIGHT - 8}" '
+            f'<line x1="{LEFT}" x2="{LEFT + 24}" y1="{legend_y - 4}" y2="{legend_y - 4}" '
             f'stroke="{s.color}" stroke-width="2.5"{dash}/>'
-            f'<text x="{legend_x + 30}" y="{HEIGHT - 4}">{escape(s.label)}</text>'
+            f'<text x="{LEFT + 30}" y="{legend_y}">{escape(s.label)}</text>'
         )
-        legend_x += 40 + int(len(s.label) * 6.5)
     parts.append("</svg>")
     return Markup("".join(parts))
