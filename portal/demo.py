@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from assessments.listing_paths import load_catalog
 from portal import geo
 from portal.assess.operations import save_answers, start_assessment, submit_assessment
 from portal.assess.questionnaires import choose
@@ -14,9 +15,16 @@ from portal.auth.operations import create_user
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
 from portal.businesses.operations import create_business
 from portal.extensions import db
+from portal.onboarding.operations import add_evidence, review_evidence, start_path
 from portal.reports.operations import set_target
 from portal.training.models import Audience, CourseFormat
-from portal.training.operations import create_cohort, create_course
+from portal.training.operations import (
+    complete_cohort,
+    create_cohort,
+    create_course,
+    enrol,
+    set_attendance,
+)
 
 DEMO_PASSWORD = "demo-password-2030"
 
@@ -142,6 +150,49 @@ def _seed_training_and_assessments(rng: random.Random) -> None:
             answers = {q.id: _random_answer(q, rng) for q in questionnaire.questions}
             save_answers(assessment, business.owner, answers)
             submit_assessment(assessment, business.owner, questionnaire)
+        _seed_finished_class(course, trainer, businesses[:6], communes[0])
+        _seed_listings(staff, businesses[:4])
+
+
+def _seed_finished_class(course, trainer: User, businesses: list[Business], commune) -> None:
+    """A class that took place last month: attendance taken, completions and certificates."""
+    today = date.today()
+    first = datetime.combine(today - timedelta(days=40), time(1, 30))
+    cohort = create_cohort(
+        course,
+        sessions=[(first + timedelta(days=7 * i), 180) for i in range(3)],
+        trainer_id=trainer.id,
+        commune_code=int(commune.code),
+        venue=f"Nhà văn hóa {commune.name}",
+        capacity=20,
+        enrolment_deadline=today,
+    )
+    enrolments = [enrol(cohort, business, business.owner) for business in businesses]
+    for i, enrolment in enumerate(enrolments):
+        # Most came every time; the last one came once and does not complete.
+        attended = cohort.sessions if i < len(enrolments) - 1 else cohort.sessions[:1]
+        for session in attended:
+            set_attendance(session, enrolment, True, trainer)
+    complete_cohort(cohort, trainer)
+    cohort.enrolment_deadline = today - timedelta(days=45)
+
+
+def _seed_listings(staff: User, businesses: list[Business]) -> None:
+    """Some businesses listed on Postmart; staff verified all but the last listing."""
+    path = load_catalog().get("postmart")
+    for i, business in enumerate(businesses):
+        if path is None or not path.is_offered_to(business.kind.value, business.sector.value):
+            continue
+        onboarding = start_path(business, path, business.owner)
+        evidence = add_evidence(
+            onboarding,
+            business.owner,
+            step_id=path.steps[-1].id,
+            url=f"https://postmart.vn/cua-hang/demo-{business.id}",
+            note="Gian hàng đã mở",
+        )
+        if i < len(businesses) - 1:
+            review_evidence(evidence, staff, verified=True)
 
 
 def _random_answer(question, rng: random.Random) -> object:
