@@ -93,6 +93,7 @@ def configure_sqlite(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Register each feature's blueprint."""
     from portal.admin.views import bp as admin_bp
+    from portal.api.views import bp as api_bp
     from portal.assess.views import bp as assess_bp
     from portal.auth.views import bp as auth_bp
     from portal.billing.views import bp as billing_bp
@@ -112,5 +113,6 @@ def register_blueprints(app: Flask) -> None:
         billing_bp,
         onboarding_bp,
         reports_bp,
+        api_bp,
     ):
         app.register_blueprint(bp)

@@ -1,5 +1,6 @@
 """Import every feature's models so the metadata (and Alembic) knows all tables."""
 
+from portal.api.models import ApiToken
 from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
 from portal.auth.models import Role, User
 from portal.billing.models import Payment, PaymentStatus, StripeEvent, SubsidyProgramme
@@ -22,6 +23,7 @@ from portal.training.models import (
 )
 
 __all__ = [
+    "ApiToken",
     "Assessment",
     "AssessmentScore",
     "AssessmentStatus",

@@ -4,6 +4,7 @@ Every model holding province data defines ``visible_to(user)``, a SQL condition;
 administrators see everything. Views fetch rows through these helpers only.
 """
 
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -42,3 +43,19 @@ def can_manage_province(province_code: int | None, user: Any = None) -> bool:
     """Tell whether the user administers data of this province."""
     user = user if user is not None else current_user
     return user.is_admin or (user.is_province_user and user.province_code == province_code)
+
+
+@dataclass(frozen=True)
+class ProvinceReader:
+    """A read-only principal of one province, not a person (e.g. an API token).
+
+    ``visible`` and every ``visible_to`` treat it like a staff member of that province, so the
+    report queries scope it without knowing about it; it manages nothing.
+    """
+
+    province_code: int
+    id = None
+    is_authenticated = True
+    is_admin = False
+    is_owner = False
+    is_province_user = False

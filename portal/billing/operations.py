@@ -3,7 +3,8 @@
 Locks, always taken in this order so that no two requests wait on each other in a circle: the
 cohort (seats, see training.operations), then the payment, then the subsidy programme (budget).
 A subsidy is reserved from the budget when the seat is taken and goes back if the payment
-fails, expires or is refunded on cancellation; the budget can never go below zero.
+fails, expires or is refunded on cancellation; the budget can never go below zero, nor be set
+below what a programme has already granted or reserved.
 """
 
 import logging
@@ -43,6 +44,10 @@ ERROR_MESSAGES = {
     "hold_expired": _l("The time to pay has run out and the place was released."),
     "not_refundable": _l("This payment cannot be refunded."),
     "gateway": _l("The payment service could not be reached. Please try again in a moment."),
+    "budget_below_spent": _l(
+        "The budget cannot be less than what the programme has already granted or reserved."
+    ),
+    "course_not_in_province": _l("Choose one of the province's courses, or all courses."),
 }
 
 
@@ -52,6 +57,14 @@ class BillingError(training.TrainingError):
     @property
     def message(self) -> Any:
         return ERROR_MESSAGES[self.code]
+
+
+class BudgetBelowSpent(BillingError):
+    """A programme's new budget is below what it already granted or reserved."""
+
+    def __init__(self, spent_vnd: int) -> None:
+        super().__init__("budget_below_spent")
+        self.spent_vnd = spent_vnd
 
 
 @dataclass(frozen=True)
@@ -294,17 +307,41 @@ def release_expired(cohort_id: int | None = None, now: datetime | None = None) -
 # ----------------------------------------------------------------------------- webhooks
 
 
-HANDLED_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed")
+PAYMENT_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed")
+#: Refunds, including those made in Stripe's dashboard rather than through the portal.
+REFUND_EVENTS = ("charge.refunded", "charge.refund.updated", "refund.created", "refund.updated")
+HANDLED_EVENTS = PAYMENT_EVENTS + REFUND_EVENTS
+
+
+def _as_dict(obj: Any) -> dict:
+    """Return a Stripe object as plain dicts (the library's objects are not dicts)."""
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+
+def _object_id(value: Any) -> str | None:
+    """Return the id of a reference that may be expanded (a dict) or not (a string)."""
+    return value.get("id") if isinstance(value, dict) else value
 
 
 def handle_event(event: Any) -> str:
-    """Apply a verified Stripe event once; return the outcome ("duplicate", "ignored"...)."""
+    """Apply a verified Stripe event once; return the outcome ("duplicate", "ignored"...).
+
+    Raises BillingError("gateway") when Stripe must be asked and cannot be reached: the view
+    then answers an error, nothing is recorded, and Stripe delivers the event again later.
+    """
+    seen = sa.select(StripeEvent.id).where(StripeEvent.stripe_event_id == event["id"])
+    if db.session.scalar(seen) is not None:
+        log.info("Stripe event %s already received: nothing to do", event["id"])
+        return "duplicate"
+    # No savepoint here: on SQLite a SAVEPOINT opening the transaction commits on release, and
+    # the event must stay unrecorded if applying it fails (Stripe then delivers it again).
+    record = StripeEvent(stripe_event_id=event["id"], type=event["type"], outcome="new")
+    db.session.add(record)
     try:
-        with db.session.begin_nested():
-            record = StripeEvent(stripe_event_id=event["id"], type=event["type"], outcome="new")
-            db.session.add(record)
-            db.session.flush()
+        db.session.flush()
     except IntegrityError:
+        # The same event, delivered at the same moment, was recorded by another request.
+        db.session.rollback()
         log.info("Stripe event %s already received: nothing to do", event["id"])
         return "duplicate"
     if event["type"] not in HANDLED_EVENTS:
@@ -312,22 +349,33 @@ def handle_event(event: Any) -> str:
         db.session.flush()
         log.info("Stripe event %s of type %s ignored", event["id"], event["type"])
         return record.outcome
-    intent = event["data"]["object"]
-    found = db.session.execute(
-        sa.select(Payment.id, Enrolment.cohort_id)
-        .join(Enrolment, Enrolment.id == Payment.enrolment_id)
-        .where(Payment.stripe_payment_intent_id == intent["id"])
-    ).first()
+    obj = _as_dict(event["data"]["object"])
+    if event["type"] in REFUND_EVENTS:
+        intent_id = _object_id(obj.get("payment_intent"))
+        charge_id = obj["id"] if obj.get("object") == "charge" else _object_id(obj.get("charge"))
+    else:
+        intent_id, charge_id = obj["id"], None
+    found = None
+    if intent_id:
+        found = db.session.execute(
+            sa.select(Payment.id, Enrolment.cohort_id)
+            .join(Enrolment, Enrolment.id == Payment.enrolment_id)
+            .where(Payment.stripe_payment_intent_id == intent_id)
+        ).first()
     if found is None:
         record.outcome = "ignored"
-        log.warning("Stripe event %s names an unknown intent %s", event["id"], intent["id"])
+        log.warning("Stripe event %s names an unknown intent %s", event["id"], intent_id)
     else:
         training.lock_cohort(found.cohort_id)
         payment = _lock_payment(found.id)
         if event["type"] == "payment_intent.succeeded":
-            record.outcome = _succeeded(payment, int(intent["amount"]))
+            record.outcome = _succeeded(payment, int(obj["amount"]))
+        elif event["type"] == "payment_intent.payment_failed":
+            record.outcome = _failed(payment, obj)
+        elif charge_id:
+            record.outcome = _refunded_in_stripe(payment, charge_id)
         else:
-            record.outcome = _failed(payment, intent)
+            record.outcome = "ignored"
     db.session.flush()
     log.info("Stripe event %s (%s): %s", event["id"], event["type"], record.outcome)
     return record.outcome
@@ -346,7 +394,7 @@ def _succeeded(payment: Payment, amount: int) -> str:
     if payment.status in (PaymentStatus.FAILED, PaymentStatus.EXPIRED, PaymentStatus.CANCELLED):
         # The money arrived after the seat was given up: give it back.
         payment.paid_at = utcnow()
-        _refund(payment, payment.amount_vnd, None)
+        _refund(payment, None)
         return "refunded"
     return "stale"
 
@@ -360,20 +408,72 @@ def _failed(payment: Payment, intent: dict) -> str:
     return "applied"
 
 
+def _refunded_in_stripe(payment: Payment, charge_id: str) -> str:
+    """Bring a payment in line with what Stripe has refunded on its charge.
+
+    Stripe is asked for the charge's refunded total rather than trusting the event, so events
+    arriving late or out of order, and the echo of the portal's own refunds, change nothing.
+    A whole refund made outside the portal is treated like a cancellation with refund: the seat
+    is released (the waitlist moves up) and the subsidy goes back to its budget. A partial one
+    keeps the seat, like a refund by hand.
+    """
+    try:
+        refunds = gateway.charge_refunds(charge_id)
+    except gateway.GatewayError as error:
+        raise BillingError("gateway") from error
+    if refunds.intent_id != payment.stripe_payment_intent_id:
+        log.error("charge %s does not belong to payment %s", charge_id, payment.id)
+        return "ignored"
+    if refunds.amount_refunded_vnd <= payment.refund_vnd:
+        return "stale"
+    now = utcnow()
+    # A refund proves the money was taken, even if the success event is still on its way.
+    payment.paid_at = payment.paid_at or now
+    payment.hold_expires_at = None
+    payment.refund_vnd = refunds.amount_refunded_vnd
+    payment.refunded_at = now
+    payment.stripe_refund_id = refunds.refund_id
+    payment.refunded_by_id = None
+    enrolment = payment.enrolment
+    if payment.refund_vnd < payment.amount_vnd:
+        if payment.status == PaymentStatus.PROCESSING:
+            payment.status = PaymentStatus.SUCCEEDED
+            enrolment.paid_at = payment.paid_at
+        db.session.flush()
+        log.info("payment %s: %s VND refunded in Stripe", payment.id, payment.refund_vnd)
+        return "applied"
+    payment.status = PaymentStatus.REFUNDED
+    if enrolment.state in (EnrolmentState.ENROLLED, EnrolmentState.WAITLISTED):
+        _return_subsidy(payment)
+        db.session.flush()
+        training.cancel(enrolment, None)
+        enrolment.paid_at = None
+    db.session.flush()
+    log.info(
+        "payment %s wholly refunded in Stripe (%s VND): enrolment %s is %s",
+        payment.id,
+        payment.refund_vnd,
+        enrolment.id,
+        enrolment.state.value,
+    )
+    return "applied"
+
+
 # ------------------------------------------------------------------------------ refunds
 
 
-def _refund(payment: Payment, amount_vnd: int, user: User | None) -> None:
+def _refund(payment: Payment, user: User | None) -> None:
+    """Refund what is left of a card payment (all of it unless part was refunded in Stripe)."""
+    already = payment.refund_vnd
+    key = f"portal-refund-{payment.id}" + (f"-after-{already}" if already else "")
     try:
         result = gateway.refund(
-            payment.stripe_payment_intent_id,
-            amount_vnd,
-            idempotency_key=f"portal-refund-{payment.id}",
+            payment.stripe_payment_intent_id, payment.amount_vnd - already, idempotency_key=key
         )
     except gateway.GatewayError as error:
         raise BillingError("gateway") from error
     payment.status = PaymentStatus.REFUNDED
-    payment.refund_vnd = result.amount_vnd
+    payment.refund_vnd = already + result.amount_vnd
     payment.refunded_at = utcnow()
     payment.stripe_refund_id = result.refund_id
     payment.refunded_by_id = user.id if user is not None else None
@@ -402,7 +502,7 @@ def on_cancel(enrolment: Enrolment, user: User | None) -> None:
         if status == "succeeded":
             payment.status = PaymentStatus.SUCCEEDED
             payment.paid_at = utcnow()
-            _refund(payment, payment.amount_vnd, user)
+            _refund(payment, user)
         else:
             payment.status = PaymentStatus.CANCELLED
         payment.hold_expires_at = None
@@ -412,7 +512,7 @@ def on_cancel(enrolment: Enrolment, user: User | None) -> None:
             log.info("payment %s: cancelled after the deadline, no refund", payment.id)
             return
         if payment.status == PaymentStatus.SUCCEEDED:
-            _refund(payment, payment.amount_vnd, user)
+            _refund(payment, user)
         else:
             payment.status = PaymentStatus.CANCELLED
         _return_subsidy(payment)
@@ -428,7 +528,7 @@ def refund_by_staff(payment: Payment, user: User) -> Payment:
     payment = _lock_payment(payment.id)
     if payment.status != PaymentStatus.SUCCEEDED or not payment.stripe_payment_intent_id:
         raise BillingError("not_refundable")
-    _refund(payment, payment.amount_vnd, user)
+    _refund(payment, user)
     log.info("payment %s refunded by hand by user %s", payment.id, user.id)
     return payment
 
@@ -436,11 +536,66 @@ def refund_by_staff(payment: Payment, user: User) -> Payment:
 # ---------------------------------------------------------------------------- programmes
 
 
-def create_programme(province_code: int, **fields: Any) -> SubsidyProgramme:
+def _check_course(province_code: int, course_id: int | None) -> None:
+    if course_id is None:
+        return
+    course = db.session.get(Course, course_id)
+    if course is None or course.province_code != province_code:
+        raise BillingError("course_not_in_province")
+
+
+def create_programme(province_code: int, by: User | None = None, **fields: Any) -> SubsidyProgramme:
+    """Add a subsidy programme to a province (for one of its courses, or all of them)."""
+    _check_course(province_code, fields.get("course_id"))
     programme = SubsidyProgramme(province_code=province_code, spent_vnd=0, **fields)
     db.session.add(programme)
     db.session.flush()
-    log.info("subsidy programme %s created in province %s", programme.id, province_code)
+    log.info(
+        "subsidy programme %s created in province %s by user %s",
+        programme.id,
+        province_code,
+        by.id if by is not None else None,
+    )
+    return programme
+
+
+def _lock_programme(programme_id: int) -> SubsidyProgramme:
+    return db.session.scalar(
+        sa.select(SubsidyProgramme)
+        .where(SubsidyProgramme.id == programme_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def update_programme(programme: SubsidyProgramme, by: User, **fields: Any) -> SubsidyProgramme:
+    """Change a programme; its budget may not go below what it granted or reserved.
+
+    The row is locked first, so a seat taken meanwhile is counted before the check.
+    """
+    programme = _lock_programme(programme.id)
+    _check_course(programme.province_code, fields.get("course_id", programme.course_id))
+    budget = fields.get("budget_vnd", programme.budget_vnd)
+    if budget is not None and budget < programme.spent_vnd:
+        raise BudgetBelowSpent(programme.spent_vnd)
+    for name, value in fields.items():
+        setattr(programme, name, value)
+    db.session.flush()
+    log.info("subsidy programme %s changed by user %s", programme.id, by.id)
+    return programme
+
+
+def set_programme_active(programme: SubsidyProgramme, active: bool, by: User) -> SubsidyProgramme:
+    """Stop or resume a programme's subsidies (what it granted stays granted)."""
+    programme = _lock_programme(programme.id)
+    programme.active = active
+    db.session.flush()
+    log.info(
+        "subsidy programme %s %s by user %s",
+        programme.id,
+        "reactivated" if active else "deactivated",
+        by.id,
+    )
     return programme
 
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from portal.auth.models import User
 from portal.billing.models import Payment, PaymentStatus, SubsidyProgramme
@@ -92,8 +93,24 @@ def money_report(user: User, start: date, end: date) -> list[CourseMoney]:
 
 
 def province_programmes(user: User) -> list[SubsidyProgramme]:
+    """The subsidy programmes ``user`` may see (an admin: every province's), with their course."""
     return list(
-        db.session.scalars(scoped_select(SubsidyProgramme, user).order_by(SubsidyProgramme.id))
+        db.session.scalars(
+            scoped_select(SubsidyProgramme, user)
+            .options(selectinload(SubsidyProgramme.course))
+            .order_by(SubsidyProgramme.province_code, SubsidyProgramme.id)
+        )
+    )
+
+
+def province_courses(province_code: int, user: User) -> list[Course]:
+    """The courses of one province that ``user`` may see, for a programme's course choice."""
+    return list(
+        db.session.scalars(
+            scoped_select(Course, user)
+            .where(Course.province_code == province_code)
+            .order_by(Course.title_vi, Course.id)
+        )
     )
 
 

@@ -145,6 +145,34 @@ def refund(intent_id: str, amount_vnd: int, idempotency_key: str) -> RefundResul
     return RefundResult(result.id, result.status, result.amount)
 
 
+@dataclass(frozen=True)
+class ChargeRefunds:
+    """What Stripe has refunded on a charge so far (failed refunds are not counted)."""
+
+    intent_id: str | None
+    amount_refunded_vnd: int
+    #: The latest refund's id, if any.
+    refund_id: str | None
+
+
+def charge_refunds(charge_id: str) -> ChargeRefunds:
+    """Ask Stripe how much of a charge is refunded now (webhooks may arrive out of order)."""
+    client = _client()
+    try:
+        charge = client.v1.charges.retrieve(charge_id).to_dict()
+    except stripe.StripeError as error:
+        log.warning("could not read charge %s from Stripe: %s", charge_id, error)
+        raise GatewayError(str(error)) from error
+    refunds = charge.get("refunds") or {}
+    latest = max(refunds.get("data") or [], key=lambda r: r.get("created") or 0, default=None)
+    intent = charge.get("payment_intent")
+    return ChargeRefunds(
+        intent_id=intent if isinstance(intent, str) or intent is None else intent.get("id"),
+        amount_refunded_vnd=int(charge.get("amount_refunded") or 0),
+        refund_id=latest.get("id") if latest else None,
+    )
+
+
 def parse_event(payload: bytes, signature_header: str | None) -> stripe.Event:
     """Verify a webhook's signature and return its event (SignatureError if forged)."""
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")

@@ -24,15 +24,21 @@ from portal.access import PROVINCE_ROLES, public, roles_required
 from portal.auth.models import Role
 from portal.billing import operations, queries, receipts
 from portal.billing import stripe_gateway as gateway
-from portal.billing.forms import ConfirmForm, PayForm, PeriodForm
-from portal.billing.models import Payment, PaymentStatus
+from portal.billing.forms import (
+    ConfirmForm,
+    PayForm,
+    PeriodForm,
+    ProgrammeForm,
+    ProvincePickForm,
+)
+from portal.billing.models import Payment, PaymentStatus, SubsidyProgramme
 from portal.extensions import csrf, db, limiter
-from portal.i18n import format_vnd
-from portal.scoping import get_scoped_or_404
+from portal.i18n import current_language, format_vnd
+from portal.scoping import can_manage_province, get_scoped_or_404
 from portal.security import allow_sources
 from portal.training import operations as training_operations
 from portal.training.labels import ERROR_MESSAGES as TRAINING_ERRORS
-from portal.training.models import Enrolment, EnrolmentState
+from portal.training.models import Course, Enrolment, EnrolmentState
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +150,8 @@ def cancel_enrolment(enrolment_id: int):
             and payment.status == PaymentStatus.SUCCEEDED
             and operations.is_refundable_now(enrolment)
         )
+        # What is left to refund (part may have been refunded in Stripe already).
+        to_refund = payment.amount_vnd - payment.refund_vnd if refunding else 0
         try:
             training_operations.cancel(enrolment, current_user)
         except training_operations.TrainingError as error:
@@ -156,7 +164,7 @@ def cancel_enrolment(enrolment_id: int):
             flash(
                 _(
                     "%(amount)s will be refunded to your card.",
-                    amount=format_vnd(payment.amount_vnd),
+                    amount=format_vnd(to_refund),
                 ),
                 "info",
             )
@@ -243,6 +251,111 @@ def refund_payment(payment_id: int):
     return redirect(url_for("billing.money_report"))
 
 
+# -------------------------------------------------------------------- subsidy programmes
+
+
+def _course_label(course: Course) -> str:
+    fee = format_vnd(course.fee_vnd) if course.fee_vnd else _("free")
+    return f"{course.title(current_language())} · {fee}"
+
+
+def _programme_form(province_code: int, **kwargs) -> ProgrammeForm:
+    form = ProgrammeForm(**kwargs)
+    courses = queries.province_courses(province_code, current_user)
+    form.set_courses([(c.id, _course_label(c)) for c in courses])
+    return form
+
+
+@bp.route("/programmes")
+@roles_required(*STAFF)
+def list_programmes():
+    return render_template(
+        "billing/programmes.html",
+        programmes=queries.province_programmes(current_user),
+        confirm=ConfirmForm(formdata=None),
+    )
+
+
+@bp.route("/programmes/new", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def new_programme():
+    province_code = current_user.province_code
+    if current_user.is_admin:
+        # A national administrator first picks the province (its courses fill the form).
+        pick = ProvincePickForm(request.args)
+        if not pick.validate():
+            if "province" not in request.args:
+                pick.province.errors = []
+            return render_template("billing/programme_form.html", pick=pick, programme=None)
+        province_code = pick.province.data
+    if not can_manage_province(province_code):
+        abort(403)
+    form = _programme_form(province_code)
+    if form.validate_on_submit():
+        try:
+            operations.create_programme(province_code, by=current_user, **form.programme_data())
+        except operations.BillingError as error:
+            db.session.rollback()
+            form.course.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("The subsidy programme has been created."), "success")
+            return redirect(url_for("billing.list_programmes"))
+    return render_template(
+        "billing/programme_form.html", form=form, programme=None, province_code=province_code
+    )
+
+
+@bp.route("/programmes/<int:programme_id>/edit", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def edit_programme(programme_id: int):
+    programme = get_scoped_or_404(SubsidyProgramme, programme_id)
+    form = _programme_form(programme.province_code, obj=programme)
+    if request.method == "GET":
+        form.fill(programme)
+    if form.validate_on_submit():
+        try:
+            operations.update_programme(programme, current_user, **form.programme_data())
+        except operations.BudgetBelowSpent as error:
+            db.session.rollback()
+            form.budget_vnd.errors.append(
+                _(
+                    "The budget cannot be less than %(spent)s, already granted or held for "
+                    "payments in progress.",
+                    spent=format_vnd(error.spent_vnd),
+                )
+            )
+        except operations.BillingError as error:
+            db.session.rollback()
+            form.course.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("The changes have been saved."), "success")
+            return redirect(url_for("billing.list_programmes"))
+    return render_template(
+        "billing/programme_form.html",
+        form=form,
+        programme=programme,
+        province_code=programme.province_code,
+    )
+
+
+@bp.route("/programmes/<int:programme_id>/active", methods=["POST"])
+@roles_required(*STAFF)
+def set_programme_active(programme_id: int):
+    programme = get_scoped_or_404(SubsidyProgramme, programme_id)
+    if not ConfirmForm().validate_on_submit() or request.form.get("active") not in ("0", "1"):
+        abort(400)
+    active = request.form["active"] == "1"
+    operations.set_programme_active(programme, active, current_user)
+    db.session.commit()
+    if active:
+        flash(_("The programme is active again: it grants subsidies."), "success")
+    else:
+        flash(_("The programme is deactivated: it grants no new subsidies."), "success")
+    return redirect(url_for("billing.list_programmes"))
+
+
 # ------------------------------------------------------------------------------ webhook
 
 
@@ -256,7 +369,12 @@ def stripe_webhook():
     except gateway.SignatureError as error:
         log.warning("refused a Stripe webhook from %s: %s", request.remote_addr, error)
         return {"error": "invalid signature"}, 400
-    outcome = operations.handle_event(event)
+    try:
+        outcome = operations.handle_event(event)
+    except operations.BillingError as error:
+        db.session.rollback()
+        log.warning("Stripe event %s not applied (%s): Stripe will retry", event["id"], error.code)
+        return {"error": error.code}, 503
     db.session.commit()
     return {"received": True, "outcome": outcome}
 

@@ -14,6 +14,10 @@ from portal.forms import ChoiceField, int_or_none, strip_filter
 from portal.labels import KIND_LABELS, SECTOR_LABELS, SIZE_LABELS, choices
 
 TAX_CODE_RE = re.compile(r"^\d{10}(\d{3})?$")
+#: Since 1 July 2025 the 12-digit personal identification number is the tax code of
+#: household businesses and individuals (Circular 86/2024/TT-BTC).
+PERSONAL_ID_RE = re.compile(r"^\d{12}$")
+KINDS_WITH_PERSONAL_ID = {BusinessKind.HOUSEHOLD.value, BusinessKind.HOUSEHOLD_BUSINESS.value}
 KINDS_WITH_TAX_CODE = {BusinessKind.ENTERPRISE.value, BusinessKind.COOPERATIVE.value}
 
 
@@ -53,7 +57,8 @@ class BusinessFieldsMixin:
         _l("Tax code"),
         filters=[strip_filter],
         description=_l(
-            "10 digits, or 13 for a branch (e.g. 0101234567-001). Households may leave it empty."
+            "10 digits, or 13 for a branch (e.g. 0101234567-001). A household business may give "
+            "the owner's 12-digit personal ID number, or leave it empty."
         ),
     )
     sector = ChoiceField(
@@ -92,9 +97,17 @@ class BusinessFieldsMixin:
 
     def validate_tax_code(self, field: Any) -> None:
         field.data = normalize_tax_code(field.data)
-        if field.data and not TAX_CODE_RE.match(field.data):
+        household = self.kind.data in KINDS_WITH_PERSONAL_ID  # type: ignore[attr-defined]
+        if field.data and PERSONAL_ID_RE.match(field.data) and not household:
             raise ValidationError(
-                _l("A tax code has 10 digits, or 13 digits for a branch (0101234567-001).")
+                _l("Only a household business may use a 12-digit personal ID as its tax code.")
+            )
+        if field.data and not (TAX_CODE_RE.match(field.data) or PERSONAL_ID_RE.match(field.data)):
+            raise ValidationError(
+                _l(
+                    "A tax code has 10 digits, or 13 digits for a branch (0101234567-001); "
+                    "a household business may use the owner's 12-digit personal ID."
+                )
             )
         if not field.data and self.kind.data in KINDS_WITH_TAX_CODE:  # type: ignore[attr-defined]
             raise ValidationError(_l("An enterprise or cooperative must give its tax code."))

@@ -130,6 +130,29 @@ def count_digital_at(f: Filters, day: date, user: User) -> int:
     )
 
 
+#: What ``digital_by`` can group the businesses digital on a day by.
+DIGITAL_GROUPINGS = {
+    "commune": DigitalStatus.commune_code,
+    "sector": DigitalStatus.sector,
+    "kind": DigitalStatus.kind,
+}
+
+
+def digital_by(f: Filters, day: date, by: str, user: User) -> dict[Any, int]:
+    """Count the businesses digital at the end of ``day`` by commune, sector or kind (one query)."""
+    key, moment = DIGITAL_GROUPINGS[by], day_end(day)
+    rows = db.session.execute(
+        sa.select(key, sa.func.count(DigitalStatus.id))
+        .where(
+            *_status_conditions(f, user),
+            DigitalStatus.became_digital_at < moment,
+            sa.or_(DigitalStatus.ceased_at.is_(None), DigitalStatus.ceased_at >= moment),
+        )
+        .group_by(key)
+    )
+    return dict(rows.all())
+
+
 def monthly_digital(f: Filters, months: list[str], user: User) -> dict[str, int]:
     """Return the count at the end of each 'YYYY-MM' month, from two GROUP BY queries."""
     became = _by_month(DigitalStatus.became_digital_at, f, user)

@@ -1,4 +1,5 @@
-"""Forms for the course catalog, cohorts, sessions, enrolment and group assignment."""
+"""Forms for the course catalog, cohorts, sessions, enrolment, group assignment and
+certificate withdrawal."""
 
 from typing import Any
 
@@ -265,6 +266,8 @@ class NewCohortForm(CohortForm):
 
 
 class SessionForm(FlaskForm):
+    """Add a session, or reschedule one (the same two fields)."""
+
     starts_at = DateTimeLocalField(
         _l("Date and time"),
         validators=[InputRequired(_l("Enter the date and time of the session."))],
@@ -272,7 +275,25 @@ class SessionForm(FlaskForm):
     duration_minutes = IntegerField(
         _l("Length (minutes)"),
         default=120,
-        validators=[InputRequired(), NumberRange(min=15, max=600)],
+        validators=[
+            InputRequired(_l("Enter the length of the session in minutes.")),
+            NumberRange(min=15, max=600, message=_l("Enter a length from 15 to 600 minutes.")),
+        ],
+    )
+
+
+class WithdrawCertificateForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for withdrawing the certificate"),
+        filters=[strip_filter],
+        description=_l(
+            "The owner sees this reason on their training page; the public verification page "
+            "only says that the certificate was withdrawn."
+        ),
+        validators=[
+            DataRequired(_l("Enter the reason for withdrawing the certificate.")),
+            Length(max=500, message=_l("Keep the reason to 500 characters or fewer.")),
+        ],
     )
 
 

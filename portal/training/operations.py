@@ -115,6 +115,69 @@ def add_session(cohort: Cohort, starts_at: datetime, duration_minutes: int) -> T
     return session
 
 
+def session_ids_with_attendance(cohort: Cohort) -> set[int]:
+    """Return the ids of the cohort's sessions that have any attendance recorded."""
+    return set(
+        db.session.scalars(
+            sa.select(Attendance.session_id)
+            .join(TrainingSession, TrainingSession.id == Attendance.session_id)
+            .where(TrainingSession.cohort_id == cohort.id)
+            .distinct()
+        )
+    )
+
+
+def has_attendance(session: TrainingSession) -> bool:
+    """Tell whether anyone was ever marked for this session (present, or corrected to absent)."""
+    marked = sa.select(Attendance.id).where(Attendance.session_id == session.id)
+    logged = sa.select(EnrolmentEvent.id).where(EnrolmentEvent.session_id == session.id)
+    return bool(db.session.scalar(sa.select(sa.exists(marked) | sa.exists(logged))))
+
+
+def reschedule_session(
+    session: TrainingSession, starts_at: datetime, duration_minutes: int, user: User
+) -> TrainingSession:
+    """Move a session (attendance already taken stays with it); owners see the new date."""
+    old = session.starts_at
+    session.starts_at = starts_at
+    session.duration_minutes = duration_minutes
+    db.session.flush()
+    db.session.expire(session.cohort, ["sessions"])  # keep the cohort's sessions in date order
+    log.info(
+        "session %s of cohort %s moved from %s to %s by user %s",
+        session.id,
+        session.cohort_id,
+        old.isoformat(),
+        starts_at.isoformat(),
+        user.id,
+    )
+    return session
+
+
+def remove_session(session: TrainingSession, user: User) -> Cohort:
+    """Delete a session nobody was marked for; return its cohort.
+
+    A session with attendance is part of participants' records (completion counts it), so it
+    can only be rescheduled. The row lock makes a concurrent attendance mark wait for us.
+    """
+    locked = db.session.scalar(
+        sa.select(TrainingSession)
+        .where(TrainingSession.id == session.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if locked is None:
+        raise TrainingError("no_session")
+    if has_attendance(locked):
+        raise TrainingError("session_has_attendance")
+    cohort = locked.cohort
+    db.session.delete(locked)
+    db.session.flush()
+    db.session.expire(cohort, ["sessions"])
+    log.info("session %s removed from cohort %s by user %s", session.id, cohort.id, user.id)
+    return cohort
+
+
 # --------------------------------------------------------------------------- enrolment
 
 
@@ -297,6 +360,13 @@ def issue_certificate(enrolment: Enrolment) -> Certificate:
 
 
 def revoke_certificate(certificate: Certificate, user: User, reason: str | None = None) -> None:
+    """Withdraw a certificate; the enrolment stays completed (counts do not change).
+
+    A certificate is withdrawn once: a second attempt keeps the first date, author and reason.
+    """
+    db.session.refresh(certificate, with_for_update=True)
+    if certificate.revoked_at is not None:
+        raise TrainingError("already_withdrawn")
     certificate.revoked_at = utcnow()
     certificate.revoked_reason = reason
     certificate.revoked_by_id = user.id

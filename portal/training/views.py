@@ -17,7 +17,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import ngettext, to_utc
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext, to_user_timezone, to_utc
 from flask_login import current_user
 
 from portal import geo
@@ -37,6 +38,7 @@ from portal.training.forms import (
     GroupFilterForm,
     NewCohortForm,
     SessionForm,
+    WithdrawCertificateForm,
     dimension_choices,
 )
 from portal.training.labels import ERROR_MESSAGES
@@ -74,13 +76,35 @@ def inject_training_names() -> dict:
     return {"training_labels": training_labels, "EnrolmentState": EnrolmentState}
 
 
+#: Refusals of the session and certificate actions, added to the shared ones.
+MORE_ERROR_MESSAGES = {
+    "no_session": _l("This session no longer exists."),
+    "session_has_attendance": _l(
+        "Attendance has been taken for this session, so it cannot be removed: it counts in "
+        "the participants' completion. You can reschedule it instead."
+    ),
+    "already_withdrawn": _l("This certificate has already been withdrawn."),
+}
+
+
 def _flash_error(error: operations.TrainingError) -> None:
-    message = getattr(error, "message", None) or ERROR_MESSAGES.get(error.code)
+    message = (
+        getattr(error, "message", None)
+        or ERROR_MESSAGES.get(error.code)
+        or MORE_ERROR_MESSAGES.get(error.code)
+    )
     flash(message or _("That could not be done."), "error")
 
 
 def _can_manage() -> bool:
     return current_user.role in PROVINCE_ROLES
+
+
+def _can_withdraw_certificates(cohort: Cohort) -> bool:
+    """Staff (and administrators) of the province, and the cohort's own trainer."""
+    if current_user.role in (Role.STAFF, Role.ADMIN):
+        return True
+    return current_user.role == Role.TRAINER and cohort.trainer_id == current_user.id
 
 
 # ----------------------------------------------------------------------------- catalog
@@ -208,18 +232,24 @@ def new_cohort(course_id: int):
     return render_template("training/cohort_form.html", form=form, course=course, cohort=None)
 
 
-@bp.route("/training/cohorts/<int:cohort_id>")
-@roles_required(*PROVINCE_ROLES)
-def show_cohort(cohort_id: int):
-    cohort = get_scoped_or_404(Cohort, cohort_id)
+def _render_cohort(cohort: Cohort, session_form: SessionForm) -> str:
     return render_template(
         "training/cohort.html",
         cohort=cohort,
         course=cohort.course,
         roster=queries.cohort_roster(cohort),
         counts=queries.seat_counts([cohort.id])[cohort.id],
-        session_form=SessionForm(formdata=None),
+        session_form=session_form,
+        with_attendance=operations.session_ids_with_attendance(cohort),
+        can_withdraw=_can_withdraw_certificates(cohort),
     )
+
+
+@bp.route("/training/cohorts/<int:cohort_id>")
+@roles_required(*PROVINCE_ROLES)
+def show_cohort(cohort_id: int):
+    cohort = get_scoped_or_404(Cohort, cohort_id)
+    return _render_cohort(cohort, SessionForm(formdata=None))
 
 
 @bp.route("/training/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
@@ -252,14 +282,65 @@ def add_session(cohort_id: int):
         db.session.commit()
         flash(_("The session has been added."), "success")
         return redirect(url_for("training.show_cohort", cohort_id=cohort.id))
+    return _render_cohort(cohort, form), 400
+
+
+@bp.route("/training/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@roles_required(*PROVINCE_ROLES)
+def edit_session(session_id: int):
+    session = get_scoped_or_404(TrainingSession, session_id)
+    form = SessionForm()
+    if request.method == "GET":
+        # The field shows local time; the database keeps naive UTC.
+        form.starts_at.data = to_user_timezone(session.starts_at).replace(tzinfo=None)
+        form.duration_minutes.data = session.duration_minutes
+    if form.validate_on_submit():
+        operations.reschedule_session(
+            session, to_utc(form.starts_at.data), form.duration_minutes.data, current_user
+        )
+        db.session.commit()
+        flash(
+            _(
+                "The session has been rescheduled. Enrolled participants see the new date "
+                "on their training page."
+            ),
+            "success",
+        )
+        return redirect(url_for("training.show_cohort", cohort_id=session.cohort_id))
     return render_template(
-        "training/cohort.html",
-        cohort=cohort,
-        course=cohort.course,
-        roster=queries.cohort_roster(cohort),
-        counts=queries.seat_counts([cohort.id])[cohort.id],
-        session_form=form,
-    ), 400
+        "training/session_form.html",
+        form=form,
+        session=session,
+        cohort=session.cohort,
+        has_attendance=operations.has_attendance(session),
+    )
+
+
+@bp.route("/training/sessions/<int:session_id>/remove", methods=["GET", "POST"])
+@roles_required(*PROVINCE_ROLES)
+def remove_session(session_id: int):
+    session = get_scoped_or_404(TrainingSession, session_id)
+    cohort_id = session.cohort_id
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            operations.remove_session(session, current_user)
+        except operations.TrainingError as error:
+            db.session.rollback()
+            _flash_error(error)
+        else:
+            db.session.commit()
+            flash(_("The session has been removed."), "success")
+        return redirect(url_for("training.show_cohort", cohort_id=cohort_id))
+    return render_template(
+        "training/session_remove.html",
+        form=form,
+        session=session,
+        cohort=session.cohort,
+        has_attendance=operations.has_attendance(session),
+    )
 
 
 def _moved_up_message(n: int) -> str:
@@ -522,6 +603,7 @@ def completion(cohort_id: int):
         rows=rows,
         total=total,
         completed=roster[EnrolmentState.COMPLETED],
+        can_withdraw=_can_withdraw_certificates(cohort),
     )
 
 
@@ -532,11 +614,53 @@ def completion(cohort_id: int):
 @roles_required(Role.OWNER, *PROVINCE_ROLES)
 def certificate_pdf(certificate_id: int):
     certificate = get_scoped_or_404(Certificate, certificate_id)
+    if not certificate.is_valid:
+        # No new copy of a withdrawn certificate: a PDF is read as proof, whatever it says.
+        return render_template(
+            "training/certificate_withdrawn.html",
+            certificate=certificate,
+            cohort=certificate.enrolment.cohort,
+        ), 410
     pdf = certificates.render_pdf(certificate)
     return send_file(
         io.BytesIO(pdf),
         mimetype="application/pdf",
         download_name=f"certificate-{certificate.code}.pdf",
+    )
+
+
+@bp.route("/training/certificates/<int:certificate_id>/withdraw", methods=["GET", "POST"])
+@roles_required(*PROVINCE_ROLES)
+def withdraw_certificate(certificate_id: int):
+    certificate = get_scoped_or_404(Certificate, certificate_id)
+    cohort = certificate.enrolment.cohort
+    if not _can_withdraw_certificates(cohort):
+        abort(403)
+    back = url_for("training.completion", cohort_id=cohort.id)
+    form = WithdrawCertificateForm()
+    if certificate.is_valid and form.validate_on_submit():
+        try:
+            operations.revoke_certificate(certificate, current_user, form.reason.data)
+        except operations.TrainingError as error:
+            db.session.rollback()
+            _flash_error(error)
+            return redirect(back)
+        db.session.commit()
+        flash(
+            _(
+                "The certificate of %(name)s has been withdrawn. The verification page now "
+                "says it is no longer valid.",
+                name=certificate.business_name,
+            ),
+            "success",
+        )
+        return redirect(back)
+    return render_template(
+        "training/certificate_withdraw.html",
+        form=form,
+        certificate=certificate,
+        cohort=cohort,
+        back=back,
     )
 
 

@@ -18,11 +18,13 @@ ID_PARAMETERS = {
     "enrolment_id": "enrolment",
     "certificate_id": "certificate",
     "payment_id": "payment",
+    "programme_id": "programme",
     "assessment_id": "assessment",
     # Not an id: an assessment's page number, probed together with assessment_id.
     "step": "step",
     "onboarding_id": "onboarding",
     "evidence_id": "evidence",
+    "token_id": "api_token",
 }
 
 
@@ -56,7 +58,7 @@ def test_every_id_parameter_is_covered_by_the_province_test(app):
 def other_province_objects(app, make_user, make_business):
     """Objects that belong to Hà Nội, to be probed by users of Quảng Ninh."""
     from tests.integration.test_assess import submitted_assessment
-    from tests.integration.test_billing import make_hanoi_payment
+    from tests.integration.test_billing import make_hanoi_payment, make_hanoi_programme
     from tests.integration.test_training import complete_with_certificate
 
     business = make_business(province_code=HA_NOI)
@@ -72,11 +74,19 @@ def other_province_objects(app, make_user, make_business):
         "enrolment": training.enrolment_id,
         "certificate": training.certificate_id,
         "payment": make_hanoi_payment(app, make_user, make_business),
+        "programme": make_hanoi_programme(app),
         "assessment": submitted_assessment(app, business),
         "step": 1,
         "onboarding": onboarding,
         "evidence": evidence,
+        "api_token": _hanoi_api_token(app, make_user),
     }
+
+
+def _hanoi_api_token(app, make_user):
+    from tests.integration.test_api import create_token
+
+    return create_token(app, make_user(role=Role.STAFF, province_code=HA_NOI))[0]
 
 
 def _hanoi_onboarding(app, business):

@@ -73,6 +73,25 @@ def test_wrong_tax_code_returns_form_with_input_kept(client):
     assert 'value="12345"' in page
 
 
+def test_household_business_may_give_a_12_digit_personal_id(client, app):
+    response = client.post(
+        "/auth/register", data=registration(kind="household_business", tax_code="022 190 001 234")
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        business = db.session.scalar(sa.select(Business))
+        assert business.tax_code == "022190001234"
+
+
+def test_enterprise_may_not_give_a_personal_id(client):
+    response = client.post(
+        "/auth/register", data=registration(kind="enterprise", tax_code="022190001234")
+    )
+    assert "mã định danh cá nhân 12 số làm mã số thuế" in _form_errors(
+        response.get_data(as_text=True)
+    )
+
+
 def test_enterprise_without_tax_code_is_refused(client):
     response = client.post("/auth/register", data=registration(kind="enterprise"))
     assert "phải khai mã số thuế" in _form_errors(response.get_data(as_text=True))

@@ -24,13 +24,14 @@ import sqlalchemy as sa
 
 from portal.auth.models import Role
 from portal.billing import operations
+from portal.billing import stripe_gateway as gateway
 from portal.billing.models import Payment, PaymentStatus, StripeEvent, SubsidyProgramme
 from portal.businesses.models import BusinessKind, Sector
 from portal.extensions import db
 from portal.timeutil import utcnow
 from portal.training.models import Enrolment, EnrolmentState
 from tests.conftest import HA_NOI, QUANG_NINH
-from tests.integration.test_training import enrol_now, new_training
+from tests.integration.test_training import enrol_now, events_of, new_training
 
 EN = {"Accept-Language": "en"}
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -531,6 +532,212 @@ def test_staff_refund_by_hand_and_see_the_money_report(
     assert client.post(f"/billing/payments/{payment.id}/refund").status_code == 404
 
 
+def test_price_page_states_the_refund_deadline_before_the_owner_pays(
+    app, client, auth, make_user, make_business, trainer, stripe_on
+):
+    owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
+    auth.login(owner)
+    page = client.get(f"/billing/enrolments/{held.enrolment_id}", headers=EN).get_data(True)
+    assert "You can cancel until" in page and "cancelling gives no refund" in page
+    with app.app_context():
+        deadline = db.session.get(Enrolment, held.enrolment_id).cohort.enrolment_deadline
+    assert str(deadline.year) in page
+    # Read before the card form, not after it.
+    assert page.index('id="refund-policy"') < page.index('id="pay-form"')
+
+    with app.app_context():
+        db.session.get(Enrolment, held.enrolment_id).cohort.enrolment_deadline = (
+            date.today() - timedelta(days=1)
+        )
+        db.session.commit()
+    page = client.get(f"/billing/enrolments/{held.enrolment_id}", headers=EN).get_data(True)
+    assert "has passed: if you cancel now, nothing is refunded" in page
+    assert page.index('id="refund-policy"') < page.index('id="pay-form"')
+
+
+def test_no_refund_statement_for_a_fully_subsidised_seat(
+    app, client, auth, make_user, make_business, trainer
+):
+    add_programme(app, share_pct=100)
+    owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
+    auth.login(owner)
+    page = client.get(f"/billing/enrolments/{held.enrolment_id}", headers=EN).get_data(True)
+    assert "refund-policy" not in page
+
+
+# ------------------------------------------------------------- refunds made in Stripe
+
+
+def refund_in_stripe(url: str, intent_id: str, amount: int | None = None) -> dict:
+    """Refund as a person would in Stripe's dashboard: straight at Stripe, not via the portal."""
+    data = {"payment_intent": intent_id} | ({"amount": str(amount)} if amount else {})
+    return localstripe(url, "/v1/refunds", data)
+
+
+def charge_refunded_event(url: str, intent_id: str, event_id: str) -> dict:
+    """The ``charge.refunded`` event Stripe sends, built from localstripe's charge (localstripe
+    itself sends no refund events)."""
+    intent = localstripe(url, f"/v1/payment_intents/{intent_id}")
+    charge_id = intent["latest_charge"]
+    charge_id = charge_id["id"] if isinstance(charge_id, dict) else charge_id
+    charge = localstripe(url, f"/v1/charges/{charge_id}")
+    return {
+        "id": event_id,
+        "object": "event",
+        "api_version": "2024-06-20",
+        "created": int(time.time()),
+        "type": "charge.refunded",
+        "data": {"object": charge},
+    }
+
+
+def test_refund_made_in_stripe_releases_the_seat_and_returns_the_subsidy(
+    app, client, auth, make_user, make_business, trainer, stripe_on
+):
+    programme = add_programme(app, share_pct=20, budget_vnd=5_000_000)
+    t = paid_course(app, trainer, capacity=1)
+    owner = make_user()
+    business = make_business(owner=owner)
+    enrolment_id = enrol_now(app, t.cohort_id, business.id)
+    waiting_id = enrol_now(app, t.cohort_id, make_business().id)
+    auth.login(owner)
+    payment = _paid(app, client, stripe_on, enrolment_id)
+    assert payment.status == PaymentStatus.SUCCEEDED
+
+    refund = refund_in_stripe(stripe_on, payment.stripe_payment_intent_id)
+    event = charge_refunded_event(stripe_on, payment.stripe_payment_intent_id, "evt_dash_1")
+    response = deliver(client, event)
+    assert response.status_code == 200 and response.get_json()["outcome"] == "applied"
+
+    payment = payment_of(app, enrolment_id)
+    assert payment.status == PaymentStatus.REFUNDED and payment.refund_vnd == 400_000
+    assert payment.stripe_refund_id == refund["id"] and payment.refunded_by_id is None
+    assert payment.subsidy_returned
+    with app.app_context():
+        enrolment = db.session.get(Enrolment, enrolment_id)
+        assert enrolment.state == EnrolmentState.CANCELLED and enrolment.paid_at is None
+        # The freed seat went to the waitlist, whose own subsidy is now the only one held.
+        assert db.session.get(Enrolment, waiting_id).state == EnrolmentState.ENROLLED
+        assert db.session.get(SubsidyProgramme, programme).spent_vnd == 100_000
+    assert events_of(app, enrolment_id)[-1] == "cancelled"
+
+    # The same event again, a refund webhook about the same refund, and the late success event.
+    assert deliver(client, event).get_json()["outcome"] == "duplicate"
+    refund_event = {
+        "id": "evt_dash_2",
+        "object": "event",
+        "type": "refund.created",
+        "data": {"object": refund},
+    }
+    assert deliver(client, refund_event).get_json()["outcome"] == "stale"
+    late = stripe_event(stripe_on, payment.stripe_payment_intent_id) | {"id": "evt_dash_3"}
+    assert deliver(client, late).get_json()["outcome"] == "stale"
+    assert payment_of(app, enrolment_id).status == PaymentStatus.REFUNDED
+    with app.app_context():
+        assert db.session.get(SubsidyProgramme, programme).spent_vnd == 100_000
+    refunds = localstripe(
+        stripe_on, f"/v1/refunds?payment_intent={payment.stripe_payment_intent_id}"
+    )["data"]
+    assert len(refunds) == 1
+
+
+def test_refund_in_stripe_before_the_success_event_is_applied_once(
+    app, client, auth, make_user, make_business, trainer, stripe_on
+):
+    programme = add_programme(app, share_pct=20)
+    owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
+    auth.login(owner)
+    pay_by_card(client, held.enrolment_id, stripe_on)
+    intent_id = payment_of(app, held.enrolment_id).stripe_payment_intent_id
+    assert payment_of(app, held.enrolment_id).status == PaymentStatus.PROCESSING
+
+    refund_in_stripe(stripe_on, intent_id)
+    event = charge_refunded_event(stripe_on, intent_id, "evt_early_refund")
+    assert deliver(client, event).get_json()["outcome"] == "applied"
+    # The success event arrives last: the money is already back, nothing more happens.
+    assert deliver(client, stripe_event(stripe_on, intent_id)).get_json()["outcome"] == "stale"
+
+    payment = payment_of(app, held.enrolment_id)
+    assert payment.status == PaymentStatus.REFUNDED and payment.refund_vnd == 400_000
+    assert payment.paid_at is not None
+    with app.app_context():
+        assert db.session.get(Enrolment, held.enrolment_id).state == EnrolmentState.CANCELLED
+        assert db.session.get(SubsidyProgramme, programme).spent_vnd == 0
+    assert len(localstripe(stripe_on, f"/v1/refunds?payment_intent={intent_id}")["data"]) == 1
+
+
+def test_echo_of_a_refund_made_in_the_portal_changes_nothing(
+    app, client, auth, make_user, make_business, trainer, staff, stripe_on
+):
+    owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
+    auth.login(owner)
+    payment = _paid(app, client, stripe_on, held.enrolment_id)
+    auth.logout()
+    auth.login(staff)
+    client.post(f"/billing/payments/{payment.id}/refund")
+    refunded = payment_of(app, held.enrolment_id)
+    assert refunded.status == PaymentStatus.REFUNDED
+    event = charge_refunded_event(stripe_on, payment.stripe_payment_intent_id, "evt_echo")
+    assert deliver(client, event).get_json()["outcome"] == "stale"
+    after = payment_of(app, held.enrolment_id)
+    assert (after.refunded_by_id, after.refunded_at) == (
+        refunded.refunded_by_id,
+        refunded.refunded_at,
+    )
+    with app.app_context():
+        # A refund by hand keeps the place.
+        assert db.session.get(Enrolment, held.enrolment_id).state == EnrolmentState.ENROLLED
+
+
+def test_partial_refund_in_stripe_keeps_the_seat_and_cancelling_refunds_the_rest(
+    app, client, auth, make_user, make_business, trainer, stripe_on
+):
+    owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
+    auth.login(owner)
+    payment = _paid(app, client, stripe_on, held.enrolment_id)
+    refund_in_stripe(stripe_on, payment.stripe_payment_intent_id, amount=100_000)
+    event = charge_refunded_event(stripe_on, payment.stripe_payment_intent_id, "evt_partial")
+    assert deliver(client, event).get_json()["outcome"] == "applied"
+    payment = payment_of(app, held.enrolment_id)
+    assert payment.status == PaymentStatus.SUCCEEDED and payment.refund_vnd == 100_000
+    with app.app_context():
+        assert db.session.get(Enrolment, held.enrolment_id).state == EnrolmentState.ENROLLED
+
+    page = client.get(f"/billing/enrolments/{held.enrolment_id}/cancel", headers=EN)
+    assert "will be refunded" in page.get_data(as_text=True)
+    response = client.post(
+        f"/billing/enrolments/{held.enrolment_id}/cancel", headers=EN, follow_redirects=True
+    )
+    assert "400,000 will be refunded" in response.get_data(as_text=True)
+    payment = payment_of(app, held.enrolment_id)
+    assert payment.status == PaymentStatus.REFUNDED and payment.refund_vnd == 500_000
+    refunds = localstripe(
+        stripe_on, f"/v1/refunds?payment_intent={payment.stripe_payment_intent_id}"
+    )["data"]
+    assert sorted(r["amount"] for r in refunds) == [100_000, 400_000]
+
+
+def test_refund_event_while_stripe_is_unreachable_is_retried_later(
+    app, client, auth, make_user, make_business, trainer, stripe_on, monkeypatch
+):
+    owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
+    auth.login(owner)
+    payment = _paid(app, client, stripe_on, held.enrolment_id)
+    refund_in_stripe(stripe_on, payment.stripe_payment_intent_id)
+    event = charge_refunded_event(stripe_on, payment.stripe_payment_intent_id, "evt_retry")
+
+    def unreachable(charge_id):
+        raise gateway.GatewayError("connection refused")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(gateway, "charge_refunds", unreachable)
+        assert deliver(client, event).status_code == 503
+    assert payment_of(app, held.enrolment_id).status == PaymentStatus.SUCCEEDED
+    # Stripe delivers it again: now it is applied.
+    assert deliver(client, event).get_json()["outcome"] == "applied"
+    assert payment_of(app, held.enrolment_id).status == PaymentStatus.REFUNDED
+
+
 # ----------------------------------------------------------------------------- receipts
 
 
@@ -560,3 +767,8 @@ def make_hanoi_payment(app, make_user, make_business) -> int:
     business = make_business(province_code=HA_NOI)
     trainer = make_user(role=Role.TRAINER, province_code=HA_NOI)
     return paid_enrolment_in(app, trainer, business).payment_id
+
+
+def make_hanoi_programme(app) -> int:
+    """A subsidy programme of Hà Nội, for the cross-province access test."""
+    return add_programme(app, province_code=HA_NOI, share_pct=50, budget_vnd=1_000_000)
