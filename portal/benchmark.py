@@ -1,21 +1,28 @@
 """Measure pages as the data grows: latency, throughput and SQL statements per page.
 
-Run through ``scripts/benchmark`` (SQLite, and PostgreSQL when DATABASE_URL is set):
+Run through ``scripts/benchmark``, which starts a throwaway PostgreSQL cluster unless
+DATABASE_URL is set:
 
-    scripts/benchmark --sizes 1000,10000,100000 --requests 30
+    scripts/benchmark --sizes 10000,100000 --requests 10 --databases sqlite,postgresql
+
+Each database starts empty; the synthetic generator (``portal/synthetic.py``) grows it to each
+size in turn (businesses with assessments, enrolments, listings and digital status), then every
+page is requested ``--requests`` times after one warm-up request.
 """
 
 import argparse
 import os
 import statistics
+import sys
 import tempfile
 import time
+from datetime import date
 
 import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
 
-from portal import create_app
+from portal import create_app, geo
 from portal.auth.models import Role
 from portal.auth.operations import create_user
 from portal.extensions import db
@@ -23,11 +30,35 @@ from portal.querycount import count_queries
 from portal.synthetic import generate
 
 PROVINCE = 22
+PROVINCES = (PROVINCE, 1, 15)
 PASSWORD = "benchmark-password"
-PAGES = {
-    "staff": ["/dashboard", "/businesses/", "/businesses/?page=20", "/training/", "/admin/users"],
-    "admin": ["/admin/provinces"],
-}
+#: The period the filtered report covers: all of the synthetic history.
+SINCE = date(date.today().year - 2, 1, 1).isoformat()
+
+
+def pages() -> dict[str, list[str]]:
+    """Return the pages each role requests."""
+    commune = int(geo.communes(PROVINCE)[0].code)
+    filtered = f"start={SINCE}&commune={commune}&sector=agriculture&kind=household"
+    return {
+        "staff": [
+            "/dashboard",
+            "/businesses/",
+            "/businesses/?page=20",
+            "/training/",
+            "/admin/users",
+            "/reports/",
+            f"/reports/?{filtered}",
+            f"/reports/?start={SINCE}",
+            "/reports/enrolments?by=commune",
+            "/reports/enrolments?by=month",
+            "/reports/enrolments?by=course",
+            f"/reports/enrolments?by=month&{filtered}",
+            "/reports/enrolments.csv?by=commune",
+            "/reports/enrolments.xlsx?by=commune",
+        ],
+        "admin": ["/admin/provinces", f"/reports/?province={PROVINCE}"],
+    }
 
 
 def _fresh_app(url: str) -> Flask:
@@ -77,38 +108,64 @@ def _measure(app: Flask, role: str, urls: list[str], requests: int) -> list[dict
     return rows
 
 
+def _databases(names: list[str], tmp: str) -> dict[str, str]:
+    urls = {}
+    for name in names:
+        if name == "sqlite":
+            urls[name] = "sqlite:///" + os.path.join(tmp, "bench.sqlite3")
+        elif name == "postgresql" and os.environ.get("DATABASE_URL"):
+            urls[name] = os.environ["DATABASE_URL"]
+        else:
+            print(f"# {name}: skipped (set DATABASE_URL, or install PostgreSQL)", file=sys.stderr)
+    return urls
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    databases = {"sqlite": None}
-    if os.environ.get("DATABASE_URL"):
-        databases["postgresql"] = os.environ["DATABASE_URL"]
-    print(
-        f"{'db':<10} {'businesses':>10}  {'page':<22} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'req/s':>7} {'queries':>7}"
+    with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
+        _run(_databases(args.databases.split(","), tmp), sizes, args.requests)
+
+
+def _run(databases: dict[str, str], sizes: list[int], requests: int) -> None:
+    width = max(len(url) for urls in pages().values() for url in urls)
+    header = (
+        f"| {'db':<10} | {'businesses':>10} | {'page':<{width}} | {'p50 ms':>8} | {'p95 ms':>8} "
+        f"| {'req/s':>7} | {'queries':>7} |"
     )
+    print(header)
+    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|", flush=True)
     for name, url in databases.items():
-        tmp = tempfile.mkdtemp(prefix="portal-bench-")
-        url = url or "sqlite:///" + os.path.join(tmp, "bench.sqlite3")
         app = _fresh_app(url)
         have = 0
         for size in sizes:
             with app.app_context():
                 start = time.perf_counter()
-                generate(size - have, province_codes=(PROVINCE, 1, 15), echo=lambda _m: None)
+                generate(size - have, province_codes=PROVINCES, echo=lambda _m: None)
                 print(
-                    f"# {name}: generated {size - have:,} businesses in "
-                    f"{time.perf_counter() - start:.1f}s"
+                    f"# {name}: generated {size - have:,} businesses "
+                    f"(with their history) in {time.perf_counter() - start:.1f}s",
+                    file=sys.stderr,
+                    flush=True,
                 )
+                if db.engine.dialect.name == "postgresql":
+                    # Fresh statistics, as autovacuum would gather them in production.
+                    with db.engine.connect().execution_options(
+                        isolation_level="AUTOCOMMIT"
+                    ) as conn:
+                        conn.execute(sa.text("ANALYZE"))
             have = size
-            for role, urls in PAGES.items():
-                for row in _measure(app, role, urls, args.requests):
+            for role, urls in pages().items():
+                for row in _measure(app, role, urls, requests):
                     print(
-                        f"{name:<10} {size:>10,}  {row['page']:<22} {row['p50_ms']:>8.1f} "
-                        f"{row['p95_ms']:>8.1f} {row['rps']:>7.1f} {row['queries']:>7}"
+                        f"| {name:<10} | {size:>10,} | {row['page']:<{width}} "
+                        f"| {row['p50_ms']:>8.1f} | {row['p95_ms']:>8.1f} | {row['rps']:>7.1f} "
+                        f"| {row['queries']:>7} |",
+                        flush=True,
                     )
         with app.app_context():
             db.engine.dispose()

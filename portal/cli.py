@@ -1,6 +1,7 @@
-"""Command-line tasks: demo data and the translation workflow."""
+"""Command-line tasks: demo data, synthetic data at scale and the translation workflow."""
 
 import os
+import time
 
 import click
 from babel.messages.frontend import CommandLineInterface
@@ -12,6 +13,7 @@ from portal import ROOT
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
+    app.cli.add_command(synthetic)
     app.cli.add_command(translate)
 
 
@@ -22,6 +24,32 @@ def seed_demo() -> None:
     from portal.demo import seed_demo_data
 
     seed_demo_data(echo=click.echo)
+
+
+@click.command()
+@click.option("--businesses", type=click.IntRange(min=1), default=10_000, show_default=True)
+@click.option(
+    "--provinces", default="22,1,15", show_default=True, help="Province codes, comma-separated."
+)
+@click.option("--seed", type=int, default=2030, show_default=True)
+@with_appcontext
+def synthetic(businesses: int, provinces: str, seed: int) -> None:
+    """Add realistic synthetic businesses with their assessments, training and listings."""
+    from portal import geo
+    from portal.synthetic import generate
+
+    try:
+        codes = tuple(int(code) for code in provinces.split(","))
+    except ValueError:
+        raise click.BadParameter("province codes are numbers", param_hint="--provinces") from None
+    unknown = [code for code in codes if geo.get_province(code) is None]
+    if unknown:
+        raise click.BadParameter(f"no such province: {unknown}", param_hint="--provinces")
+    start = time.perf_counter()
+    counts = generate(businesses, province_codes=codes, seed=seed, echo=click.echo)
+    click.echo(f"Done in {time.perf_counter() - start:.1f}s; rows added:")
+    for table, n in counts.items():
+        click.echo(f"  {table:<20} {n:>10,}")
 
 
 @click.group()

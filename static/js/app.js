@@ -33,7 +33,22 @@ function focusErrors() {
   if (summary) summary.focus();
 }
 
+// On a phone the signed-in menu folds behind a "Menu" button (CSS shows it on wide screens).
+function setupMenu() {
+  var button = document.querySelector(".menu-toggle");
+  var nav = document.querySelector(".main-nav");
+  if (!button || !nav) return;
+  button.hidden = false;
+  nav.classList.add("is-collapsible");
+  button.addEventListener("click", function () {
+    var open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", String(open));
+    nav.classList.toggle("is-open", open);
+  });
+}
+
 document.addEventListener("DOMContentLoaded", function () {
+  setupMenu();
   setupCommuneSelects();
   focusErrors();
 });

@@ -37,6 +37,10 @@ def test_owner_registers_signs_out_and_in_and_switches_language(phone, artifacts
     expect(page.get_by_text("Hộ kinh doanh Mực khô Cô Tô")).to_be_visible()
     expect(page.get_by_text(commune.name)).to_be_visible()
 
+    # On a phone the menu folds behind one button.
+    expect(page.get_by_role("button", name="Đăng xuất")).to_be_hidden()
+    page.get_by_role("button", name="Menu").click()
+    expect(page.get_by_role("button", name="Menu")).to_have_attribute("aria-expanded", "true")
     page.get_by_role("button", name="Đăng xuất").click()
     menu = page.get_by_role("navigation", name="Menu chính")
     expect(menu.get_by_role("link", name="Đăng nhập")).to_be_visible()
@@ -48,11 +52,13 @@ def test_owner_registers_signs_out_and_in_and_switches_language(phone, artifacts
     expect(page.get_by_text("Hộ kinh doanh Mực khô Cô Tô")).to_be_visible()
 
     page.get_by_role("button", name="English").click()
-    expect(page.get_by_role("link", name="Dashboard")).to_be_visible()
+    expect(page.get_by_role("button", name="Menu")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Phạm Văn Hải")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.reload()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.get_by_role("button", name="Tiếng Việt").click()
+    page.get_by_role("button", name="Menu").click()
     expect(page.get_by_role("link", name="Bảng điều khiển")).to_be_visible()
     page.screenshot(path=os.path.join(artifacts, "dashboard-owner-360.png"), full_page=True)
 
