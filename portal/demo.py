@@ -12,6 +12,7 @@ from portal.assess.operations import save_answers, start_assessment, submit_asse
 from portal.assess.questionnaires import choose
 from portal.auth.models import Role, User
 from portal.auth.operations import create_user
+from portal.billing.operations import create_programme
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
 from portal.businesses.operations import create_business
 from portal.extensions import db
@@ -151,6 +152,7 @@ def _seed_training_and_assessments(rng: random.Random) -> None:
             save_answers(assessment, business.owner, answers)
             submit_assessment(assessment, business.owner, questionnaire)
         _seed_finished_class(course, trainer, businesses[:6], communes[0])
+        _seed_paid_course(staff, trainer, code, communes[1])
         _seed_listings(staff, businesses[:4])
 
 
@@ -175,6 +177,47 @@ def _seed_finished_class(course, trainer: User, businesses: list[Business], comm
             set_attendance(session, enrolment, True, trainer)
     complete_cohort(cohort, trainer)
     cohort.enrolment_deadline = today - timedelta(days=45)
+
+
+def _seed_paid_course(staff: User, trainer: User, code: int, commune) -> None:
+    """A course with a fee, half of it paid by the province for households, on a budget."""
+    course = create_course(
+        staff,
+        code,
+        title_vi="Mở gian hàng trên Shopee và Lazada",
+        title_en="Opening a shop on Shopee and Lazada",
+        description_vi="Đăng ký gian hàng, đăng sản phẩm, giá, khuyến mãi và giao hàng.",
+        description_en="Registering a shop, listing products, prices, promotions and delivery.",
+        topic="ecommerce",
+        dimensions=["online_sales"],
+        audience=Audience.BOTH,
+        sectors=[],
+        format=CourseFormat.BLENDED,
+        duration_hours=12,
+        fee_vnd=600_000,
+    )
+    start = datetime.combine(date.today() + timedelta(days=21), time(1, 30))
+    create_cohort(
+        course,
+        sessions=[(start + timedelta(days=7 * i), 240) for i in range(3)],
+        trainer_id=trainer.id,
+        commune_code=int(commune.code),
+        venue=f"Trung tâm văn hóa {commune.name}",
+        capacity=30,
+        enrolment_deadline=date.today() + timedelta(days=18),
+    )
+    create_programme(
+        code,
+        by=staff,
+        name_vi="Hỗ trợ hộ kinh doanh chuyển đổi số",
+        name_en="Digital transformation support for household businesses",
+        course_id=None,
+        share_pct=50,
+        households_only=True,
+        sector=None,
+        budget_vnd=30_000_000,
+        active=True,
+    )
 
 
 def _seed_listings(staff: User, businesses: list[Business]) -> None:

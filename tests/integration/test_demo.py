@@ -15,8 +15,8 @@ def test_seed_demo_creates_accounts_businesses_courses_and_assessments(app, clie
     assert "staff.quangninh@demo.vn" in result.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Business.id))) == 24
-        # An open class and a finished one per province.
-        assert db.session.scalar(sa.select(sa.func.count(Cohort.id))) == 6
+        # An open class, a finished one and a paid one per province.
+        assert db.session.scalar(sa.select(sa.func.count(Cohort.id))) == 9
         assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 15
         verified = sa.select(sa.func.count(Evidence.id)).where(
             Evidence.status == EvidenceStatus.VERIFIED
