@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from assessments.listing_paths import ListingPath, load_catalog
+from portal.assess.models import Assessment, AssessmentStatus
 from portal.auth.models import User
 from portal.businesses.models import Business
 from portal.extensions import db
@@ -110,3 +111,18 @@ def pending_evidence(user: User) -> list[Evidence]:
             .order_by(Evidence.submitted_at, Evidence.id)
         )
     )
+
+
+def latest_dimension_scores(business_id: int) -> dict[str, float] | None:
+    """Return the dimension scores of the business's latest submitted assessment, if any."""
+    latest = db.session.scalar(
+        sa.select(Assessment)
+        .where(
+            Assessment.business_id == business_id,
+            Assessment.status == AssessmentStatus.SUBMITTED,
+        )
+        .options(selectinload(Assessment.scores))
+        .order_by(Assessment.submitted_at.desc(), Assessment.id.desc())
+        .limit(1)
+    )
+    return latest.dimension_scores if latest is not None else None

@@ -15,6 +15,7 @@ from portal.onboarding import files, labels, operations, queries
 from portal.onboarding.forms import ActionForm, EvidenceForm, ReviewForm
 from portal.onboarding.models import Evidence, EvidenceKind, EvidenceStatus, OnboardingPath
 from portal.scoping import get_scoped_or_404, scoped_select
+from portal.training.recommendations import listing_path_recommendations
 
 bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
 
@@ -53,8 +54,19 @@ def business_paths(business_id: int):
         for p in load_catalog().offered_to(business.kind.value, business.sector.value)
         if p.id not in started
     ]
+    # Paths the latest assessment suggests come first, each with its reason.
+    scores = queries.latest_dimension_scores(business.id)
+    reasons = {
+        r.path.id: r.reason
+        for r in (listing_path_recommendations(business, scores) if scores else [])
+    }
+    offered.sort(key=lambda p: p.id not in reasons)
     return render_template(
-        "onboarding/business.html", business=business, progress=progress, offered=offered
+        "onboarding/business.html",
+        business=business,
+        progress=progress,
+        offered=offered,
+        reasons=reasons,
     )
 
 

@@ -5,6 +5,7 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 
 from portal.auth.models import Role
 from portal.businesses.models import Business, BusinessKind, Sector
@@ -302,3 +303,33 @@ def test_assessment_recommends_paths_suited_to_the_business_kind(app, make_busin
             )
             == []
         )
+
+
+def test_paths_page_puts_the_assessment_recommendations_first_with_the_reason(
+    app, client, auth, owner, business
+):
+    from portal.assess.questionnaires import choose
+    from tests.integration.test_assess import any_answers, submitted_assessment
+
+    auth.login(owner)
+    page = client.get(f"/onboarding/businesses/{business.id}", headers=EN)
+    assert "Recommended by your latest assessment" not in page.get_data(as_text=True)
+
+    # The first option of every question is the weakest answer.
+    with app.app_context():
+        questionnaire = choose(db.session.get(Business, business.id)).questionnaire
+    submitted_assessment(app, business, answers=any_answers(questionnaire, choice=0))
+    with app.test_request_context(headers=EN):
+        scores = queries.latest_dimension_scores(business.id)
+        expected = listing_path_recommendations(db.session.get(Business, business.id), scores)
+    assert expected, "the fixture answers should leave a weak dimension"
+    page = client.get(f"/onboarding/businesses/{business.id}", headers=EN).get_data(as_text=True)
+    offered = page.split("Paths you can start")[1]
+    first = expected[0]
+    assert f"Recommended by your latest assessment: {first.reason}" in offered
+    # The recommended paths come before the others.
+    positions = [offered.index(str(escape(p.path.name.get("en")))) for p in expected]
+    others = [
+        offered.index(name) for name in ("Your own website", "TikTok Shop") if name in offered
+    ]
+    assert others and all(p < o for p in positions for o in others)
