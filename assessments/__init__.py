@@ -1,5 +1,14 @@
 """Digital-readiness self-assessment: questionnaire definitions, validation and scoring."""
 
+from .benchmark import (
+    BENCHMARK_MIN_GROUP,
+    Position,
+    Quartiles,
+    benchmark,
+    position_of,
+    quartile_ranks,
+    quartiles_from_ranks,
+)
 from .errors import AnswerError, DefinitionError
 from .loader import (
     QUESTIONNAIRE_DIR,
@@ -10,9 +19,10 @@ from .loader import (
 )
 from .model import Band, Condition, Dimension, Level, Option, Question, Questionnaire, Text
 from .question_types import QUESTION_TYPES, QuestionType
-from .scoring import Comparison, Quartiles, Result, benchmark, compare, score
+from .scoring import Comparison, Result, compare, score
 
 __all__ = [
+    "BENCHMARK_MIN_GROUP",
     "QUESTIONNAIRE_DIR",
     "QUESTION_TYPES",
     "AnswerError",
@@ -23,6 +33,7 @@ __all__ = [
     "Dimension",
     "Level",
     "Option",
+    "Position",
     "Quartiles",
     "Question",
     "QuestionType",
@@ -32,6 +43,9 @@ __all__ = [
     "Text",
     "benchmark",
     "compare",
+    "position_of",
+    "quartile_ranks",
+    "quartiles_from_ranks",
     "load_all",
     "load_questionnaire",
     "parse_questionnaire",

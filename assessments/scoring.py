@@ -1,16 +1,13 @@
-"""Score answers to a questionnaire, compare two results and summarize peer groups."""
+"""Score answers to a questionnaire and compare two results."""
 
 from __future__ import annotations
 
 import math
-import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
 from .model import Questionnaire, is_answered
-
-BENCHMARK_MIN_GROUP = 10
 
 
 @dataclass(frozen=True)
@@ -31,16 +28,6 @@ class Comparison:
     dimensions: dict[str, float]
     overall: float
     level: int
-
-
-@dataclass(frozen=True)
-class Quartiles:
-    """Quartiles of a peer group's scores."""
-
-    q1: float
-    median: float
-    q3: float
-    count: int
 
 
 def _round1(value: Fraction) -> float:
@@ -92,15 +79,3 @@ def compare(previous: Result, current: Result) -> Comparison:
         overall=round(current.overall - previous.overall, 1),
         level=current.level - previous.level,
     )
-
-
-def benchmark(values: Sequence[float], min_group: int = BENCHMARK_MIN_GROUP) -> Quartiles | None:
-    """Return quartiles of a peer group, or None if it is too small to stay anonymous."""
-    if len(values) < max(min_group, 1):
-        return None
-    if len(values) == 1:
-        only = float(values[0])
-        return Quartiles(only, only, only, 1)
-    # "inclusive" interpolates between data points like spreadsheets' QUARTILE.INC.
-    q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
-    return Quartiles(q1=q1, median=median, q3=q3, count=len(values))

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from assessments import Quartiles, Result, benchmark
-from portal.assess.models import Assessment, AssessmentStatus
+from assessments import Quartiles, Result, quartiles_from_ranks
+from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
 from portal.businesses.models import Business
 from portal.extensions import db
 
@@ -112,52 +112,100 @@ def progress_of(businesses: list[Business]) -> dict[int, Progress]:
     return {business_id: Progress(**entry) for business_id, entry in found.items()}
 
 
-def peer_scores(
-    questionnaire_id: str, *, sector: str | None = None, province_code: int | None = None
-) -> list[float]:
-    """Return the overall score of each business's latest submitted assessment in a group.
-
-    One query. Deliberately not scoped to the viewer: only quartiles of groups of at least
-    ``assessments.scoring.BENCHMARK_MIN_GROUP`` businesses are ever shown.
-    """
-    rank = (
-        sa.func.row_number()
-        .over(
-            partition_by=Assessment.business_id,
-            order_by=(Assessment.submitted_at.desc(), Assessment.id.desc()),
-        )
-        .label("rank")
-    )
-    latest = sa.select(Assessment.overall_score, Assessment.questionnaire_id, rank).where(
-        Assessment.status == SUBMITTED
-    )
-    if sector is not None:
-        latest = latest.join(Business, Business.id == Assessment.business_id).where(
-            Business.sector == sector
-        )
-    if province_code is not None:
-        latest = latest.where(Assessment.province_code == province_code)
-    ranked = latest.subquery()
-    # The latest per business first, then the questionnaire: scores of different
-    # questionnaires do not compare, and a business counts once, at its latest.
-    stmt = sa.select(ranked.c.overall_score).where(
-        ranked.c.rank == 1, ranked.c.questionnaire_id == questionnaire_id
-    )
-    return [float(value) for value in db.session.scalars(stmt) if value is not None]
+#: The key of the overall score among the dimension ids (which never are empty).
+OVERALL = ""
 
 
 @dataclass(frozen=True)
 class PeerGroup:
-    """A benchmark group; ``quartiles`` is None when the group is too small to show."""
+    """A benchmark group: quartiles of the overall score and of each dimension.
+
+    A quartile is None when too few businesses are behind it to show it.
+    """
 
     key: str
-    quartiles: Quartiles | None
+    overall: Quartiles | None
+    #: By dimension id; dimensions no business of the group has are absent.
+    dimensions: dict[str, Quartiles | None]
+
+
+def _quartile_rows(assessment: Assessment, business: Business) -> sa.Select:
+    """Build the one query that returns, per group and dimension, the values the quartiles need.
+
+    A business counts once, at its latest submitted assessment, and only if that assessment is of
+    the same questionnaire (scores of different questionnaires do not compare): in the sector
+    group if the business is of the sector, in the province group if the assessment was made
+    there. Deliberately not scoped to the viewer: only quartiles of groups of at least
+    ``BENCHMARK_MIN_GROUP`` businesses are ever shown, and never a minimum or a maximum.
+    """
+    sector, province = business.sector, assessment.province_code
+    candidates = sa.union(
+        sa.select(Business.id).where(Business.sector == sector),
+        sa.select(Assessment.business_id).where(
+            Assessment.province_code == province, Assessment.status == SUBMITTED
+        ),
+    )
+    rank = sa.func.row_number().over(
+        partition_by=Assessment.business_id,
+        order_by=(Assessment.submitted_at.desc(), Assessment.id.desc()),
+    )
+    ranked = (
+        sa.select(
+            Assessment.id,
+            Assessment.questionnaire_id,
+            Assessment.province_code,
+            Assessment.overall_score,
+            Business.sector,
+            rank.label("rank"),
+        )
+        .join(Business, Business.id == Assessment.business_id)
+        .where(Assessment.status == SUBMITTED, Assessment.business_id.in_(candidates))
+        .subquery("ranked")
+    )
+    latest = sa.and_(ranked.c.rank == 1, ranked.c.questionnaire_id == assessment.questionnaire_id)
+    members = sa.union_all(
+        sa.select(
+            sa.literal("sector").label("peer_group"), ranked.c.id, ranked.c.overall_score
+        ).where(latest, ranked.c.sector == sector),
+        sa.select(
+            sa.literal("province").label("peer_group"), ranked.c.id, ranked.c.overall_score
+        ).where(latest, ranked.c.province_code == province),
+    ).cte("members")
+    values = sa.union_all(
+        sa.select(members.c.peer_group, AssessmentScore.dimension, AssessmentScore.score).join(
+            AssessmentScore, AssessmentScore.assessment_id == members.c.id
+        ),
+        sa.select(
+            members.c.peer_group, sa.literal(OVERALL).label("dimension"), members.c.overall_score
+        ).where(members.c.overall_score.is_not(None)),
+    ).subquery("peer_values")
+    group = (values.c.peer_group, values.c.dimension)
+    numbered = sa.select(
+        values.c.peer_group,
+        values.c.dimension,
+        values.c.score,
+        (sa.func.row_number().over(partition_by=group, order_by=values.c.score) - 1).label("pos"),
+        sa.func.count().over(partition_by=group).label("n"),
+    ).subquery("numbered")
+    # Keep the rows at ``quartile_ranks(n)``: |4 pos - (n - 1) k| < 4 for k = 1, 2, 3.
+    gaps = [4 * numbered.c.pos - (numbered.c.n - 1) * k for k in (1, 2, 3)]
+    return sa.select(numbered).where(sa.or_(*(gap.between(-3, 3) for gap in gaps)))
 
 
 def peer_groups(assessment: Assessment, business: Business) -> list[PeerGroup]:
-    """Return the same-sector and same-province benchmarks (two queries)."""
-    qid = assessment.questionnaire_id
-    return [
-        PeerGroup("sector", benchmark(peer_scores(qid, sector=business.sector))),
-        PeerGroup("province", benchmark(peer_scores(qid, province_code=assessment.province_code))),
-    ]
+    """Return the same-sector and same-province benchmarks, overall and by dimension (one query)."""
+    counts: dict[tuple[str, str], int] = {}
+    ranked: dict[tuple[str, str], dict[int, float]] = {}
+    for row in db.session.execute(_quartile_rows(assessment, business)):
+        key = (row.peer_group, row.dimension)
+        counts[key] = row.n
+        ranked.setdefault(key, {})[row.pos] = row.score
+    groups = []
+    for name in ("sector", "province"):
+        found = {
+            dimension: quartiles_from_ranks(counts[(group, dimension)], values)
+            for (group, dimension), values in ranked.items()
+            if group == name
+        }
+        groups.append(PeerGroup(name, found.pop(OVERALL, None), found))
+    return groups

@@ -10,7 +10,17 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from weasyprint import HTML
 
-from assessments import Band, Comparison, Dimension, Level, Questionnaire, compare
+from assessments import (
+    Band,
+    Comparison,
+    Dimension,
+    Level,
+    Position,
+    Quartiles,
+    Questionnaire,
+    compare,
+    position_of,
+)
 from portal.assess import charts, queries
 from portal.assess.models import Assessment
 from portal.assess.questionnaires import questionnaire_of
@@ -29,6 +39,31 @@ class DimensionResult:
 
 
 @dataclass(frozen=True)
+class BenchmarkRow:
+    """The business's score in one dimension (or overall) against its group's quartiles."""
+
+    title: str
+    score: float
+    #: None when too few businesses of the group have a score here to show it.
+    quartiles: Quartiles | None
+
+    @property
+    def position(self) -> Position | None:
+        return position_of(self.score, self.quartiles) if self.quartiles else None
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """How the business compares with one peer group ("sector" or "province")."""
+
+    key: str
+    #: How many businesses the group has; None when it is too small to show at all.
+    count: int | None
+    #: The overall score first, then each dimension.
+    rows: list[BenchmarkRow]
+
+
+@dataclass(frozen=True)
 class Report:
     assessment: Assessment
     questionnaire: Questionnaire
@@ -36,7 +71,7 @@ class Report:
     dimensions: list[DimensionResult]
     previous: Assessment | None
     comparison: Comparison | None
-    peer_groups: list[queries.PeerGroup]
+    benchmarks: list[Benchmark]
     radar: Markup
 
     @property
@@ -89,9 +124,32 @@ def build_report(assessment: Assessment, lang: str) -> Report:
         dimensions=rows,
         previous=previous,
         comparison=comparison,
-        peer_groups=queries.peer_groups(assessment, assessment.business),
+        benchmarks=_benchmarks(assessment, rows, lang),
         radar=radar,
     )
+
+
+def _benchmarks(assessment: Assessment, rows: list[DimensionResult], lang: str) -> list[Benchmark]:
+    """Set the business's scores against each peer group's quartiles."""
+    benchmarks = []
+    for group in queries.peer_groups(assessment, assessment.business):
+        overall = BenchmarkRow(_("Overall"), assessment.overall_score or 0.0, group.overall)
+        benchmarks.append(
+            Benchmark(
+                key=group.key,
+                count=group.overall.count if group.overall else None,
+                rows=[overall]
+                + [
+                    BenchmarkRow(
+                        row.dimension.title.get(lang),
+                        row.score,
+                        group.dimensions.get(row.dimension.id),
+                    )
+                    for row in rows
+                ],
+            )
+        )
+    return benchmarks
 
 
 def level_of(assessment: Assessment) -> Level:

@@ -30,7 +30,7 @@ from portal.businesses.models import Business
 from portal.extensions import db
 from portal.i18n import current_language
 from portal.scoping import get_scoped_or_404
-from portal.training.recommendations import recommended_courses
+from portal.training.recommendations import listing_path_recommendations, recommended_courses
 
 bp = Blueprint("assess", __name__)
 bp.add_app_template_global(queries.progress_of, "assessment_progress")
@@ -335,6 +335,9 @@ def show(assessment_id: int):
         business=assessment.business,
         report=result,
         recommendations=recommended_courses(assessment.business, result.dimension_scores, lang),
+        path_recommendations=listing_path_recommendations(
+            assessment.business, result.dimension_scores, lang
+        ),
         can_fill=can_fill(current_user, assessment.business),
         languages=current_app.config["LANGUAGES"],
     )

@@ -333,3 +333,20 @@ def test_paths_page_puts_the_assessment_recommendations_first_with_the_reason(
         offered.index(name) for name in ("Your own website", "TikTok Shop") if name in offered
     ]
     assert others and all(p < o for p in positions for o in others)
+
+
+def test_results_page_recommends_listing_paths_with_the_reason(app, client, auth, owner, business):
+    from portal.assess.questionnaires import choose
+    from tests.integration.test_assess import any_answers, submitted_assessment
+
+    with app.app_context():
+        questionnaire = choose(db.session.get(Business, business.id)).questionnaire
+    assessment_id = submitted_assessment(
+        app, business, answers=any_answers(questionnaire, choice=0)
+    )
+    auth.login(owner)
+    page = client.get(f"/assessments/{assessment_id}", headers=EN).get_data(as_text=True)
+    section = page.split("Recommended ways to sell online")[1]
+    assert "Postmart (Vietnam Post)" in section
+    assert "Why: Your score for “Selling online” is" in section
+    assert f"/onboarding/businesses/{business.id}" in section
