@@ -501,7 +501,13 @@ class Generator:
                 }
             )
             self.rows[AssessmentScore].extend(
-                {"assessment_id": assessment_id, "dimension": d, "score": s}
+                {
+                    "assessment_id": assessment_id,
+                    "dimension": d,
+                    "score": s,
+                    "province_code": b.province,
+                    "submitted_at": at,
+                }
                 for d, s in scored.dimensions.items()
             )
             facts.assessed_at, facts.level = at, scored.level

@@ -26,7 +26,15 @@ def _values(enum_class: type[enum.Enum]) -> list[str]:
 class Assessment(db.Model):
     __tablename__ = "assessments"
     __table_args__ = (
-        sa.Index("ix_assessments_province_status", "province_code", "status"),
+        # Reports count a province's submissions in a period, of all or of some businesses,
+        # from this index alone.
+        sa.Index(
+            "ix_assessments_province_status_submitted",
+            "province_code",
+            "status",
+            "submitted_at",
+            "business_id",
+        ),
         sa.Index("ix_assessments_business_submitted", "business_id", "submitted_at"),
         # One open draft per business: starting again resumes it.
         sa.Index(
@@ -103,6 +111,14 @@ class AssessmentScore(db.Model):
     __tablename__ = "assessment_scores"
     __table_args__ = (
         sa.Index("ix_assessment_scores_dimension_score", "dimension", "score"),
+        # Average scores of a province's period are read from this index alone (no join).
+        sa.Index(
+            "ix_assessment_scores_province_submitted",
+            "province_code",
+            "submitted_at",
+            "dimension",
+            "score",
+        ),
         sa.UniqueConstraint("assessment_id", "dimension"),
     )
 
@@ -110,5 +126,17 @@ class AssessmentScore(db.Model):
     assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"))
     dimension: Mapped[str] = mapped_column(sa.String(40))
     score: Mapped[float] = mapped_column()
+    #: Copies of the assessment's province and submission time (never changed after submission).
+    province_code: Mapped[int] = mapped_column()
+    submitted_at: Mapped[datetime] = mapped_column()
 
     assessment: Mapped[Assessment] = relationship(back_populates="scores")
+
+    @classmethod
+    def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
+        """Scores are visible with their assessment."""
+        if user.is_owner:
+            return cls.assessment_id.in_(
+                sa.select(Assessment.id).where(Assessment.visible_to(user))
+            )
+        return cls.province_code == user.province_code

@@ -126,7 +126,12 @@ def submit_assessment(assessment: Assessment, user: User, questionnaire: Questio
     assessment.level = result.level
     assessment.current_step = len(questionnaire.dimensions) + 1
     assessment.scores = [
-        AssessmentScore(dimension=dimension, score=value)
+        AssessmentScore(
+            dimension=dimension,
+            score=value,
+            province_code=assessment.province_code,
+            submitted_at=assessment.submitted_at,
+        )
         for dimension, value in result.dimensions.items()
     ]
     _record_helper(assessment, user)

@@ -50,6 +50,8 @@ class Business(db.Model):
     __table_args__ = (
         sa.Index("ix_businesses_province_commune", "province_code", "commune_code"),
         sa.Index("ix_businesses_province_sector", "province_code", "sector"),
+        # The province's list of businesses, in name order.
+        sa.Index("ix_businesses_province_name", "province_code", "name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -93,9 +93,25 @@ def _business_filters(
     return conditions
 
 
-def _joined_business_filters(f: Filters) -> list:
-    """Return the filter conditions of a query joined to ``Business``."""
-    return _business_filters(f, Business.commune_code, Business.sector, Business.kind, Business.id)
+def _has_business_filter(f: Filters) -> bool:
+    return any(v is not None for v in (f.commune_code, f.sector, f.kind, f.size))
+
+
+def _in_filtered_businesses(f: Filters, business_id: Any) -> list:
+    """Return the condition that ``business_id`` passes the business filters, if any are set.
+
+    One sub-select of the few matching businesses rather than a join, so that the planner
+    (SQLite has no statistics) never walks every business of the period to test them.
+    """
+    if not _has_business_filter(f):
+        return []
+    matching = sa.select(Business.id).where(
+        Business.province_code == f.province_code,
+        *_business_filters(f, Business.commune_code, Business.sector, Business.kind),
+    )
+    if f.size is not None:
+        matching = matching.where(Business.size == f.size)
+    return [business_id.in_(matching)]
 
 
 def _status_conditions(f: Filters, user: User) -> list:
@@ -250,45 +266,41 @@ class Activity:
 def activity(f: Filters, user: User) -> Activity:
     """Count what happened in the period (five aggregate queries)."""
     start, end = day_start(f.start), day_end(f.end)
+    # count(*) rather than count(id): ids are never null, and PostgreSQL then answers from
+    # the index alone.
     assessments = db.session.scalar(
-        sa.select(sa.func.count(Assessment.id))
-        .join(Business, Business.id == Assessment.business_id)
+        sa.select(sa.func.count())
+        .select_from(Assessment)
         .where(
-            visible(Assessment, user),
-            Assessment.province_code == f.province_code,
-            Assessment.status == AssessmentStatus.SUBMITTED,
-            Assessment.submitted_at >= start,
-            Assessment.submitted_at < end,
-            *_joined_business_filters(f),
+            *_assessment_conditions(f, user), *_in_filtered_businesses(f, Assessment.business_id)
         )
     )
-    events = dict(
-        db.session.execute(
-            sa.select(EnrolmentEvent.state, sa.func.count(EnrolmentEvent.id))
-            .join(Business, Business.id == EnrolmentEvent.business_id)
-            .where(
-                *_event_conditions(f, user),
-                EnrolmentEvent.state.in_([EventState.ENROLLED, EventState.COMPLETED]),
-                *_business_filters(f, None, None, Business.kind, None),
-            )
-            .group_by(EnrolmentEvent.state)
-        ).all()
-    )
-    certificates = db.session.scalar(
-        sa.select(sa.func.count(Certificate.id))
-        .join(Business, Business.id == Certificate.business_id)
+    events_stmt = (
+        sa.select(EnrolmentEvent.state, sa.func.count())
         .where(
+            *_event_conditions(f, user),
+            EnrolmentEvent.state.in_([EventState.ENROLLED, EventState.COMPLETED]),
+        )
+        .group_by(EnrolmentEvent.state)
+    )
+    if f.kind is not None:
+        # Events copy commune and sector, not kind.
+        events_stmt = events_stmt.join(Business, Business.id == EnrolmentEvent.business_id).where(
+            Business.kind == f.kind
+        )
+    events = dict(db.session.execute(events_stmt).all())
+    certificates = db.session.scalar(
+        sa.select(sa.func.count(Certificate.id)).where(
             visible(Certificate, user),
             Certificate.province_code == f.province_code,
             Certificate.issued_at >= start,
             Certificate.issued_at < end,
-            *_joined_business_filters(f),
+            *_in_filtered_businesses(f, Certificate.business_id),
         )
     )
     listings = db.session.scalar(
         sa.select(sa.func.count(sa.distinct(OnboardingPath.id)))
         .join(Evidence, Evidence.onboarding_id == OnboardingPath.id)
-        .join(Business, Business.id == OnboardingPath.business_id)
         .where(
             visible(Evidence, user),
             Evidence.province_code == f.province_code,
@@ -296,7 +308,7 @@ def activity(f: Filters, user: User) -> Activity:
             OnboardingPath.channel == "sales",
             Evidence.verified_at >= start,
             Evidence.verified_at < end,
-            *_joined_business_filters(f),
+            *_in_filtered_businesses(f, OnboardingPath.business_id),
         )
     )
     return Activity(
@@ -306,6 +318,16 @@ def activity(f: Filters, user: User) -> Activity:
         certificates=certificates or 0,
         listings_verified=listings or 0,
     )
+
+
+def _assessment_conditions(f: Filters, user: User) -> list:
+    return [
+        visible(Assessment, user),
+        Assessment.province_code == f.province_code,
+        Assessment.status == AssessmentStatus.SUBMITTED,
+        Assessment.submitted_at >= day_start(f.start),
+        Assessment.submitted_at < day_end(f.end),
+    ]
 
 
 def _event_conditions(f: Filters, user: User) -> list:
@@ -321,26 +343,33 @@ def _event_conditions(f: Filters, user: User) -> list:
 
 
 def average_scores(f: Filters, user: User) -> list[tuple[str, float, int]]:
-    """Return (dimension, average score, assessments) of the period's submitted assessments."""
-    rows = db.session.execute(
+    """Return (dimension, average score, assessments) of the period's submitted assessments.
+
+    Scores exist only for submitted assessments and copy their province and submission time,
+    so without a business filter one covering index answers (no join, no status test); with
+    one, the few matching assessments lead to their scores.
+    """
+    stmt = (
         sa.select(
             AssessmentScore.dimension,
             sa.func.avg(AssessmentScore.score),
-            sa.func.count(AssessmentScore.id),
-        )
-        .join(Assessment, Assessment.id == AssessmentScore.assessment_id)
-        .join(Business, Business.id == Assessment.business_id)
-        .where(
-            visible(Assessment, user),
-            Assessment.province_code == f.province_code,
-            Assessment.status == AssessmentStatus.SUBMITTED,
-            Assessment.submitted_at >= day_start(f.start),
-            Assessment.submitted_at < day_end(f.end),
-            *_joined_business_filters(f),
+            sa.func.count(AssessmentScore.score),
         )
         .group_by(AssessmentScore.dimension)
         .order_by(AssessmentScore.dimension)
     )
+    if _has_business_filter(f):
+        stmt = stmt.join(Assessment, Assessment.id == AssessmentScore.assessment_id).where(
+            *_assessment_conditions(f, user), *_in_filtered_businesses(f, Assessment.business_id)
+        )
+    else:
+        stmt = stmt.where(
+            visible(AssessmentScore, user),
+            AssessmentScore.province_code == f.province_code,
+            AssessmentScore.submitted_at >= day_start(f.start),
+            AssessmentScore.submitted_at < day_end(f.end),
+        )
+    rows = db.session.execute(stmt)
     return [(d, float(avg), n) for d, avg, n in rows]
 
 
@@ -464,12 +493,15 @@ def enrolment_counts(f: Filters, by: str, user: User, lang: str) -> EnrolmentCou
         "sector": EnrolmentEvent.sector,
         "month": _month(EnrolmentEvent.at),
     }[by].label("key")
+    # count(*): ids are never null, and PostgreSQL can then answer from the covering index.
     stmt = (
-        sa.select(key, EnrolmentEvent.state, sa.func.count(EnrolmentEvent.id))
-        .join(Cohort, Cohort.id == EnrolmentEvent.cohort_id)
+        sa.select(key, EnrolmentEvent.state, sa.func.count())
+        .select_from(EnrolmentEvent)
         .where(*_event_conditions(f, user), EnrolmentEvent.state.in_(COUNTED_STATES))
         .group_by(key, EnrolmentEvent.state)
     )
+    if by == "trainer":
+        stmt = stmt.join(Cohort, Cohort.id == EnrolmentEvent.cohort_id)
     if f.kind is not None:
         stmt = stmt.join(Business, Business.id == EnrolmentEvent.business_id).where(
             Business.kind == f.kind

@@ -261,7 +261,18 @@ class EnrolmentEvent(db.Model):
 
     __tablename__ = "enrolment_events"
     __table_args__ = (
-        sa.Index("ix_enrolment_events_province_at", "province_code", "at"),
+        # Covers the reports' counts of a province's period by any copied column.
+        sa.Index(
+            "ix_enrolment_events_province_at_state",
+            "province_code",
+            "at",
+            "state",
+            "commune_code",
+            "sector",
+            "course_id",
+            "cohort_id",
+            "business_id",
+        ),
         sa.Index("ix_enrolment_events_province_state_at", "province_code", "state", "at"),
     )
 

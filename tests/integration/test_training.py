@@ -498,21 +498,34 @@ def add_assessment(app, meta, business, level, scores, submitted_at, status="sub
         "overall_score": sum(scores.values()) / len(scores),
         "submitted_at": submitted_at,
     }
-    # The assessment feature may have more required columns; fill those it declares.
+    with app.app_context(), db.engine.begin() as conn:
+        insert = table.insert().values(**_required(table, values))
+        assessment_id = conn.execute(insert).inserted_primary_key[0]
+        conn.execute(
+            score_table.insert(),
+            [
+                _required(
+                    score_table,
+                    {"assessment_id": assessment_id, "dimension": d, "score": s}
+                    | {"province_code": business.province_code, "submitted_at": submitted_at},
+                )
+                for d, s in scores.items()
+            ],
+        )
+
+
+def _required(table, values):
+    """Keep the values of the table's columns and fill the other required ones.
+
+    The assessment feature may have more required columns than the training feature knows.
+    """
+    values = {k: v for k, v in values.items() if k in table.columns and v is not None}
     for column in table.columns:
         required = not column.nullable and not column.primary_key
         has_default = column.server_default is not None or column.default is not None
         if column.name not in values and required and not has_default:
             values[column.name] = _placeholder(column)
-    with app.app_context(), db.engine.begin() as conn:
-        assessment_id = conn.execute(table.insert().values(**values)).inserted_primary_key[0]
-        conn.execute(
-            score_table.insert(),
-            [
-                {"assessment_id": assessment_id, "dimension": d, "score": s}
-                for d, s in scores.items()
-            ],
-        )
+    return values
 
 
 def _placeholder(column):
