@@ -26,6 +26,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set outside development")
     logging.basicConfig(level=logging.INFO)
+    # Libraries that narrate every step at INFO: keep their warnings only.
+    for name in ("weasyprint", "fontTools", "alembic.runtime.plugins"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
     configure_extensions(app)
     register_blueprints(app)

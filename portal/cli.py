@@ -1,5 +1,6 @@
 """Command-line tasks: demo data, synthetic data at scale and the translation workflow."""
 
+import logging
 import os
 import time
 
@@ -23,7 +24,16 @@ def seed_demo() -> None:
     """Fill an empty database with demo provinces' staff, trainers, owners and businesses."""
     from portal.demo import seed_demo_data
 
-    seed_demo_data(echo=click.echo)
+    # Keep the output to what a new user needs: the demo accounts, not every operation's log.
+    loggers = [logging.getLogger("portal")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        seed_demo_data(echo=click.echo)
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 @click.command()
