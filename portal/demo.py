@@ -18,6 +18,7 @@ from portal.businesses.operations import create_business
 from portal.extensions import db
 from portal.onboarding.operations import add_evidence, review_evidence, start_path
 from portal.reports.operations import set_target
+from portal.reports.targets import TargetMetric
 from portal.training.models import Audience, CourseFormat
 from portal.training.operations import (
     complete_cohort,
@@ -142,6 +143,14 @@ def _seed_training_and_assessments(rng: random.Random) -> None:
             enrolment_deadline=today + timedelta(days=10),
         )
         set_target(code, 500, 2030, date(today.year, 1, 1), by=staff)
+        set_target(
+            code,
+            70,
+            2030,
+            date(today.year, 1, 1),
+            by=staff,
+            metric=TargetMetric.HOUSEHOLDS_DIGITAL_PAYMENTS,
+        )
         businesses = db.session.scalars(
             sa.select(Business).where(Business.province_code == code).order_by(Business.id)
         ).all()

@@ -41,6 +41,7 @@ from portal.onboarding.models import (
 )
 from portal.reports.models import DigitalStatus, ProvinceTarget
 from portal.reports.operations import definitions
+from portal.reports.targets import TargetMetric
 from portal.timeutil import utcnow
 from portal.training.models import (
     Attendance,
@@ -856,7 +857,8 @@ class Generator:
         have = set(
             db.session.scalars(
                 sa.select(ProvinceTarget.province_code).where(
-                    ProvinceTarget.province_code.in_(self.provinces)
+                    ProvinceTarget.province_code.in_(self.provinces),
+                    ProvinceTarget.metric == TargetMetric.DIGITAL_BUSINESSES,
                 )
             )
         )
@@ -870,6 +872,7 @@ class Generator:
         rows = [
             {
                 "province_code": code,
+                "metric": TargetMetric.DIGITAL_BUSINESSES,
                 "target": max(50, round(sizes.get(code, 0) * 0.15, -1)),
                 "by_year": 2030,
                 "start_on": date(self.now.year - 1, 1, 1),

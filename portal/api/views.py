@@ -169,6 +169,29 @@ def _target(f: queries.Filters, digital: int, on: date) -> dict | None:
     }
 
 
+def _targets(province_code: int) -> list[dict]:
+    """Return the province's targets with today's province-wide values (two queries)."""
+    reader, today = g.api_province, queries.local_today()
+    targets = queries.targets_of(province_code, reader)
+    rows = queries.metric_rows(province_code, reader, today, targets)
+    return [
+        {
+            "metric": row.metric.value,
+            "unit": row.unit,
+            "target": row.progress.target,
+            "by_year": row.progress.by_year,
+            "start_on": row.progress.start_on.isoformat(),
+            "current": row.progress.current,
+            "on": today.isoformat(),
+            "needed_by_now": round(row.progress.needed_now, 1),
+            "progress_pct": row.progress.progress_pct,
+            "on_track": row.progress.is_on_track,
+        }
+        for row in rows
+        if row.progress is not None
+    ]
+
+
 @v1.route("/summary")
 @rate_limited
 @api_token_required
@@ -190,6 +213,7 @@ def summary():
         },
         digital_businesses={"count": digital, "on": on.isoformat()},
         target=_target(f, digital, on),
+        targets=_targets(f.province_code),
         activity={
             "assessments": activity.assessments,
             "enrolments": activity.enrolments,

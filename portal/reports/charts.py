@@ -90,3 +90,16 @@ def line_chart(x_labels: Sequence[str], series: Sequence[Series], title: str) ->
         )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def progress_bar(percent: float, on_track: bool) -> Markup:
+    """Return a bar filled to ``percent`` (capped at 100) as SVG attributes (no inline style)."""
+    filled = max(0.0, min(percent, 100.0))
+    color = ACTUAL if on_track else NEEDED
+    return Markup(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 8" preserveAspectRatio="none" '
+        'class="progress-bar" aria-hidden="true" focusable="false">'
+        f'<rect x="0" y="0" width="100" height="8" fill="{GRID}"/>'
+        f'<rect x="0" y="0" width="{filled:.1f}" height="8" fill="{color}"/>'
+        "</svg>"
+    )

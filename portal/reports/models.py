@@ -9,6 +9,7 @@ from assessments.digital_status import DEFAULT_MIN_COURSES, DEFAULT_MIN_LEVEL, D
 from portal.auth.models import User
 from portal.businesses.models import BusinessKind, Sector
 from portal.extensions import db
+from portal.reports.targets import TargetMetric
 from portal.timeutil import utcnow
 
 
@@ -57,15 +58,31 @@ class ProvinceSettingsChange(db.Model):
 
 
 class ProvinceTarget(db.Model):
-    """A province's target number of digital businesses by the end of a year."""
+    """A province's target for one metric (see ``portal.reports.targets``) by the end of a year."""
 
     __tablename__ = "province_targets"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "province_code", "metric", name="uq_province_targets_province_code_metric"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    province_code: Mapped[int] = mapped_column(unique=True)
+    province_code: Mapped[int] = mapped_column()
+    metric: Mapped[TargetMetric] = mapped_column(
+        sa.Enum(
+            TargetMetric,
+            native_enum=False,
+            length=32,
+            values_callable=lambda metrics: [m.value for m in metrics],
+        ),
+        default=TargetMetric.DIGITAL_BUSINESSES,
+        server_default=TargetMetric.DIGITAL_BUSINESSES.value,
+    )
+    #: A count, or a percentage (1-100) for a metric whose unit is percent.
     target: Mapped[int] = mapped_column()
     by_year: Mapped[int] = mapped_column()
-    #: Where the needed straight line starts (it starts from the count on that day).
+    #: Where the needed straight line starts (it starts from the value on that day).
     start_on: Mapped[date] = mapped_column()
     set_at: Mapped[datetime] = mapped_column(default=utcnow)
     set_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

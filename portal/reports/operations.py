@@ -27,6 +27,7 @@ from portal.reports.models import (
     ProvinceSettingsChange,
     ProvinceTarget,
 )
+from portal.reports.targets import TargetMetric
 from portal.timeutil import utcnow
 from portal.training.models import Cohort, Enrolment, EnrolmentState
 
@@ -235,15 +236,54 @@ def set_definition(province_code: int, min_level: int, min_courses: int, by: Use
     return True
 
 
-def set_target(province_code: int, target: int, by_year: int, start_on: date, by: User) -> None:
-    """Set (or replace) the province's target number of digital businesses."""
+def set_target(
+    province_code: int,
+    target: int,
+    by_year: int,
+    start_on: date,
+    by: User,
+    metric: TargetMetric = TargetMetric.DIGITAL_BUSINESSES,
+) -> ProvinceTarget:
+    """Set (or replace) the province's target for one metric, noting who set it and when."""
     row = db.session.scalar(
-        sa.select(ProvinceTarget).where(ProvinceTarget.province_code == province_code)
+        sa.select(ProvinceTarget).where(
+            ProvinceTarget.province_code == province_code, ProvinceTarget.metric == metric
+        )
     )
     if row is None:
-        row = ProvinceTarget(province_code=province_code)
+        row = ProvinceTarget(province_code=province_code, metric=metric)
         db.session.add(row)
     row.target, row.by_year, row.start_on = target, by_year, start_on
     row.set_at, row.set_by_id = utcnow(), by.id
     db.session.flush()
-    log.info("province %s target: %s by %s (user %s)", province_code, target, by_year, by.id)
+    log.info(
+        "province %s target %s: %s by %s (user %s)",
+        province_code,
+        metric.value,
+        target,
+        by_year,
+        by.id,
+    )
+    return row
+
+
+def remove_target(province_code: int, metric: TargetMetric, by: User) -> bool:
+    """Remove the province's target for one metric; return False if it had none."""
+    row = db.session.scalar(
+        sa.select(ProvinceTarget).where(
+            ProvinceTarget.province_code == province_code, ProvinceTarget.metric == metric
+        )
+    )
+    if row is None:
+        return False
+    db.session.delete(row)
+    db.session.flush()
+    log.info(
+        "province %s target %s (%s by %s) removed by user %s",
+        province_code,
+        metric.value,
+        row.target,
+        row.by_year,
+        by.id,
+    )
+    return True

@@ -23,8 +23,17 @@ from portal.reports.models import (
     ProvinceSettingsChange,
     ProvinceTarget,
 )
+from portal.reports.targets import METRICS, Progress, TargetMetric
 from portal.scoping import visible
-from portal.training.models import Certificate, Cohort, Course, EnrolmentEvent, EventState
+from portal.training.models import (
+    Certificate,
+    Cohort,
+    Course,
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentState,
+    EventState,
+)
 
 
 @dataclass(frozen=True)
@@ -235,12 +244,162 @@ def definition_in_use(province_code: int, user: User, history: bool = False) -> 
     return DefinitionInUse(settings.definition, settings.updated_at, changes)
 
 
-def target_of(province_code: int, user: User) -> ProvinceTarget | None:
+def target_of(
+    province_code: int, user: User, metric: TargetMetric = TargetMetric.DIGITAL_BUSINESSES
+) -> ProvinceTarget | None:
     return db.session.scalar(
+        sa.select(ProvinceTarget).where(
+            visible(ProvinceTarget, user),
+            ProvinceTarget.province_code == province_code,
+            ProvinceTarget.metric == metric,
+        )
+    )
+
+
+def targets_of(province_code: int, user: User) -> dict[TargetMetric, ProvinceTarget]:
+    """Return the province's targets by metric (one query)."""
+    rows = db.session.scalars(
         sa.select(ProvinceTarget).where(
             visible(ProvinceTarget, user), ProvinceTarget.province_code == province_code
         )
     )
+    return {row.metric: row for row in rows}
+
+
+# --------------------------------------------------------------------- target metrics
+
+HOUSEHOLD_KINDS = (BusinessKind.HOUSEHOLD, BusinessKind.HOUSEHOLD_BUSINESS)
+
+
+def _count(what: Any, *conditions: Any) -> Any:
+    return sa.select(sa.func.count(what)).where(*conditions).scalar_subquery()
+
+
+def _with_verified_channel(province_code: int, user: User, channel: str, moment: datetime) -> Any:
+    """Return the ids of the businesses with evidence of ``channel`` verified before ``moment``."""
+    return (
+        sa.select(OnboardingPath.business_id)
+        .join(Evidence, Evidence.onboarding_id == OnboardingPath.id)
+        .where(
+            visible(Evidence, user),
+            Evidence.province_code == province_code,
+            Evidence.status == EvidenceStatus.VERIFIED,
+            OnboardingPath.channel == channel,
+            sa.func.coalesce(Evidence.verified_at, Evidence.submitted_at) < moment,
+        )
+    )
+
+
+def _metric_columns(metric: TargetMetric, province_code: int, user: User, moment: datetime):
+    """Return the numerator and the denominator (None for a count) of a metric at ``moment``."""
+    if metric == TargetMetric.DIGITAL_BUSINESSES:
+        return _count(
+            DigitalStatus.id,
+            visible(DigitalStatus, user),
+            DigitalStatus.province_code == province_code,
+            DigitalStatus.became_digital_at < moment,
+            sa.or_(DigitalStatus.ceased_at.is_(None), DigitalStatus.ceased_at >= moment),
+        ), None
+    if metric == TargetMetric.HOUSEHOLDS_DIGITAL_PAYMENTS:
+        households = (
+            visible(Business, user),
+            Business.province_code == province_code,
+            Business.kind.in_(HOUSEHOLD_KINDS),
+            Business.created_at < moment,
+        )
+        paying = Business.id.in_(_with_verified_channel(province_code, user, "payment", moment))
+        return _count(Business.id, *households, paying), _count(Business.id, *households)
+    if metric == TargetMetric.BUSINESSES_TRAINED:
+        return _count(
+            sa.distinct(Enrolment.business_id),
+            visible(Enrolment, user),
+            Enrolment.province_code == province_code,
+            Enrolment.state == EnrolmentState.COMPLETED,
+            sa.func.coalesce(Enrolment.completed_at, Enrolment.updated_at) < moment,
+        ), None
+    if metric == TargetMetric.LISTINGS_VERIFIED:
+        selling = _with_verified_channel(province_code, user, "sales", moment).subquery()
+        return sa.select(sa.func.count(sa.distinct(selling.c.business_id))).scalar_subquery(), None
+    return _count(
+        sa.distinct(Assessment.business_id),
+        visible(Assessment, user),
+        Assessment.province_code == province_code,
+        Assessment.status == AssessmentStatus.SUBMITTED,
+        sa.func.coalesce(Assessment.submitted_at, Assessment.updated_at) < moment,
+    ), None
+
+
+def metric_values(
+    province_code: int, user: User, wanted: dict[Any, tuple[TargetMetric, date]]
+) -> dict[Any, float]:
+    """Return the value of each (metric, at the end of a day) asked for, in one query.
+
+    Counts are whole numbers; a percentage has one decimal and is 0 when nothing is counted.
+    """
+    if not wanted:
+        return {}
+    columns, layout = [], {}
+    for n, (key, (metric, day)) in enumerate(wanted.items()):
+        numerator, denominator = _metric_columns(metric, province_code, user, day_end(day))
+        columns.append(numerator.label(f"n{n}"))
+        if denominator is not None:
+            columns.append(denominator.label(f"d{n}"))
+        layout[key] = (f"n{n}", f"d{n}" if denominator is not None else None)
+    row = db.session.execute(sa.select(*columns)).one()._mapping
+    values: dict[Any, float] = {}
+    for key, (num, den) in layout.items():
+        if den is None:
+            values[key] = row[num] or 0
+        else:
+            values[key] = round(100 * (row[num] or 0) / row[den], 1) if row[den] else 0.0
+    return values
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    """A metric's value today, and the progress toward the province's target if it set one."""
+
+    metric: TargetMetric
+    current: float
+    progress: Progress | None
+    target: ProvinceTarget | None
+
+    @property
+    def label(self) -> str:
+        return str(METRICS[self.metric].label)
+
+    @property
+    def unit(self) -> str:
+        return METRICS[self.metric].unit.value
+
+
+def metric_rows(
+    province_code: int, user: User, on: date, targets: dict[TargetMetric, ProvinceTarget]
+) -> list[MetricRow]:
+    """Return every metric with its value on ``on`` and the progress of its target (one query).
+
+    The baselines of the targets (their value on their start day) come in the same query.
+    """
+    wanted: dict[Any, tuple[TargetMetric, date]] = {m: (m, on) for m in METRICS}
+    for metric, target in targets.items():
+        wanted[("baseline", metric)] = (metric, target.start_on)
+    values = metric_values(province_code, user, wanted)
+    rows = []
+    for metric in METRICS:
+        target = targets.get(metric)
+        progress = None
+        if target is not None:
+            progress = Progress(
+                metric=metric,
+                target=target.target,
+                by_year=target.by_year,
+                start_on=target.start_on,
+                baseline=values[("baseline", metric)],
+                current=values[metric],
+                on=on,
+            )
+        rows.append(MetricRow(metric, values[metric], progress, target))
+    return rows
 
 
 def setters(ids: Iterable[int | None]) -> dict[int, str]:
@@ -403,7 +562,12 @@ def all_provinces(start: date, end: date, user: User) -> list[ProvinceRow]:
     )
     targets = {
         t.province_code: t
-        for t in db.session.scalars(sa.select(ProvinceTarget).where(visible(ProvinceTarget, user)))
+        for t in db.session.scalars(
+            sa.select(ProvinceTarget).where(
+                visible(ProvinceTarget, user),
+                ProvinceTarget.metric == TargetMetric.DIGITAL_BUSINESSES,
+            )
+        )
     }
     assessments = dict(
         db.session.execute(

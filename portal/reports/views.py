@@ -23,9 +23,11 @@ from portal.reports.forms import (
     DefinitionForm,
     EnrolmentFilterForm,
     FilterForm,
+    RemoveTargetForm,
     TargetForm,
 )
 from portal.reports.labels import EVENT_COLUMN_LABELS
+from portal.reports.targets import TargetMetric
 from portal.scoping import can_manage_province
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", cli_group=None)
@@ -47,8 +49,9 @@ def _province(requested: object) -> int:
     return code
 
 
-def _filters(form: FilterForm) -> queries.Filters:
-    province = _province(request.args.get("province"))
+def _filters(form: FilterForm, province: int | None = None) -> queries.Filters:
+    if province is None:
+        province = _province(request.args.get("province"))
     form.setup(province, current_user.is_admin)
     form.validate()
     today = queries.local_today()
@@ -105,14 +108,26 @@ def _trajectory(f: queries.Filters, target, today: date):
     return chart, rows
 
 
-@bp.route("/")
-@roles_required(*REPORT_ROLES)
-def dashboard():
+def _target_form(province: int, target, today: date) -> TargetForm:
+    """Return the target form filled with the digital-business target (or sensible defaults)."""
+    return TargetForm(
+        formdata=None,
+        province=province,
+        metric=TargetMetric.DIGITAL_BUSINESSES.value,
+        target=target.target if target else None,
+        by_year=target.by_year if target else 2030,
+        start_on=target.start_on if target else date(today.year, 1, 1),
+    )
+
+
+def _dashboard_page(target_form: TargetForm | None = None, province: int | None = None):
+    """Render the dashboard; a target form sent back with errors keeps what was typed."""
     form = FilterForm(request.args)
-    f = _filters(form)
+    f = _filters(form, province)
     lang = current_language()
     today = queries.local_today()
-    target = queries.target_of(f.province_code, current_user)
+    targets = queries.targets_of(f.province_code, current_user)
+    target = targets.get(TargetMetric.DIGITAL_BUSINESSES)
     chart, trajectory = _trajectory(f, target, today)
     definition = queries.definition_in_use(f.province_code, current_user, history=True)
     definition_form = DefinitionForm(
@@ -121,23 +136,27 @@ def dashboard():
         min_level=definition.definition.min_level,
         min_courses=definition.definition.min_courses,
     )
-    target_form = TargetForm(
-        formdata=None,
-        province=f.province_code,
-        target=target.target if target else None,
-        by_year=target.by_year if target else 2030,
-        start_on=target.start_on if target else date(today.year, 1, 1),
+    metric_rows = queries.metric_rows(f.province_code, current_user, today, targets)
+    names = queries.setters(
+        [c.changed_by_id for c in definition.history] + [t.set_by_id for t in targets.values()]
     )
     return render_template(
         "reports/dashboard.html",
         form=form,
         f=f,
+        today=today,
         digital_now=queries.count_digital_at(f, f.end, current_user),
         target=target,
         chart=chart,
         trajectory=trajectory,
         definition=definition,
-        names=queries.setters([c.changed_by_id for c in definition.history]),
+        names=names,
+        metric_rows=metric_rows,
+        bars={
+            row.metric: charts.progress_bar(row.progress.progress_pct, row.progress.is_on_track)
+            for row in metric_rows
+            if row.progress is not None
+        },
         activity=queries.activity(f, current_user),
         scores=queries.average_scores(f, current_user),
         dimension_titles=_dimension_titles(lang),
@@ -145,8 +164,14 @@ def dashboard():
         if current_user.is_admin
         else None,
         definition_form=definition_form,
-        target_form=target_form,
-    )
+        target_form=target_form or _target_form(f.province_code, target, today),
+    ), (400 if target_form is not None else 200)
+
+
+@bp.route("/")
+@roles_required(*REPORT_ROLES)
+def dashboard():
+    return _dashboard_page()
 
 
 def _managed_province(form) -> int:
@@ -177,14 +202,34 @@ def set_definition():
 def set_target():
     form = TargetForm()
     province = _managed_province(form)
-    if form.validate():
-        operations.set_target(
-            province, form.target.data, form.by_year.data, form.start_on.data, current_user
-        )
-        db.session.commit()
-        flash(_("The target was saved."), "success")
-    else:
+    if not form.validate():
         flash(_("The target was not saved: check the numbers and dates."), "error")
+        form.province.data = province
+        return _dashboard_page(form, province)
+    operations.set_target(
+        province,
+        form.target.data,
+        form.by_year.data,
+        form.start_on.data,
+        current_user,
+        metric=form.chosen_metric,
+    )
+    db.session.commit()
+    flash(_("The target was saved."), "success")
+    return redirect(url_for("reports.dashboard", province=province))
+
+
+@bp.route("/target/remove", methods=["POST"])
+@roles_required(*REPORT_ROLES)
+def remove_target():
+    form = RemoveTargetForm()
+    province = _managed_province(form)
+    if form.validate() and form.metric.data in set(TargetMetric):
+        if operations.remove_target(province, TargetMetric(form.metric.data), current_user):
+            db.session.commit()
+            flash(_("The target was removed."), "success")
+    else:
+        flash(_("The target was not removed: reload the page and try again."), "error")
     return redirect(url_for("reports.dashboard", province=province))
 
 

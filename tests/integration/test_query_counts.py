@@ -15,7 +15,8 @@ from portal.auth.models import Role
 from portal.extensions import db
 from portal.onboarding.models import Evidence
 from portal.querycount import count_queries
-from portal.reports.models import DigitalStatus
+from portal.reports.models import DigitalStatus, ProvinceTarget
+from portal.reports.targets import TargetMetric
 from portal.synthetic import generate
 from portal.training.models import Certificate, EnrolmentEvent
 from tests.conftest import HA_NOI, QUANG_NINH
@@ -85,6 +86,37 @@ def test_admin_pages_query_count_does_not_grow_with_data(app, client, auth, make
     small = _counts(app, client, ADMIN_PAGES)
     _grow(app, 600)
     assert _counts(app, client, ADMIN_PAGES) == small
+
+
+def _set_targets(app, metrics) -> None:
+    with app.app_context():
+        db.session.execute(sa.delete(ProvinceTarget))
+        for n, metric in enumerate(metrics):
+            db.session.add(
+                ProvinceTarget(
+                    province_code=QUANG_NINH,
+                    metric=metric,
+                    target=50 + n,
+                    by_year=2030,
+                    start_on=date(date.today().year - 1, 1 + n, 1),
+                )
+            )
+        db.session.commit()
+
+
+def test_dashboard_query_count_grows_neither_with_targets_nor_with_data(
+    app, client, auth, make_user
+):
+    auth.login(make_user(role=Role.STAFF, province_code=QUANG_NINH))
+    urls = ["/reports/", f"/reports/?{SINCE}"]
+    _grow(app, 60)
+    _set_targets(app, [TargetMetric.DIGITAL_BUSINESSES])
+    one = _counts(app, client, urls)
+    _set_targets(app, list(TargetMetric))
+    every = _counts(app, client, urls)
+    assert every == one
+    _grow(app, 600)
+    assert _counts(app, client, urls) == every
 
 
 def test_owner_dashboard_query_count_does_not_grow_with_businesses(

@@ -76,3 +76,13 @@ def test_commune_list_follows_the_province(client):
     data = client.get("/businesses/communes.json?province=22").get_json()
     assert len(data) == 54 and any(c["name"] == "Phường Hạ Long" for c in data)
     assert client.get("/businesses/communes.json?province=999").status_code == 404
+
+
+def test_form_fields_carry_no_placeholder_attributes(client):
+    """Unset field attributes are left out, never written as the text "None"."""
+    page = client.get("/auth/register").get_data(as_text=True)
+    assert '="None"' not in page
+    response = client.post("/auth/register", data={"name": ""})
+    page = response.get_data(as_text=True)
+    assert 'aria-invalid="true"' in page and 'aria-describedby="name-error"' in page
+    assert '="None"' not in page
