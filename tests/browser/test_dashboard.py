@@ -54,7 +54,7 @@ def test_staff_read_progress_filter_by_commune_and_export(
     page.screenshot(path=os.path.join(artifacts, "dashboard-360.png"), full_page=True)
 
     # One commune only: two of the three digital businesses are there.
-    page.get_by_text("Bộ lọc").click()
+    page.locator("summary", has_text="Bộ lọc").click()
     page.get_by_label("Xã/phường").select_option(str(first))
     page.get_by_role("button", name="Xem").click()
     expect(page.locator("#digital-now strong")).to_have_text("2")
