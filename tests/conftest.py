@@ -177,3 +177,21 @@ class AuthActions:
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ARG001
+    """Say what the run covered: the database, and how many browser tests really ran."""
+    url = os.environ.get("DATABASE_URL", "")
+    database = "postgresql" if url.startswith("postgres") else "sqlite"
+    counts = {}
+    for outcome in ("passed", "failed", "skipped"):
+        counts[outcome] = sum(
+            1
+            for report in terminalreporter.stats.get(outcome, [])
+            if "tests/browser/" in report.nodeid
+            and (report.when == "call" or (outcome != "passed" and report.when == "setup"))
+        )
+    terminalreporter.write_line(
+        f"database: {database}; browser tests (Chromium): {counts['passed']} passed, "
+        f"{counts['failed']} failed, {counts['skipped']} skipped"
+    )
