@@ -38,6 +38,7 @@ def load_config(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "120 per minute"),
+        "AUTOSAVE_RATE_LIMIT": os.environ.get("AUTOSAVE_RATE_LIMIT", "120 per minute"),
         "PASSWORD_RESET_MAX_AGE": 3600,
         # Mail: console in development (the reset link is printed); SMTP when MAIL_SERVER is set.
         "MAIL_BACKEND": "smtp" if os.environ.get("MAIL_SERVER") else "console",

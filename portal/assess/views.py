@@ -27,7 +27,7 @@ from portal.assess.models import Assessment
 from portal.assess.operations import AssessError, can_fill
 from portal.assess.questionnaires import choose, questionnaire_of
 from portal.businesses.models import Business
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.i18n import current_language
 from portal.scoping import get_scoped_or_404
 from portal.training.recommendations import listing_path_recommendations, recommended_courses
@@ -238,8 +238,17 @@ def step(assessment_id: int, step: int):
     return redirect(url_for("assess.step", assessment_id=assessment.id, step=destination))
 
 
+def _autosave_limit() -> str:
+    return current_app.config.get("AUTOSAVE_RATE_LIMIT", "120 per minute")
+
+
+def _per_user() -> str:
+    return f"user:{current_user.get_id()}"
+
+
 @bp.route("/assessments/<int:assessment_id>/autosave", methods=["POST"])
 @login_required
+@limiter.limit(_autosave_limit, key_func=_per_user)
 def autosave(assessment_id: int):
     """Save one question's answer as it is given (the page's script calls this)."""
     assessment = _fillable_draft(assessment_id)

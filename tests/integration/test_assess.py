@@ -341,6 +341,23 @@ def test_autosave_keeps_one_answer_and_reports_invalid_ones(app, client, auth, o
     assert get_assessment(app, assessment_id).answers == {"sell_where": ["zalo", "facebook"]}
 
 
+def test_autosave_is_rate_limited_per_user_and_the_page_still_saves(
+    app, client, auth, monkeypatch, owner, household
+):
+    monkeypatch.setitem(app.config, "AUTOSAVE_RATE_LIMIT", "3 per minute")
+    auth.login(owner)
+    assessment_id = start(client, household)
+    url = f"/assessments/{assessment_id}/autosave"
+    for _ in range(3):
+        assert client.post(url, json={"question": "internet", "value": "weak"}).status_code == 200
+    assert client.post(url, json={"question": "internet", "value": "none"}).status_code == 429
+    assert get_assessment(app, assessment_id).answers["internet"] == "weak"
+    # Nothing is lost: the page's own submit saves what the script could not.
+    page = HOUSEHOLD_PAGES[0] | {"internet": "none"}
+    client.post(f"/assessments/{assessment_id}/step/1", data=form(page))
+    assert get_assessment(app, assessment_id).answers["internet"] == "none"
+
+
 # ---------------------------------------------------------------------------------- assisted
 
 
