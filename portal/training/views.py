@@ -28,7 +28,7 @@ from portal.billing import operations as billing
 from portal.businesses.models import Business
 from portal.extensions import db, limiter
 from portal.scoping import get_scoped_or_404, scoped_select
-from portal.training import certificates, operations, queries
+from portal.training import certificates, notify, operations, queries
 from portal.training import labels as training_labels
 from portal.training.forms import (
     ActionForm,
@@ -295,10 +295,13 @@ def edit_session(session_id: int):
         form.starts_at.data = to_user_timezone(session.starts_at).replace(tzinfo=None)
         form.duration_minutes.data = session.duration_minutes
     if form.validate_on_submit():
+        old_start = session.starts_at
         operations.reschedule_session(
             session, to_utc(form.starts_at.data), form.duration_minutes.data, current_user
         )
         db.session.commit()
+        if session.starts_at != old_start:
+            notify.session_changed(session.cohort, old_start, session.starts_at)
         flash(
             _(
                 "The session has been rescheduled. Enrolled participants see the new date "
@@ -325,13 +328,15 @@ def remove_session(session_id: int):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
+        old_start = session.starts_at
         try:
-            operations.remove_session(session, current_user)
+            cohort = operations.remove_session(session, current_user)
         except operations.TrainingError as error:
             db.session.rollback()
             _flash_error(error)
         else:
             db.session.commit()
+            notify.session_changed(cohort, old_start, None)
             flash(_("The session has been removed."), "success")
         return redirect(url_for("training.show_cohort", cohort_id=cohort_id))
     return render_template(
