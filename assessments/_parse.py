@@ -74,6 +74,15 @@ def text(raw: object, where: Where, field: str) -> Text:
     return Text(**values)
 
 
+def id_list(raw: object, where: Where, field: str) -> tuple[str, ...]:
+    """Read an optional list of ids (absent: empty)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+        where.fail(f"'{field}' must be a list of ids")
+    return tuple(raw)
+
+
 def optional_text(raw: Mapping[str, Any], key: str, where: Where) -> Text | None:
     """Read an optional translated text."""
     return text(raw[key], where, key) if key in raw else None

@@ -13,8 +13,10 @@ from typing import Any
 
 import yaml
 
+from . import _parse
+from ._parse import Where
 from .errors import DefinitionError
-from .model import LANGUAGES, Text
+from .model import Text
 
 CATALOG_FILE = Path(__file__).parent / "listing_paths.yaml"
 KINDS = ("enterprise", "cooperative", "household_business", "household")
@@ -171,12 +173,12 @@ STEP_KEYS = {"id", "title", "instructions", "documents"}
 def _path(item: Any, source: str, place: str) -> ListingPath:
     if not isinstance(item, Mapping):
         raise DefinitionError(source, place, "a path must be a mapping")
-    _check_keys(
-        item, PATH_KEYS, {"id", "name", "summary", "channel", "kinds", "steps"}, source, place
-    )
+    where = Where(source, place)
+    required = ("id", "name", "summary", "channel", "kinds", "steps")
+    _parse.check_keys(item, where, required, PATH_KEYS)
     if item["channel"] not in CHANNELS:
         raise DefinitionError(source, place, f"channel must be one of {', '.join(CHANNELS)}")
-    kinds = _strings(item["kinds"], source, place, "kinds")
+    kinds = _parse.id_list(item["kinds"], where, "kinds")
     for kind in kinds:
         if kind not in KINDS:
             raise DefinitionError(source, place, f"unknown business kind {kind!r}")
@@ -194,11 +196,11 @@ def _path(item: Any, source: str, place: str) -> ListingPath:
         steps.append(step)
     return ListingPath(
         id=str(item["id"]),
-        name=_text(item["name"], source, f"{place}: name"),
-        summary=_text(item["summary"], source, f"{place}: summary"),
+        name=_parse.text(item["name"], where, "name"),
+        summary=_parse.text(item["summary"], where, "summary"),
         channel=item["channel"],
         kinds=kinds,
-        sectors=_strings(item.get("sectors"), source, place, "sectors"),
+        sectors=_parse.id_list(item.get("sectors"), where, "sectors"),
         url=str(item.get("url") or ""),
         steps=tuple(steps),
     )
@@ -207,7 +209,8 @@ def _path(item: Any, source: str, place: str) -> ListingPath:
 def _step(item: Any, source: str, place: str) -> Step:
     if not isinstance(item, Mapping):
         raise DefinitionError(source, place, "a step must be a mapping")
-    _check_keys(item, STEP_KEYS, {"id", "title", "instructions"}, source, place)
+    where = Where(source, place)
+    _parse.check_keys(item, where, ("id", "title", "instructions"), STEP_KEYS)
     needs = []
     for raw in item.get("documents") or []:
         if isinstance(raw, str):
@@ -217,38 +220,10 @@ def _step(item: Any, source: str, place: str) -> Step:
         doc = DOCUMENT_TYPES.get(raw["type"])
         if doc is None:
             raise DefinitionError(source, place, f"unknown document type {raw['type']!r}")
-        needs.append(DocumentNeed(doc, _strings(raw.get("sectors"), source, place, "sectors")))
+        needs.append(DocumentNeed(doc, _parse.id_list(raw.get("sectors"), where, "sectors")))
     return Step(
         id=str(item["id"]),
-        title=_text(item["title"], source, f"{place}: title"),
-        instructions=_text(item["instructions"], source, f"{place}: instructions"),
+        title=_parse.text(item["title"], where, "title"),
+        instructions=_parse.text(item["instructions"], where, "instructions"),
         documents=tuple(needs),
     )
-
-
-def _check_keys(
-    item: Mapping, allowed: set[str], required: set[str], source: str, place: str
-) -> None:
-    for key in item:
-        if key not in allowed:
-            raise DefinitionError(source, place, f"unknown key {key!r}")
-    for key in sorted(required):
-        if key not in item:
-            raise DefinitionError(source, place, f"missing {key!r}")
-
-
-def _strings(raw: Any, source: str, place: str, key: str) -> tuple[str, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
-        raise DefinitionError(source, place, f"{key!r} must be a list of ids")
-    return tuple(raw)
-
-
-def _text(raw: Any, source: str, place: str) -> Text:
-    if not isinstance(raw, Mapping):
-        raise DefinitionError(source, place, "must give the text in vi and en")
-    for lang in LANGUAGES:
-        if not isinstance(raw.get(lang), str) or not raw[lang].strip():
-            raise DefinitionError(source, place, f"missing the {lang} text")
-    return Text(vi=raw["vi"].strip(), en=raw["en"].strip())

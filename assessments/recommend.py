@@ -12,8 +12,10 @@ from typing import Any, Literal
 
 import yaml
 
+from . import _parse
+from ._parse import Where
 from .errors import DefinitionError
-from .model import LANGUAGES, Text
+from .model import Text
 
 RULES_FILE = Path(__file__).parent / "recommendations.yaml"
 AUDIENCES = ("enterprise", "household")
@@ -137,14 +139,14 @@ def parse_rules(raw: Any, source: str) -> RuleSet:
     if not isinstance(raw, Mapping):
         raise DefinitionError(source, "", "the file must be a mapping")
     dimensions = {
-        aud: {dim: _text(t, source, f"dimensions: {aud}: {dim}") for dim, t in dims.items()}
-        for aud, dims in _mapping(raw.get("dimensions"), source, "dimensions").items()
+        aud: {dim: _parse.text(t, Where(source, f"dimensions: {aud}"), dim) for dim, t in d.items()}
+        for aud, d in _mapping(raw.get("dimensions"), source, "dimensions").items()
     }
     topics = {
-        topic: _text(t, source, f"topics: {topic}")
+        topic: _parse.text(t, Where(source, "topics"), topic)
         for topic, t in _mapping(raw.get("topics"), source, "topics").items()
     }
-    default_reason = _text(raw.get("reason"), source, "reason")
+    default_reason = _parse.text(raw.get("reason"), Where(source), "reason")
     rules = []
     ids: set[str] = set()
     for index, item in enumerate(raw.get("rules") or []):
@@ -192,15 +194,16 @@ def _rule(item: Any, source: str, place: str, default_reason: Text) -> Rule:
     below = item["below"]
     if isinstance(below, bool) or not isinstance(below, int | float) or not 0 < below <= 100:
         raise DefinitionError(source, place, "'below' must be a number from 1 to 100")
-    reason = _text(item["reason"], source, f"{place}: reason") if "reason" in item else None
+    where = Where(source, place)
+    reason = _parse.text(item["reason"], where, "reason") if "reason" in item else None
     return Rule(
         id=str(item["id"]),
         audience=item["audience"],
         dimension=str(item["dimension"]),
         below=float(below),
-        sectors=_strings(item.get("sectors"), source, place, "sectors"),
-        courses=_strings(item.get("courses"), source, place, "courses"),
-        listing_paths=_strings(item.get("listing_paths"), source, place, "listing_paths"),
+        sectors=_parse.id_list(item.get("sectors"), where, "sectors"),
+        courses=_parse.id_list(item.get("courses"), where, "courses"),
+        listing_paths=_parse.id_list(item.get("listing_paths"), where, "listing_paths"),
         reason=reason or default_reason,
     )
 
@@ -209,20 +212,3 @@ def _mapping(raw: Any, source: str, place: str) -> Mapping[str, Any]:
     if not isinstance(raw, Mapping) or not raw:
         raise DefinitionError(source, place, "must be a non-empty mapping")
     return raw
-
-
-def _strings(raw: Any, source: str, place: str, key: str) -> tuple[str, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
-        raise DefinitionError(source, place, f"{key!r} must be a list of ids")
-    return tuple(raw)
-
-
-def _text(raw: Any, source: str, place: str) -> Text:
-    if not isinstance(raw, Mapping):
-        raise DefinitionError(source, place, "must give the text in vi and en")
-    for lang in LANGUAGES:
-        if not isinstance(raw.get(lang), str) or not raw[lang].strip():
-            raise DefinitionError(source, place, f"missing the {lang} text")
-    return Text(vi=raw["vi"], en=raw["en"])

@@ -89,14 +89,16 @@ def test_missing_english_text_is_refused_naming_path_and_step(raw):
     broken = copy.deepcopy(raw)
     del broken["paths"][1]["steps"][2]["instructions"]["en"]
     assert _refusal(broken) == (
-        "listing_paths.yaml: path postmart: step products: instructions: missing the en text"
+        "listing_paths.yaml: path postmart: step products: missing 'en' translation of instructions"
     )
 
 
 def test_missing_vietnamese_name_is_refused(raw):
     broken = copy.deepcopy(raw)
     broken["paths"][0]["name"] = {"en": "Trade portal"}
-    assert _refusal(broken).endswith("path provincial_trade_portal: name: missing the vi text")
+    assert _refusal(broken).endswith(
+        "path provincial_trade_portal: missing 'vi' translation of name"
+    )
 
 
 def test_duplicate_path_id_is_refused(raw):

@@ -93,7 +93,10 @@ def _raw():
         (lambda r: r["rules"][0].update(audience="pets"), "unknown audience"),
         (lambda r: r["rules"][0].update(colour="red"), "unknown key"),
         (lambda r: r["rules"][1].update(id=r["rules"][0]["id"]), "duplicate rule id"),
-        (lambda r: r["topics"]["ecommerce"].pop("en"), "missing the en text"),
+        (
+            lambda r: r["topics"]["ecommerce"].pop("en"),
+            "topics: missing 'en' translation of ecommerce",
+        ),
         (lambda r: r["rules"][0].update(courses=[], listing_paths=[]), "neither"),
     ],
 )
