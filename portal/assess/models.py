@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
-from portal.businesses.models import Business
+from portal.businesses.models import Business, OwnersSeeTheirBusinesses
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -23,7 +23,7 @@ def _values(enum_class: type[enum.Enum]) -> list[str]:
     return [member.value for member in enum_class]
 
 
-class Assessment(db.Model):
+class Assessment(OwnersSeeTheirBusinesses, db.Model):
     __tablename__ = "assessments"
     __table_args__ = (
         # Reports count a province's submissions in a period, of all or of some businesses,
@@ -83,13 +83,6 @@ class Assessment(db.Model):
     scores: Mapped[list["AssessmentScore"]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="AssessmentScore.id"
     )
-
-    @classmethod
-    def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
-        """Owners see their own businesses' assessments; province users their province's."""
-        if user.is_owner:
-            return cls.business_id.in_(sa.select(Business.id).where(Business.owner_id == user.id))
-        return cls.province_code == user.province_code
 
     @property
     def is_draft(self) -> bool:

@@ -6,8 +6,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.auth.models import User
-from portal.businesses.models import Business, BusinessKind, Sector
+from portal.businesses.models import (
+    Business,
+    BusinessKind,
+    OwnersSeeTheirBusinesses,
+    OwnersSeeTheirProvinces,
+    Sector,
+)
 from portal.extensions import db
 from portal.timeutil import utcnow
 from portal.training.models import Course, Enrolment
@@ -37,11 +42,7 @@ SETTLED_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.SUBSIDISED)
 HOUSEHOLD_KINDS = (BusinessKind.HOUSEHOLD_BUSINESS, BusinessKind.HOUSEHOLD)
 
 
-def _owner_business_ids(user: User) -> sa.Select:
-    return sa.select(Business.id).where(Business.owner_id == user.id)
-
-
-class SubsidyProgramme(db.Model):
+class SubsidyProgramme(OwnersSeeTheirProvinces, db.Model):
     """A province's subsidy of course fees: for one course, or every course of the province."""
 
     __tablename__ = "subsidy_programmes"
@@ -72,14 +73,6 @@ class SubsidyProgramme(db.Model):
 
     course: Mapped[Course | None] = relationship()
 
-    @classmethod
-    def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
-        if user.is_owner:
-            return cls.province_code.in_(
-                sa.select(Business.province_code).where(Business.owner_id == user.id)
-            )
-        return cls.province_code == user.province_code
-
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" and self.name_en else self.name_vi
 
@@ -94,7 +87,7 @@ class SubsidyProgramme(db.Model):
         return None if self.budget_vnd is None else self.budget_vnd - self.spent_vnd
 
 
-class Payment(db.Model):
+class Payment(OwnersSeeTheirBusinesses, db.Model):
     """One attempt to settle an enrolment's fee, with the subsidy it drew and any refund."""
 
     __tablename__ = "payments"
@@ -133,13 +126,6 @@ class Payment(db.Model):
     business: Mapped[Business] = relationship()
     course: Mapped[Course] = relationship()
     programme: Mapped[SubsidyProgramme | None] = relationship()
-
-    @classmethod
-    def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
-        """Owners see their businesses' payments; province users their province's."""
-        if user.is_owner:
-            return cls.business_id.in_(_owner_business_ids(user))
-        return cls.province_code == user.province_code
 
     @property
     def is_open(self) -> bool:

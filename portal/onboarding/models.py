@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
-from portal.businesses.models import Business
+from portal.businesses.models import Business, OwnersSeeTheirBusinesses
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -23,11 +23,7 @@ class EvidenceStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
-def _owner_business_ids(user: User) -> sa.Select:
-    return sa.select(Business.id).where(Business.owner_id == user.id)
-
-
-class OnboardingPath(db.Model):
+class OnboardingPath(OwnersSeeTheirBusinesses, db.Model):
     """A listing path from assessments/listing_paths.yaml that a business has started."""
 
     __tablename__ = "onboarding_paths"
@@ -48,13 +44,6 @@ class OnboardingPath(db.Model):
     evidence: Mapped[list["Evidence"]] = relationship(
         back_populates="onboarding", order_by="Evidence.submitted_at.desc(), Evidence.id.desc()"
     )
-
-    @classmethod
-    def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
-        """Owners see their businesses' paths; province users their province's."""
-        if user.is_owner:
-            return cls.business_id.in_(_owner_business_ids(user))
-        return cls.province_code == user.province_code
 
     @property
     def done_step_ids(self) -> set[str]:
@@ -77,7 +66,7 @@ class StepProgress(db.Model):
     onboarding: Mapped[OnboardingPath] = relationship(back_populates="steps")
 
 
-class Evidence(db.Model):
+class Evidence(OwnersSeeTheirBusinesses, db.Model):
     """A listing URL or an uploaded image or PDF, verified or rejected by a trainer or staff."""
 
     __tablename__ = "onboarding_evidence"
@@ -113,9 +102,3 @@ class Evidence(db.Model):
 
     onboarding: Mapped[OnboardingPath] = relationship(back_populates="evidence")
     verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
-
-    @classmethod
-    def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
-        if user.is_owner:
-            return cls.business_id.in_(_owner_business_ids(user))
-        return cls.province_code == user.province_code

@@ -7,7 +7,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
-from portal.businesses.models import Business, Sector
+from portal.businesses.models import (
+    Business,
+    OwnersSeeTheirBusinesses,
+    OwnersSeeTheirProvinces,
+    Sector,
+)
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -49,15 +54,7 @@ class EventState(enum.StrEnum):
     COMPLETED = "completed"
 
 
-def _owner_business_ids(user: User) -> sa.Select:
-    return sa.select(Business.id).where(Business.owner_id == user.id)
-
-
-def _owner_province_codes(user: User) -> sa.Select:
-    return sa.select(Business.province_code).where(Business.owner_id == user.id)
-
-
-class Course(db.Model):
+class Course(OwnersSeeTheirProvinces, db.Model):
     __tablename__ = "courses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,13 +90,6 @@ class Course(db.Model):
         back_populates="course", order_by="Cohort.enrolment_deadline"
     )
 
-    @classmethod
-    def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
-        """Owners see the catalog of the provinces of their businesses."""
-        if user.is_owner:
-            return cls.province_code.in_(_owner_province_codes(user))
-        return cls.province_code == user.province_code
-
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" and self.title_en else self.title_vi
 
@@ -116,7 +106,7 @@ class Course(db.Model):
         return self.fee_vnd == 0
 
 
-class Cohort(db.Model):
+class Cohort(OwnersSeeTheirProvinces, db.Model):
     """One run of a course."""
 
     __tablename__ = "cohorts"
@@ -139,12 +129,6 @@ class Cohort(db.Model):
         back_populates="cohort", order_by="TrainingSession.starts_at"
     )
 
-    @classmethod
-    def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
-        if user.is_owner:
-            return cls.province_code.in_(_owner_province_codes(user))
-        return cls.province_code == user.province_code
-
     @property
     def starts_at(self) -> datetime | None:
         return self.sessions[0].starts_at if self.sessions else None
@@ -154,7 +138,7 @@ class Cohort(db.Model):
         return self.sessions[-1].starts_at if self.sessions else None
 
 
-class TrainingSession(db.Model):
+class TrainingSession(OwnersSeeTheirProvinces, db.Model):
     """One meeting of a cohort (named so as not to clash with the database session)."""
 
     __tablename__ = "training_sessions"
@@ -168,14 +152,8 @@ class TrainingSession(db.Model):
 
     cohort: Mapped[Cohort] = relationship(back_populates="sessions")
 
-    @classmethod
-    def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
-        if user.is_owner:
-            return cls.province_code.in_(_owner_province_codes(user))
-        return cls.province_code == user.province_code
 
-
-class Enrolment(db.Model):
+class Enrolment(OwnersSeeTheirBusinesses, db.Model):
     """A business's place in a cohort, from assignment or self-enrolment to completion."""
 
     __tablename__ = "enrolments"
@@ -204,13 +182,6 @@ class Enrolment(db.Model):
     business: Mapped[Business] = relationship()
     attendance: Mapped[list["Attendance"]] = relationship(back_populates="enrolment")
     certificate: Mapped["Certificate | None"] = relationship(back_populates="enrolment")
-
-    @classmethod
-    def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
-        """Owners see only their businesses' enrolments."""
-        if user.is_owner:
-            return cls.business_id.in_(_owner_business_ids(user))
-        return cls.province_code == user.province_code
 
     @property
     def requires_payment(self) -> bool:
@@ -246,13 +217,11 @@ class Attendance(db.Model):
     @classmethod
     def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
         if user.is_owner:
-            return cls.enrolment_id.in_(
-                sa.select(Enrolment.id).where(Enrolment.business_id.in_(_owner_business_ids(user)))
-            )
+            return cls.enrolment_id.in_(sa.select(Enrolment.id).where(Enrolment.visible_to(user)))
         return cls.province_code == user.province_code
 
 
-class EnrolmentEvent(db.Model):
+class EnrolmentEvent(OwnersSeeTheirBusinesses, db.Model):
     """Append-only log of enrolment state changes, with copies of what reports group by.
 
     Copies (not joins) so that counts stay exact even if a business later moves commune or
@@ -291,14 +260,8 @@ class EnrolmentEvent(db.Model):
     #: The session, for attendance events.
     session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("training_sessions.id"))
 
-    @classmethod
-    def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
-        if user.is_owner:
-            return cls.business_id.in_(_owner_business_ids(user))
-        return cls.province_code == user.province_code
 
-
-class Certificate(db.Model):
+class Certificate(OwnersSeeTheirBusinesses, db.Model):
     """Issued on completion; the verification page shows only what it snapshots here."""
 
     __tablename__ = "certificates"
@@ -320,12 +283,6 @@ class Certificate(db.Model):
     revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     enrolment: Mapped[Enrolment] = relationship(back_populates="certificate")
-
-    @classmethod
-    def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
-        if user.is_owner:
-            return cls.business_id.in_(_owner_business_ids(user))
-        return cls.province_code == user.province_code
 
     @property
     def is_valid(self) -> bool:
