@@ -31,6 +31,7 @@ from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
 from portal.assess.questionnaires import choose
 from portal.auth.models import Role, User
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.onboarding.models import (
     Evidence,
@@ -42,7 +43,6 @@ from portal.onboarding.models import (
 from portal.reports.models import DigitalStatus, ProvinceTarget
 from portal.reports.operations import definitions
 from portal.reports.targets import TargetMetric
-from portal.timeutil import utcnow
 from portal.training.models import (
     Attendance,
     Audience,

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.timeutil import utcnow
 
 #: Every token starts with this, so a leaked one is easy to recognise (e.g. by secret scanners).
 TOKEN_PREFIX = "dbp_"

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from portal.api.models import TOKEN_PREFIX, VISIBLE_CHARS, ApiToken, hash_token
 from portal.auth.models import User
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from typing import TypeVar
 
 from werkzeug.datastructures import MultiDict
 
-from portal import geo
+from portal import clock, geo
 from portal.businesses.models import BusinessKind, Sector
-from portal.reports.queries import Filters, local_today
+from portal.reports.queries import Filters
 
 #: Longest period a request may cover (keeps the monthly series short).
 MAX_PERIOD_DAYS = 20 * 366
@@ -47,7 +47,7 @@ def parse(
     repeated = sorted(k for k in args if len(args.getlist(k)) > 1)
     if repeated:
         raise InvalidParameter(f"Parameter {repeated[0]!r} was given more than once.")
-    today = local_today()
+    today = clock.today()
     end = _date(args, "end") or today
     start = _date(args, "start") or date(end.year, 1, 1)
     if start > end:

@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from portal import geo
+from portal import clock, geo
 from portal.access import api_token_required, public, roles_required
 from portal.api import operations
 from portal.api import queries as token_queries
@@ -149,7 +149,7 @@ def _envelope(q: ApiQuery, **body: Any) -> Response:
 
 def _counted_until(f: queries.Filters) -> date:
     """Counts are never given for days still to come."""
-    return min(f.end, queries.local_today())
+    return min(f.end, clock.today())
 
 
 def _target(f: queries.Filters, digital: int, on: date) -> dict | None:
@@ -171,7 +171,7 @@ def _target(f: queries.Filters, digital: int, on: date) -> dict | None:
 
 def _targets(province_code: int) -> list[dict]:
     """Return the province's targets with today's province-wide values (two queries)."""
-    reader, today = g.api_province, queries.local_today()
+    reader, today = g.api_province, clock.today()
     targets = queries.targets_of(province_code, reader)
     rows = queries.metric_rows(province_code, reader, today, targets)
     return [

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
 from portal.businesses.models import Business, OwnersSeeTheirBusinesses
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.timeutil import utcnow
 
 
 class AssessmentStatus(enum.StrEnum):

@@ -9,8 +9,8 @@ from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
 from portal.assess.queries import open_draft
 from portal.auth.models import Role, User
 from portal.businesses.models import Business, BusinessKind
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.timeutil import utcnow
 
 
 class Role(enum.StrEnum):

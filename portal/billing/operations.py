@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from portal import clock
 from portal.auth.models import User
 from portal.billing import stripe_gateway as gateway
 from portal.billing.models import (
@@ -27,11 +28,10 @@ from portal.billing.models import (
     SubsidyProgramme,
 )
 from portal.businesses.models import Business
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.timeutil import utcnow
 from portal.training import operations as training
 from portal.training.models import Cohort, Course, Enrolment, EnrolmentState
-from portal.training.queries import local_today
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ def cancellation_deadline(cohort: Cohort) -> date:
 
 
 def is_refundable_now(enrolment: Enrolment) -> bool:
-    return local_today() <= cancellation_deadline(enrolment.cohort)
+    return clock.today() <= cancellation_deadline(enrolment.cohort)
 
 
 def current_payment(enrolment: Enrolment, lock: bool = False) -> Payment | None:

@@ -1,13 +1,12 @@
 """Reads for billing: an owner's payments and the province's money report."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import selectinload
 
+from portal import clock
 from portal.auth.models import User
 from portal.billing.models import Payment, PaymentStatus, SubsidyProgramme
 from portal.extensions import db
@@ -30,17 +29,6 @@ def owner_payments(owner: User) -> list[Payment]:
     )
 
 
-def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """Return the UTC instants of local midnight of ``start`` and of the day after ``end``."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
-
-    def utc(day: date) -> datetime:
-        local = datetime.combine(day, time(), tzinfo=zone)
-        return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-
-    return utc(start), utc(end + timedelta(days=1))
-
-
 @dataclass
 class CourseMoney:
     course: Course
@@ -52,7 +40,7 @@ class CourseMoney:
 def money_report(user: User, start: date, end: date) -> list[CourseMoney]:
     """Per course of what ``user`` may see: card fees collected, subsidies granted and refunds
     in the period (local dates, both included)."""
-    since, until = utc_bounds(start, end)
+    since, until = clock.day_start(start), clock.day_end(end)
     paid_in = Payment.paid_at.between(since, until - timedelta(microseconds=1))
     collected = sa.func.sum(
         sa.case((sa.and_(paid_in, Payment.status.in_(COLLECTED)), Payment.amount_vnd), else_=0)

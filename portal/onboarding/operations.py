@@ -5,6 +5,7 @@ import logging
 from assessments.listing_paths import ListingPath
 from portal.auth.models import User
 from portal.businesses.models import Business
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.onboarding.models import (
     Evidence,
@@ -13,7 +14,6 @@ from portal.onboarding.models import (
     OnboardingPath,
     StepProgress,
 )
-from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from weasyprint import HTML
 
+from portal import clock
 from portal.reports.labels import EVENT_COLUMN_LABELS
-from portal.reports.queries import COUNTED_STATES, EnrolmentCounts, local_today
+from portal.reports.queries import COUNTED_STATES, EnrolmentCounts
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def to_pdf(context: dict) -> bytes:
     html = render_template(
         "reports/enrolments_pdf.html",
         rows=table(context["report"], context["group_label"]),
-        today=local_today(),
+        today=clock.today(),
         **context,
     )
     return HTML(string=html, base_url=current_app.root_path).write_pdf()

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from assessments.digital_status import DEFAULT_MIN_COURSES, DEFAULT_MIN_LEVEL, Definition
 from portal.auth.models import User
 from portal.businesses.models import BusinessKind, Sector
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.reports.targets import TargetMetric
-from portal.timeutil import utcnow
 
 
 def _by_province(model: type, user: User) -> sa.ColumnElement[bool]:

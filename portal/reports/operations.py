@@ -18,6 +18,7 @@ from assessments.digital_status import Definition, Facts, is_digital
 from portal.assess.models import Assessment, AssessmentStatus
 from portal.auth.models import User
 from portal.businesses.models import Business
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.onboarding.models import Evidence, EvidenceStatus
 from portal.onboarding.queries import verified_channels
@@ -28,7 +29,6 @@ from portal.reports.models import (
     ProvinceTarget,
 )
 from portal.reports.targets import TargetMetric
-from portal.timeutil import utcnow
 from portal.training.models import Cohort, Enrolment, EnrolmentState
 
 log = logging.getLogger(__name__)

@@ -2,16 +2,14 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from assessments.digital_status import Definition
-from portal import geo, labels
+from portal import clock, geo, labels
 from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
 from portal.auth.models import User
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
@@ -49,27 +47,9 @@ class Filters:
     size: BusinessSize | None = None
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
-
-
-def local_today() -> date:
-    return datetime.now(UTC).astimezone(_zone()).date()
-
-
-def day_end(day: date) -> datetime:
-    """Return the end of a local day as the naive UTC datetime rows are stored in."""
-    local = datetime.combine(day + timedelta(days=1), time(), tzinfo=_zone())
-    return local.astimezone(UTC).replace(tzinfo=None)
-
-
-def day_start(day: date) -> datetime:
-    return day_end(day - timedelta(days=1))
-
-
 def _month(column: Any) -> Any:
     """Return 'YYYY-MM' of a UTC datetime column, shifted to local time."""
-    offset = int(datetime.now(_zone()).utcoffset().total_seconds() // 3600)  # type: ignore[union-attr]
+    offset = clock.utc_offset_hours()
     if db.engine.dialect.name == "postgresql":
         shifted = column + sa.text(f"interval '{offset} hours'")
         return sa.func.to_char(shifted, "YYYY-MM")
@@ -142,7 +122,7 @@ def _status_conditions(f: Filters, user: User) -> list:
 
 def count_digital_at(f: Filters, day: date, user: User) -> int:
     """Count the businesses that were digital at the end of ``day`` (exact for past days)."""
-    moment = day_end(day)
+    moment = clock.day_end(day)
     return (
         db.session.scalar(
             sa.select(sa.func.count(DigitalStatus.id)).where(
@@ -165,7 +145,7 @@ DIGITAL_GROUPINGS = {
 
 def digital_by(f: Filters, day: date, by: str, user: User) -> dict[Any, int]:
     """Count the businesses digital at the end of ``day`` by commune, sector or kind (one query)."""
-    key, moment = DIGITAL_GROUPINGS[by], day_end(day)
+    key, moment = DIGITAL_GROUPINGS[by], clock.day_end(day)
     rows = db.session.execute(
         sa.select(key, sa.func.count(DigitalStatus.id))
         .where(
@@ -340,7 +320,7 @@ def metric_values(
         return {}
     columns, layout = [], {}
     for n, (key, (metric, day)) in enumerate(wanted.items()):
-        numerator, denominator = _metric_columns(metric, province_code, user, day_end(day))
+        numerator, denominator = _metric_columns(metric, province_code, user, clock.day_end(day))
         columns.append(numerator.label(f"n{n}"))
         if denominator is not None:
             columns.append(denominator.label(f"d{n}"))
@@ -424,7 +404,7 @@ class Activity:
 
 def activity(f: Filters, user: User) -> Activity:
     """Count what happened in the period (five aggregate queries)."""
-    start, end = day_start(f.start), day_end(f.end)
+    start, end = clock.day_start(f.start), clock.day_end(f.end)
     # count(*) rather than count(id): ids are never null, and PostgreSQL then answers from
     # the index alone.
     assessments = db.session.scalar(
@@ -484,8 +464,8 @@ def _assessment_conditions(f: Filters, user: User) -> list:
         visible(Assessment, user),
         Assessment.province_code == f.province_code,
         Assessment.status == AssessmentStatus.SUBMITTED,
-        Assessment.submitted_at >= day_start(f.start),
-        Assessment.submitted_at < day_end(f.end),
+        Assessment.submitted_at >= clock.day_start(f.start),
+        Assessment.submitted_at < clock.day_end(f.end),
     ]
 
 
@@ -493,8 +473,8 @@ def _event_conditions(f: Filters, user: User) -> list:
     return [
         visible(EnrolmentEvent, user),
         EnrolmentEvent.province_code == f.province_code,
-        EnrolmentEvent.at >= day_start(f.start),
-        EnrolmentEvent.at < day_end(f.end),
+        EnrolmentEvent.at >= clock.day_start(f.start),
+        EnrolmentEvent.at < clock.day_end(f.end),
         *_business_filters(
             f, EnrolmentEvent.commune_code, EnrolmentEvent.sector, None, EnrolmentEvent.business_id
         ),
@@ -525,8 +505,8 @@ def average_scores(f: Filters, user: User) -> list[tuple[str, float, int]]:
         stmt = stmt.where(
             visible(AssessmentScore, user),
             AssessmentScore.province_code == f.province_code,
-            AssessmentScore.submitted_at >= day_start(f.start),
-            AssessmentScore.submitted_at < day_end(f.end),
+            AssessmentScore.submitted_at >= clock.day_start(f.start),
+            AssessmentScore.submitted_at < clock.day_end(f.end),
         )
     rows = db.session.execute(stmt)
     return [(d, float(avg), n) for d, avg, n in rows]
@@ -548,7 +528,7 @@ class ProvinceRow:
 
 def all_provinces(start: date, end: date, user: User) -> list[ProvinceRow]:
     """Return one row per province with any data (four GROUP BY province queries)."""
-    moment, since = day_end(end), day_start(start)
+    moment, since = clock.day_end(end), clock.day_start(start)
     digital = dict(
         db.session.execute(
             sa.select(DigitalStatus.province_code, sa.func.count(DigitalStatus.id))

@@ -9,7 +9,7 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import geo
+from portal import clock, geo
 from portal.access import roles_required
 from portal.assess.questionnaires import registry
 from portal.auth.models import Role
@@ -54,7 +54,7 @@ def _filters(form: FilterForm, province: int | None = None) -> queries.Filters:
         province = _province(request.args.get("province"))
     form.setup(province, current_user.is_admin)
     form.validate()
-    today = queries.local_today()
+    today = clock.today()
     end = form.end.data or today
     start = form.start.data or date(end.year, 1, 1)
     if start > end:
@@ -125,7 +125,7 @@ def _dashboard_page(target_form: TargetForm | None = None, province: int | None 
     form = FilterForm(request.args)
     f = _filters(form, province)
     lang = current_language()
-    today = queries.local_today()
+    today = clock.today()
     targets = queries.targets_of(f.province_code, current_user)
     target = targets.get(TargetMetric.DIGITAL_BUSINESSES)
     chart, trajectory = _trajectory(f, target, today)

@@ -13,8 +13,8 @@ from portal.businesses.models import (
     OwnersSeeTheirProvinces,
     Sector,
 )
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.timeutil import utcnow
 
 
 class Audience(enum.StrEnum):

@@ -13,10 +13,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from portal import clock
 from portal.auth.models import User
 from portal.businesses.models import Business
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.timeutil import utcnow
 from portal.training.models import (
     Attendance,
     Certificate,
@@ -28,7 +29,6 @@ from portal.training.models import (
     EventState,
     TrainingSession,
 )
-from portal.training.queries import local_today
 from portal.training.rules import CompletionRule
 
 log = logging.getLogger(__name__)
@@ -186,7 +186,7 @@ def enrol(cohort: Cohort, business: Business, user: User) -> Enrolment:
     if business.province_code != cohort.province_code:
         raise TrainingError("other_province")
     cohort = lock_cohort(cohort.id)
-    if local_today() > cohort.enrolment_deadline:
+    if clock.today() > cohort.enrolment_deadline:
         raise TrainingError("deadline_passed")
     enrolment = db.session.scalar(
         sa.select(Enrolment).where(
@@ -211,7 +211,7 @@ def accept_assignment(enrolment: Enrolment, user: User) -> Enrolment:
     if enrolment.state != EnrolmentState.ASSIGNED:
         raise TrainingError("not_assigned")
     cohort = lock_cohort(enrolment.cohort_id)
-    if local_today() > cohort.enrolment_deadline:
+    if clock.today() > cohort.enrolment_deadline:
         raise TrainingError("deadline_passed")
     _take_seat_or_wait(cohort, enrolment, user)
     return enrolment
@@ -351,7 +351,7 @@ def issue_certificate(enrolment: Enrolment) -> Certificate:
         business_name=enrolment.business.name,
         course_title_vi=course.title_vi,
         course_title_en=course.title_en,
-        completed_on=local_today(),
+        completed_on=clock.today(),
     )
     db.session.add(certificate)
     db.session.flush()

@@ -1,19 +1,17 @@
 """Reads for training: catalog, rosters, owners' enrolments, group selection, invitations."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import selectinload
 
+from portal import clock
 from portal.auth.models import Role, User
 from portal.businesses.models import Business, BusinessKind, Sector
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.scoping import scoped_select, visible
-from portal.timeutil import utcnow
 from portal.training.models import (
     Attendance,
     Certificate,
@@ -26,12 +24,6 @@ from portal.training.models import (
 )
 
 SEAT_STATES = (EnrolmentState.ENROLLED, EnrolmentState.COMPLETED)
-
-
-def local_today() -> date:
-    """Return today's date in the portal's time zone (deadlines are local dates)."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
-    return datetime.now(UTC).astimezone(zone).date()
 
 
 # ----------------------------------------------------------------------------- catalog
@@ -70,7 +62,7 @@ def query_catalog(user: User, filters: CatalogFilters, include_inactive: bool = 
 
 def open_cohorts(course: Course) -> list[Cohort]:
     """Return the course's cohorts still taking enrolments, soonest deadline first."""
-    today = local_today()
+    today = clock.today()
     return [c for c in course.cohorts if c.enrolment_deadline >= today]
 
 

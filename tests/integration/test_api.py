@@ -8,17 +8,18 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+from portal import clock
 from portal.api import operations
 from portal.api.models import ApiToken
 from portal.api.params import LANGUAGES
 from portal.auth.models import Role, User
 from portal.businesses.models import Sector
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.onboarding.models import Evidence
 from portal.querycount import count_queries
 from portal.reports import queries
 from portal.reports.models import DigitalStatus, ProvinceTarget
-from portal.timeutil import utcnow
 from tests.conftest import HA_NOI, QUANG_NINH
 from tests.integration.test_reports import _assessment, make_digital
 
@@ -225,7 +226,7 @@ def test_summary_equals_a_hand_count_of_the_province(
 
     body = client.get("/api/v1/summary", headers=bearer(qn_token)).get_json()
     with app.app_context():
-        today = queries.local_today()
+        today = clock.today()
     assert body["province_code"] == QUANG_NINH
     assert body["province_name"] == "Quảng Ninh"
     assert body["period"] == {"start": f"{today.year}-01-01", "end": today.isoformat()}
@@ -340,7 +341,7 @@ def test_enrolments_by_course_count_each_state(app, client, make_user, make_busi
     assert body["totals"]["enrolled"] == 2 and body["total"] == sum(body["totals"].values())
     by_month = client.get("/api/v1/enrolments?by=month", headers=bearer(qn_token)).get_json()
     with app.app_context():
-        today = queries.local_today()
+        today = clock.today()
     assert [r["key"] for r in by_month["rows"]] == [f"{today:%Y-%m}"]
 
 

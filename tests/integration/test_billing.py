@@ -27,8 +27,8 @@ from portal.billing import operations
 from portal.billing import stripe_gateway as gateway
 from portal.billing.models import Payment, PaymentStatus, StripeEvent, SubsidyProgramme
 from portal.businesses.models import BusinessKind, Sector
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.timeutil import utcnow
 from portal.training.models import Enrolment, EnrolmentState
 from tests.conftest import HA_NOI, QUANG_NINH
 from tests.integration.test_training import enrol_now, events_of, new_training

@@ -7,11 +7,11 @@ import sqlalchemy as sa
 from portal.assess.models import Assessment, AssessmentStatus
 from portal.auth.models import Role, User
 from portal.businesses.models import BusinessKind, BusinessSize, Sector
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.onboarding.models import EvidenceStatus
 from portal.reports import operations, queries
 from portal.reports.models import DigitalStatus, ProvinceSettingsChange, ProvinceTarget
-from portal.timeutil import utcnow
 from tests.conftest import HA_NOI, QUANG_NINH
 from tests.integration.test_onboarding import _evidence
 from tests.integration.test_training import complete_with_certificate

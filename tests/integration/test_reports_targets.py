@@ -4,6 +4,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from portal import clock
 from portal.auth.models import Role, User
 from portal.businesses.models import BusinessKind
 from portal.extensions import db
@@ -76,7 +77,7 @@ def test_each_metric_equals_a_hand_count(app, make_user, make_business):
     staff = make_user(role=Role.STAFF, province_code=QUANG_NINH)
     with app.app_context():
         reader = db.session.get(User, staff.id)
-        today = queries.local_today()
+        today = clock.today()
         values = queries.metric_values(QUANG_NINH, reader, {m: (m, today) for m in M})
         assert values == HAND_COUNT
         # Before anything happened every value was nought.
@@ -279,7 +280,7 @@ def test_api_summary_lists_each_target_with_its_progress(app, client, make_user,
         _target(QUANG_NINH, M.BUSINESSES_TRAINED, 8, date(2026, 1, 1))
         _target(HA_NOI, M.LISTINGS_VERIFIED, 3, date(2026, 1, 1))
         db.session.commit()
-        today = queries.local_today()
+        today = clock.today()
     token = create_token(app, make_user(role=Role.STAFF, province_code=QUANG_NINH))[1]
     body = client.get("/api/v1/summary", headers=bearer(token)).get_json()
     assert body["target"]["target"] == 500

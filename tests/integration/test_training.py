@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from portal import geo
 from portal.auth.models import Role, User
 from portal.businesses.models import Business, BusinessKind, Sector
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.timeutil import utcnow
 from portal.training import operations
 from portal.training.models import (
     Attendance,
