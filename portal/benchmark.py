@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
 
-from portal import create_app, geo
+from portal import clock, create_app, geo
 from portal.auth.models import Role
 from portal.auth.operations import create_user
 from portal.extensions import db
@@ -33,7 +33,7 @@ PROVINCE = 22
 PROVINCES = (PROVINCE, 1, 15)
 PASSWORD = "benchmark-password"
 #: The period the filtered report covers: all of the synthetic history.
-SINCE = date(date.today().year - 2, 1, 1).isoformat()
+SINCE = date(clock.today().year - 2, 1, 1).isoformat()
 
 
 def pages() -> dict[str, list[str]]:

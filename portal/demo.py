@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from assessments.listing_paths import load_catalog
-from portal import geo
+from portal import clock, geo
 from portal.assess.operations import save_answers, start_assessment, submit_assessment
 from portal.assess.questionnaires import choose
 from portal.auth.models import Role, User
@@ -131,8 +131,8 @@ def _seed_training_and_assessments(rng: random.Random) -> None:
             fee_vnd=0,
         )
         communes = geo.communes(code)
-        today = date.today()
-        start = datetime.combine(today + timedelta(days=14), time(1, 30))  # 8:30 in Vietnam
+        today = clock.today()
+        start = clock.to_utc(datetime.combine(today + timedelta(days=14), time(8, 30)))
         create_cohort(
             course,
             sessions=[(start + timedelta(days=7 * i), 180) for i in range(3)],
@@ -167,8 +167,8 @@ def _seed_training_and_assessments(rng: random.Random) -> None:
 
 def _seed_finished_class(course, trainer: User, businesses: list[Business], commune) -> None:
     """A class that took place last month: attendance taken, completions and certificates."""
-    today = date.today()
-    first = datetime.combine(today - timedelta(days=40), time(1, 30))
+    today = clock.today()
+    first = clock.to_utc(datetime.combine(today - timedelta(days=40), time(8, 30)))
     cohort = create_cohort(
         course,
         sessions=[(first + timedelta(days=7 * i), 180) for i in range(3)],
@@ -205,7 +205,8 @@ def _seed_paid_course(staff: User, trainer: User, code: int, commune) -> None:
         duration_hours=12,
         fee_vnd=600_000,
     )
-    start = datetime.combine(date.today() + timedelta(days=21), time(1, 30))
+    today = clock.today()
+    start = clock.to_utc(datetime.combine(today + timedelta(days=21), time(8, 30)))
     create_cohort(
         course,
         sessions=[(start + timedelta(days=7 * i), 240) for i in range(3)],
@@ -213,7 +214,7 @@ def _seed_paid_course(staff: User, trainer: User, code: int, commune) -> None:
         commune_code=int(commune.code),
         venue=f"Trung tâm văn hóa {commune.name}",
         capacity=30,
-        enrolment_deadline=date.today() + timedelta(days=18),
+        enrolment_deadline=today + timedelta(days=18),
     )
     create_programme(
         code,

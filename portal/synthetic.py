@@ -26,7 +26,7 @@ from assessments import Questionnaire, score
 from assessments.digital_status import Definition, Facts, is_digital
 from assessments.listing_paths import ListingPath, load_catalog
 from assessments.model import Question
-from portal import geo
+from portal import clock, geo
 from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
 from portal.assess.questionnaires import choose
 from portal.auth.models import Role, User
@@ -81,8 +81,6 @@ ENROLLED_SHARE, ENROLLED_SHARE_UNASSESSED = 0.5, 0.08
 #: Activity spreads over the past two years.
 HISTORY = timedelta(days=730)
 TRAINERS_PER_PROVINCE = 4
-#: Vietnam keeps UTC+7 all year: local dates of stored UTC datetimes.
-LOCAL_OFFSET = timedelta(hours=7)
 ANSWER_POOL = 200
 BATCH = 5_000
 
@@ -700,7 +698,7 @@ class Generator:
                 "business_name": f"Cơ sở số {b.id}",
                 "course_title_vi": cohort.course.spec.title_vi,
                 "course_title_en": cohort.course.spec.title_en,
-                "completed_on": (done + LOCAL_OFFSET).date(),
+                "completed_on": clock.local_date(done),
                 "issued_at": done,
                 "revoked_at": None,
                 "revoked_reason": None,

@@ -5,13 +5,16 @@ The schema is built by the migrations, so every run also proves they work on tha
 """
 
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -26,6 +29,44 @@ from portal.extensions import db, limiter
 PASSWORD = "correct-horse-42"
 QUANG_NINH = 22
 HA_NOI = 1
+
+
+def shifted_instant(spec: str, now: datetime | None = None) -> datetime:
+    """Return the UTC instant a PORTAL_TEST_CLOCK setting names.
+
+    "23:30" is that UTC time on today's UTC date; "12-31T23:30" the next such day and time
+    (never in the past, so a browser's own clock still accepts the portal's cookies);
+    anything else is read as an ISO instant (UTC unless it says otherwise).
+    """
+    now = now or datetime.now(UTC)
+    if m := re.fullmatch(r"(\d{1,2}):(\d{2})", spec):
+        return now.replace(hour=int(m[1]), minute=int(m[2]), second=0, microsecond=0)
+    if m := re.fullmatch(r"(\d{2})-(\d{2})T(\d{1,2}):(\d{2})", spec):
+        month, day, hour, minute = (int(g) for g in m.groups())
+        for year in (now.year, now.year + 1):
+            at = datetime(year, month, day, hour, minute, tzinfo=UTC)
+            if at >= now - timedelta(days=1):
+                return at
+    at = datetime.fromisoformat(spec)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+#: Where the machine clock stands for this run (scripts/test moves it; see README "Clock").
+TEST_CLOCK = os.environ.get("PORTAL_TEST_CLOCK", "").strip()
+
+
+@pytest.fixture(autouse=True)
+def _moved_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Start every test at PORTAL_TEST_CLOCK, the clock running from there.
+
+    Tests marked real_clock talk to a process whose clock we do not move (localstripe signs
+    the webhooks it sends with its own time), so they keep the machine's.
+    """
+    if not TEST_CLOCK or request.node.get_closest_marker("real_clock"):
+        yield
+        return
+    with time_machine.travel(shifted_instant(TEST_CLOCK), tick=True):
+        yield
 
 
 def _database_url(tmp_dir: str) -> str:
@@ -191,6 +232,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
             if "tests/browser/" in report.nodeid
             and (report.when == "call" or (outcome != "passed" and report.when == "setup"))
         )
+    clock = TEST_CLOCK or "machine time"
+    terminalreporter.write_line(f"clock: {clock}; TZ={os.environ.get('TZ', '(unset)')}")
     terminalreporter.write_line(
         f"database: {database}; browser tests (Chromium): {counts['passed']} passed, "
         f"{counts['failed']} failed, {counts['skipped']} skipped"

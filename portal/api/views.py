@@ -5,7 +5,7 @@ its own province and nothing else. Their error messages are English: machine cli
 """
 
 import os
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 from functools import cache
 from typing import Any
 
@@ -125,7 +125,7 @@ def _query(**kwargs: Any) -> ApiQuery:
 
 
 def _iso_now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return clock.utcnow().replace(microsecond=0, tzinfo=UTC).isoformat().replace("+00:00", "Z")
 
 
 def _envelope(q: ApiQuery, **body: Any) -> Response:

@@ -21,6 +21,7 @@ from assessments import (
     compare,
     position_of,
 )
+from portal import clock
 from portal.assess import charts, queries
 from portal.assess.models import Assessment
 from portal.assess.questionnaires import questionnaire_of
@@ -169,7 +170,8 @@ def slug(text: str) -> str:
 
 
 def report_filename(assessment: Assessment) -> str:
-    day = assessment.submitted_at.date().isoformat() if assessment.submitted_at else "draft"
+    submitted = assessment.submitted_at
+    day = clock.local_date(submitted).isoformat() if submitted else "draft"
     return f"{slug(assessment.business.name)}-{day}.pdf"
 
 

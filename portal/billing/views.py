@@ -3,7 +3,6 @@ webhook, and the province's money report."""
 
 import io
 import logging
-from datetime import date
 
 import click
 from flask import (
@@ -20,6 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import clock
 from portal.access import PROVINCE_ROLES, public, roles_required
 from portal.auth.models import Role
 from portal.billing import operations, queries, receipts
@@ -213,7 +213,7 @@ def receipt_pdf(payment_id: int):
 def money_report():
     form = PeriodForm(request.args)
     form.validate()
-    today = date.today()
+    today = clock.today()
     start = form.start.data or today.replace(day=1)
     end = form.end.data or today
     rows = queries.money_report(current_user, start, end)

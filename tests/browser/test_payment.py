@@ -38,6 +38,7 @@ def webhook_to_live_server(stripe_on, live_server):
     register("http://127.0.0.1:9/")
 
 
+@pytest.mark.real_clock  # localstripe's webhook is signed with the machine's own clock
 def test_owner_pays_by_card_and_sees_the_enrolment_confirmed(
     app, phone_en, artifacts, make_user, make_business, webhook_to_live_server
 ):

@@ -16,12 +16,14 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
+from portal import clock
 from portal.auth.models import Role
 from portal.billing import operations
 from portal.billing import stripe_gateway as gateway
@@ -156,7 +158,9 @@ def deliver(client, event: dict, secret: str = WEBHOOK_SECRET):
 def stripe_event(url: str, intent_id: str, type_: str = "payment_intent.succeeded") -> dict:
     """Fetch the event localstripe emitted for an intent (it is created a moment after)."""
     for _ in range(50):
-        query = {"type": type_, "limit": "100", "created[gte]": str(int(time.time()) - 120)}
+        # localstripe stamps events with the machine's real clock, not the suite's moved one.
+        since = int(time_machine.escape_hatch.time.time()) - 120
+        query = {"type": type_, "limit": "100", "created[gte]": str(since)}
         events = localstripe(url, "/v1/events?" + urllib.parse.urlencode(query))
         for event in events["data"]:
             if event["data"]["object"]["id"] == intent_id:
@@ -498,7 +502,7 @@ def test_cancel_after_deadline_warns_and_does_not_refund(
     _paid(app, client, stripe_on, held.enrolment_id)
     with app.app_context():
         db.session.get(Enrolment, held.enrolment_id).cohort.enrolment_deadline = (
-            date.today() - timedelta(days=2)
+            clock.today() - timedelta(days=2)
         )
         db.session.commit()
     page = client.get(f"/billing/enrolments/{held.enrolment_id}/cancel", headers=EN)
@@ -547,7 +551,7 @@ def test_price_page_states_the_refund_deadline_before_the_owner_pays(
 
     with app.app_context():
         db.session.get(Enrolment, held.enrolment_id).cohort.enrolment_deadline = (
-            date.today() - timedelta(days=1)
+            clock.today() - timedelta(days=1)
         )
         db.session.commit()
     page = client.get(f"/billing/enrolments/{held.enrolment_id}", headers=EN).get_data(True)

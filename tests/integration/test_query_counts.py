@@ -9,7 +9,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from portal import geo
+from portal import clock, geo
 from portal.assess.models import Assessment
 from portal.auth.models import Role
 from portal.extensions import db
@@ -22,7 +22,7 @@ from portal.training.models import Certificate, EnrolmentEvent
 from tests.conftest import HA_NOI, QUANG_NINH
 
 #: The whole synthetic history (two years back), so that growth shows in every report.
-SINCE = f"start={date.today().year - 2}-01-01"
+SINCE = f"start={clock.today().year - 2}-01-01"
 GROUPINGS = ("course", "cohort", "trainer", "commune", "sector", "month")
 
 
@@ -98,7 +98,7 @@ def _set_targets(app, metrics) -> None:
                     metric=metric,
                     target=50 + n,
                     by_year=2030,
-                    start_on=date(date.today().year - 1, 1 + n, 1),
+                    start_on=date(clock.today().year - 1, 1 + n, 1),
                 )
             )
         db.session.commit()

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from portal import clock
 from portal.assess.models import Assessment, AssessmentStatus
 from portal.auth.models import Role, User
 from portal.businesses.models import BusinessKind, BusinessSize, Sector
@@ -165,7 +166,7 @@ def test_dashboard_shows_progress_toward_the_target(app, client, auth, make_user
         make_digital(app, make_user, make_business())
     staff = make_user(role=Role.STAFF)
     auth.login(staff)
-    today = date.today()
+    today = clock.today()
     response = client.post(
         "/reports/target",
         data={"target": "500", "by_year": "2030", "start_on": f"{today.year}-01-01"},

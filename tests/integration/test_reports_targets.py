@@ -123,7 +123,7 @@ def test_staff_set_several_targets_and_see_each_progress(
     _fixture_province(app, make_user, make_business)
     staff = make_user(role=Role.STAFF, province_code=QUANG_NINH, name="Phạm Thu Hà")
     auth.login(staff)
-    year = date.today().year
+    year = clock.today().year
     for metric, value in ((M.HOUSEHOLDS_DIGITAL_PAYMENTS, 50), (M.ASSESSED_BUSINESSES, 8)):
         response = client.post(
             "/reports/target",

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from portal import geo
+from portal import clock, geo
 from portal.auth.models import Role, User
 from portal.businesses.models import Business, BusinessKind, Sector
 from portal.clock import utcnow
@@ -74,7 +74,7 @@ def new_training(
             venue="Nhà văn hoá thôn 1",
             online_link="",
             capacity=capacity,
-            enrolment_deadline=deadline or date.today() + timedelta(days=30),
+            enrolment_deadline=deadline or clock.today() + timedelta(days=30),
         )
         db.session.commit()
         return SimpleNamespace(
@@ -167,7 +167,7 @@ def test_trainer_creates_course_and_cohort_through_the_forms(app, client, auth, 
             "commune": str(commune),
             "venue": "Hội trường UBND xã",
             "capacity": "25",
-            "enrolment_deadline": (date.today() + timedelta(days=10)).isoformat(),
+            "enrolment_deadline": (clock.today() + timedelta(days=10)).isoformat(),
             "first_session": "2030-03-02T08:00",
             "session_count": "4",
             "days_between": "7",
@@ -288,7 +288,7 @@ def test_owner_cannot_enrol_someone_elses_business(
 def test_enrolment_closes_after_the_deadline(app, client, auth, make_user, make_business, trainer):
     owner = make_user()
     business = make_business(owner=owner)
-    t = new_training(app, trainer, deadline=date.today() - timedelta(days=1))
+    t = new_training(app, trainer, deadline=clock.today() - timedelta(days=1))
     with app.app_context(), pytest.raises(operations.TrainingError) as error:
         operations.enrol(
             db.session.get(Cohort, t.cohort_id),
@@ -352,7 +352,7 @@ def test_larger_capacity_moves_the_waitlist_up(app, client, auth, make_business,
             "commune": str(t.commune_code),
             "venue": "Nhà văn hoá",
             "capacity": "2",
-            "enrolment_deadline": (date.today() + timedelta(days=3)).isoformat(),
+            "enrolment_deadline": (clock.today() + timedelta(days=3)).isoformat(),
         },
     )
     assert response.status_code == 302

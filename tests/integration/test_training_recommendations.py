@@ -1,9 +1,10 @@
 """Courses recommended after an assessment, and the partial the results page includes."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import render_template
 
+from portal import clock
 from portal.auth.models import Role
 from portal.businesses.models import Business, BusinessKind, Sector
 from portal.extensions import db
@@ -41,7 +42,7 @@ def test_courses_of_the_province_with_open_classes_are_recommended_weakest_first
         trainer,
         title_en="Closed class",
         topic="digital_payments",
-        deadline=date.today() - timedelta(days=1),
+        deadline=clock.today() - timedelta(days=1),
     )
     new_training(
         app, trainer, title_en="For enterprises", topic="digital_payments", audience="enterprise"
