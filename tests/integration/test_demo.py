@@ -1,7 +1,12 @@
 """The demo data that `scripts/run` loads."""
 
-import sqlalchemy as sa
+from datetime import datetime
 
+import pytest
+import sqlalchemy as sa
+import time_machine
+
+from portal import clock
 from portal.assess.models import Assessment
 from portal.businesses.models import Business
 from portal.extensions import db
@@ -35,3 +40,22 @@ def test_seed_demo_creates_accounts_businesses_courses_and_assessments(app, clie
     page = client.get("/reports/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "500" in page
     assert f'<strong class="big-number">{digital}</strong>' in page
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        "2026-06-15T16:59:00+00:00",  # 23:59 in Vietnam
+        "2026-06-15T17:01:00+00:00",  # 00:01 the next day in Vietnam, still the 15th in UTC
+        "2026-12-31T23:30:00+00:00",  # already New Year's Day in Vietnam
+    ],
+)
+def test_seed_demo_works_at_any_hour(app, instant):
+    with time_machine.travel(datetime.fromisoformat(instant), tick=True):
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+        assert result.exception is None, result.output
+        with app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 15
+            # The open classes still take enrolments: their deadline is after Vietnam's today.
+            deadlines = db.session.scalars(sa.select(Cohort.enrolment_deadline)).all()
+            assert sum(d >= clock.today() for d in deadlines) == 6
