@@ -2,11 +2,13 @@
 
 import logging
 import os
+import re
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.config import load_config
+from portal.config import check_settings, load_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -23,20 +25,27 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)
-    if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY must be set outside development")
+    check_settings(app.config)
+    if app.config["PORTAL_PROXIES"]:
+        # Behind N trusted proxies: the client's address and scheme come from their headers.
+        n = app.config["PORTAL_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     logging.basicConfig(level=logging.INFO)
     # Libraries that narrate every step at INFO: keep their warnings only.
     for name in ("weasyprint", "fontTools", "alembic.runtime.plugins"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
     configure_extensions(app)
+    from portal import inputs
+
+    inputs.init_app(app)  # before the blueprints: their rules use its id converter
     register_blueprints(app)
-    from portal import cli, errors, security, templating
+    from portal import cli, errors, formatting, security, templating
 
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    formatting.init_app(app)
     cli.init_app(app)
     return app
 
@@ -69,8 +78,15 @@ def configure_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to open this page.")
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+    def load_user(cookie_id: str) -> User | None:
+        # "<id>:<session version>": a cookie from before a sign-out or a new password is void.
+        match = re.fullmatch(r"([0-9]{1,12}):([0-9]{1,9})", cookie_id)
+        if match is None:
+            return None
+        user = db.session.get(User, int(match[1]))
+        if user is None or user.session_version != int(match[2]):
+            return None
+        return user
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         configure_sqlite(app)

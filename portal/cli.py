@@ -1,4 +1,5 @@
-"""Command-line tasks: demo data, synthetic data at scale and the translation workflow."""
+"""Command-line tasks: demo data, synthetic data at scale, the translation workflow and the
+training data audit."""
 
 import logging
 import os
@@ -6,16 +7,27 @@ import time
 
 import click
 from babel.messages.frontend import CommandLineInterface
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from portal import ROOT
+from portal.training.cli import training_cli
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(synthetic)
     app.cli.add_command(translate)
+    app.cli.add_command(training_cli)
+
+
+def _refuse_in_production() -> None:
+    """Stop a command that writes made-up people into a real portal's database."""
+    config = current_app.config
+    if config.get("ENV_NAME") != "development" and not config.get("TESTING"):
+        raise click.ClickException(
+            "this command adds made-up accounts and data: it runs only with PORTAL_ENV=development"
+        )
 
 
 @click.command("seed-demo")
@@ -24,6 +36,7 @@ def seed_demo() -> None:
     """Fill an empty database with demo provinces' staff, trainers, owners and businesses."""
     from portal.demo import seed_demo_data
 
+    _refuse_in_production()
     # Keep the output to what a new user needs: the demo accounts, not every operation's log.
     loggers = [logging.getLogger("portal")]
     levels = [logger.level for logger in loggers]
@@ -48,6 +61,7 @@ def synthetic(businesses: int, provinces: str, seed: int) -> None:
     from portal import geo
     from portal.synthetic import generate
 
+    _refuse_in_production()
     try:
         codes = tuple(int(code) for code in provinces.split(","))
     except ValueError:

@@ -15,13 +15,38 @@ def _database_url(instance_path: str) -> str:
     return url
 
 
+DEV_SECRET_KEY = "dev-only-not-secret"
+#: A real key: long and random (python -c "import secrets; print(secrets.token_hex(32))").
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def check_settings(config: dict) -> None:
+    """Refuse to start outside development with settings that would be unsafe on the internet."""
+    if config.get("ENV_NAME") == "development" or config.get("TESTING"):
+        return
+    key = config.get("SECRET_KEY") or ""
+    if key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
+        raise RuntimeError(
+            "SECRET_KEY must be set to a random value of at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters (or PORTAL_ENV=development on your own machine)"
+        )
+    if not config.get("PORTAL_BASE_URL"):
+        raise RuntimeError("PORTAL_BASE_URL must be set, e.g. https://portal.example.vn")
+
+
 def load_config(instance_path: str) -> dict:
     """Return the settings for this process from the environment."""
-    env = os.environ.get("PORTAL_ENV", "development")
+    # Development (a public secret key, plain-HTTP cookies) only when asked for by name.
+    env = os.environ.get("PORTAL_ENV", "production")
     development = env == "development"
     return {
         "ENV_NAME": env,
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-not-secret" if development else None),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or (DEV_SECRET_KEY if development else None),
+        #: The public address every absolute link (mail, PDF, QR code) is built on.
+        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL")
+        or ("http://127.0.0.1:5000" if development else None),
+        #: How many reverse proxies stand in front (their X-Forwarded-For/-Proto are trusted).
+        "PORTAL_PROXIES": int(os.environ.get("PORTAL_PROXIES", "0")),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_DEFAULT_LOCALE": "vi",

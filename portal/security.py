@@ -1,6 +1,7 @@
 """HTTP security headers for every response."""
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
+from flask_login import current_user
 
 CSP_DIRECTIVES = {
     "default-src": ["'self'"],
@@ -45,4 +46,17 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if _is_private(response):
+            # A shared computer's back button or a proxy must not show someone else's page.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.setdefault("Pragma", "no-cache")
         return response
+
+
+def _is_private(response: Response) -> bool:
+    """Tell whether a response was made for one signed-in person or API client."""
+    if request.endpoint == "static":
+        return False
+    if g.get("api_province") is not None:
+        return True
+    return bool(current_user) and current_user.is_authenticated

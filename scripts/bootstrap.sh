@@ -57,5 +57,5 @@ bootstrap() {
     fi
   fi
   # Compiled catalogs are build products: make them from the committed .po files.
-  (cd "$ROOT" && FLASK_APP=portal "$VENV/bin/flask" translate compile >/dev/null)
+  (cd "$ROOT" && FLASK_APP=portal PORTAL_ENV=development "$VENV/bin/flask" translate compile >/dev/null)
 }

@@ -4,20 +4,39 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from flask_login import current_user
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from portal.auth.models import User
+from portal.auth.passwords import password_problem
 from portal.businesses.forms import BusinessFieldsMixin
 from portal.extensions import db
-from portal.forms import strip_filter, validate_phone
+from portal.forms import PortalForm, strip_filter, validate_phone
 
 MIN_PASSWORD = 10
 
 
 def lower_filter(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
+
+
+class StrongPassword:
+    """Refuse a guessable password, looking for the account's own name and contacts too.
+
+    A view may set ``form.account_words`` (the reset form knows its account only that way).
+    """
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if len(field.data or "") < MIN_PASSWORD:
+            return  # the length message says enough
+        personal = [getattr(form, n).data for n in ("name", "email", "phone") if hasattr(form, n)]
+        personal += getattr(form, "account_words", [])
+        if current_user and current_user.is_authenticated:
+            personal += [current_user.name, current_user.email, current_user.phone]
+        problem = password_problem(field.data or "", personal)
+        if problem is not None:
+            raise ValidationError(str(problem))
 
 
 def new_password_field(label: Any) -> PasswordField:
@@ -30,6 +49,7 @@ def new_password_field(label: Any) -> PasswordField:
                 max=128,
                 message=_l("A password needs at least %(num)d characters.", num=MIN_PASSWORD),
             ),
+            StrongPassword(),
         ],
     )
 
@@ -88,11 +108,11 @@ class AccountFieldsMixin:
         return ok
 
 
-class RegisterForm(AccountFieldsMixin, BusinessFieldsMixin, FlaskForm):
+class RegisterForm(AccountFieldsMixin, BusinessFieldsMixin, PortalForm):
     """A business owner signs up together with their first business."""
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     login = StringField(
         _l("Email or phone number"),
         filters=[strip_filter],
@@ -102,7 +122,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PortalForm):
     current = PasswordField(
         _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
     )
@@ -110,7 +130,7 @@ class ChangePasswordForm(FlaskForm):
     confirm = confirm_field()
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(PortalForm):
     login = StringField(
         _l("Email or phone number"),
         filters=[strip_filter],
@@ -118,6 +138,6 @@ class ResetRequestForm(FlaskForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(PortalForm):
     password = new_password_field(_l("New password"))
     confirm = confirm_field()

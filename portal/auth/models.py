@@ -37,6 +37,16 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: Part of every session and remember-me cookie; raising it signs out every device.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    def get_id(self) -> str:
+        """Return the id kept in cookies: the account and its current session version."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_all_sessions(self) -> None:
+        """Make every copy of this account's session and remember-me cookies worthless."""
+        self.session_version += 1
 
     def set_password(self, password: str) -> None:
         # Werkzeug's default is scrypt, a memory-hard modern scheme.

@@ -1,18 +1,21 @@
 """Writes for accounts. Each function flushes; the view commits."""
 
 import logging
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import gettext as _
-from flask_mailman import EmailMessage
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.auth.models import Role, User
 from portal.businesses.operations import create_business
 from portal.extensions import db
 from portal.forms import normalize_phone
+from portal.mail import send_mail
+from portal.urls import external_url
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,32 @@ def register_owner(*, account: dict[str, Any], business: dict[str, Any], locale:
     return owner
 
 
+def authenticate(login: str, password: str) -> User | None:
+    """Return the active account these credentials open, or None.
+
+    An unknown login costs the same password hashing as a known one, so the time a sign-in
+    takes does not tell whether an account exists.
+    """
+    user = find_user_by_login(login)
+    if user is None:
+        check_password_hash(_decoy_hash(), password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user
+
+
+@cache
+def _decoy_hash() -> str:
+    return generate_password_hash("no account has this password", method="scrypt")
+
+
+def end_sessions(user: User) -> None:
+    """Sign the account out everywhere: every copied cookie stops working."""
+    user.end_all_sessions()
+    db.session.flush()
+
+
 def find_user_by_login(login: str) -> User | None:
     """Return the account whose email or phone is ``login``."""
     login = login.strip()
@@ -61,7 +90,9 @@ def find_user_by_login(login: str) -> User | None:
 
 
 def change_password(user: User, new_password: str) -> None:
+    """Set a new password and end every session of the account (the view signs this one in)."""
     user.set_password(new_password)
+    user.end_all_sessions()
     db.session.flush()
     log.info("user %s changed their password", user.id)
 
@@ -97,14 +128,17 @@ def user_for_reset_token(token: str) -> User | None:
 
 
 def send_password_reset(user: User) -> None:
-    """Send the reset link by mail, and log it (development reads it from the console)."""
-    link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
-    log.info("password reset link for user %s: %s", user.id, link)
+    """Send the reset link by mail (in development the console mail backend prints it).
+
+    The link is a secret: it is never logged, and its address is the configured public one.
+    """
     if not user.email:
+        log.info("password reset asked for user %s, who has no e-mail", user.id)
         return
-    message = EmailMessage(
-        subject=_("Reset your password"),
-        body=render_template("auth/email/reset_password.txt", user=user, link=link),
-        to=[user.email],
+    link = external_url("auth.reset_password", token=make_reset_token(user))
+    log.info("password reset mail sent to user %s", user.id)
+    send_mail(
+        _("Reset your password"),
+        render_template("auth/email/reset_password.txt", user=user, link=link),
+        [user.email],
     )
-    message.send()

@@ -33,6 +33,8 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 def _safe_next(default: str) -> str:
     """Return the ?next= target if it stays on this site."""
     target = request.args.get("next", "")
+    if not target.isprintable() or "\\" in target:
+        return default  # CR/LF would split the Location header; "\\" reads as "/" in browsers
     parts = urlsplit(target)
     if target.startswith("/") and not target.startswith("//") and not parts.netloc:
         return target
@@ -79,8 +81,8 @@ def login():
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = operations.find_user_by_login(form.login.data)
-        if user is None or not user.check_password(form.password.data) or not user.active:
+        user = operations.authenticate(form.login.data, form.password.data)
+        if user is None:
             form.password.errors = [_("The email/phone or the password is not right.")]
         else:
             login_user(user, remember=form.remember.data)
@@ -94,7 +96,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    # CSRFProtect has already checked the token of this POST.
+    # CSRFProtect has already checked the token of this POST. Signing out ends every session
+    # of the account, so a copied cookie is worthless too.
+    operations.end_sessions(current_user)
+    db.session.commit()
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("main.home"))
@@ -108,9 +113,12 @@ def change_password():
         if not current_user.check_password(form.current.data):
             form.current.errors = [_("This is not your current password.")]
         else:
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
             operations.change_password(current_user, form.password.data)
             db.session.commit()
-            flash(_("Your password has been changed."), "success")
+            # Every other device is signed out; this one goes on with the new session version.
+            login_user(current_user._get_current_object(), remember=remembered)
+            flash(_("Your password has been changed. Other devices are signed out."), "success")
             return redirect(url_for("main.dashboard"))
     return render_template("auth/change_password.html", form=form)
 
@@ -144,6 +152,7 @@ def reset_password(token: str):
         flash(_("This link is invalid or has expired. Ask for a new one."), "error")
         return redirect(url_for("auth.request_reset"))
     form = ResetPasswordForm()
+    form.account_words = [user.name, user.email, user.phone]
     if form.validate_on_submit():
         operations.change_password(user, form.password.data)
         db.session.commit()

@@ -1,11 +1,12 @@
 """Certificate PDFs: A4 landscape, in the owner's language, with a QR code to verify them."""
 
 import segno
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 from weasyprint import HTML
 
 from portal.training.models import Certificate
+from portal.urls import external_url
 
 
 def certificate_language(certificate: Certificate) -> str:
@@ -15,7 +16,7 @@ def certificate_language(certificate: Certificate) -> str:
 
 
 def verification_url(certificate: Certificate) -> str:
-    return url_for("training.verify_certificate", code=certificate.code, _external=True)
+    return external_url("training.verify_certificate", code=certificate.code)
 
 
 def qr_data_uri(url: str) -> str:

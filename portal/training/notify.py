@@ -4,15 +4,17 @@ import logging
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app, render_template, url_for
-from flask_babel import force_locale, format_datetime
+from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_mailman import EmailMessage
 
+from portal import formatting
 from portal.auth.models import User
 from portal.businesses.models import Business
 from portal.extensions import db
+from portal.mail import send_mail
 from portal.training.models import Cohort, Enrolment, EnrolmentState
+from portal.urls import external_url
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,7 @@ def _recipients(cohort_id: int) -> list[User]:
 def session_changed(cohort: Cohort, old_start: datetime, new_start: datetime | None) -> int:
     """Tell each owner, in their own language, that a session moved (or was cancelled when
     ``new_start`` is None); return how many messages were sent."""
-    link = url_for("training.my_training", _external=True)
+    link = external_url("training.my_training")
     sent = 0
     for user in _recipients(cohort.id):
         locale = user.locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "vi")
@@ -50,8 +52,8 @@ def session_changed(cohort: Cohort, old_start: datetime, new_start: datetime | N
             lang = "en" if locale.startswith("en") else "vi"
             values = {
                 "course": cohort.course.title(lang),
-                "old": format_datetime(old_start, "short"),
-                "new": format_datetime(new_start, "short") if new_start else None,
+                "old": formatting.format_datetime(old_start),
+                "new": formatting.format_datetime(new_start) if new_start else None,
             }
             subject = (
                 _("A session of “%(course)s” has moved", course=values["course"])
@@ -61,7 +63,7 @@ def session_changed(cohort: Cohort, old_start: datetime, new_start: datetime | N
             body = render_template(
                 "training/email/session_changed.txt", user=user, link=link, **values
             )
-        EmailMessage(subject=subject, body=body, to=[user.email]).send()
+        send_mail(subject, body, [user.email])
         sent += 1
     log.info("cohort %s: %s participants told of a session change", cohort.id, sent)
     return sent

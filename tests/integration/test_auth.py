@@ -188,7 +188,7 @@ def test_password_reset_through_the_mailed_link(client, app, auth, make_user):
     assert "Nếu có tài khoản khớp" in response.get_data(as_text=True)
     outbox = app.extensions["mailman"].outbox
     assert len(outbox) == 1 and outbox[0].to == ["lan@example.vn"]
-    link = re.search(r"http://localhost(/auth/reset/\S+)", outbox[0].body).group(1)
+    link = re.search(r"https://portal.example.vn(/auth/reset/\S+)", outbox[0].body).group(1)
     response = client.post(
         link, data={"password": "mat-khau-moi-123", "confirm": "mat-khau-moi-123"}
     )
