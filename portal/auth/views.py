@@ -113,7 +113,8 @@ def change_password():
         if not current_user.check_password(form.current.data):
             form.current.errors = [_("This is not your current password.")]
         else:
-            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            remembered = cookie in request.cookies
             operations.change_password(current_user, form.password.data)
             db.session.commit()
             # Every other device is signed out; this one goes on with the new session version.
