@@ -5,7 +5,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from flask import current_app, render_template
-from flask_babel import force_locale, format_date, format_decimal
+from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from markupsafe import Markup
 from weasyprint import HTML
@@ -21,7 +21,7 @@ from assessments import (
     compare,
     position_of,
 )
-from portal import clock
+from portal import clock, formatting
 from portal.assess import charts, queries
 from portal.assess.models import Assessment
 from portal.assess.questionnaires import questionnaire_of
@@ -111,7 +111,10 @@ def build_report(assessment: Assessment, lang: str) -> Report:
         title=_("Scores of each dimension, from 0 to 100"),
         current_label=_("This assessment"),
         previous_label=(
-            _("Previous assessment (%(date)s)", date=format_date(previous.submitted_at, "medium"))
+            _(
+                "Previous assessment (%(date)s)",
+                date=formatting.format_date(previous.submitted_at),
+            )
             if previous
             else None
         ),

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from assessments.digital_status import Definition
-from portal import clock, geo, labels
+from portal import clock, formatting, geo, labels
 from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
 from portal.auth.models import User
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
@@ -677,4 +677,6 @@ def _labels(by: str, keys: list, lang: str) -> dict[Any, str]:
         return {k: geo.commune_name(k) for k in keys}
     if by == "sector":
         return {k: str(labels.SECTOR_LABELS[Sector(k)]) for k in keys}
+    if by == "month":
+        return {k: formatting.format_month(k, lang) for k in keys}
     return {k: str(k) for k in keys}

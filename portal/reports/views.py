@@ -5,11 +5,11 @@ from datetime import date
 
 import click
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import clock, geo
+from portal import clock, formatting, geo
 from portal.access import roles_required
 from portal.assess.questionnaires import registry
 from portal.auth.models import Role
@@ -103,7 +103,9 @@ def _trajectory(f: queries.Filters, target, today: date):
             ),
         )
     chart = charts.line_chart(
-        [m for m in months], series, _("Digital businesses at the end of each month")
+        [formatting.format_month(m) for m in months],
+        series,
+        _("Digital businesses at the end of each month"),
     )
     return chart, rows
 
@@ -259,8 +261,8 @@ def _describe(context: dict) -> dict:
         geo.province_name(f.province_code),
         _(
             "from %(start)s to %(end)s",
-            start=format_date(f.start, "short"),
-            end=format_date(f.end, "short"),
+            start=formatting.format_date(f.start),
+            end=formatting.format_date(f.end),
         ),
     ]
     if f.commune_code:
