@@ -64,6 +64,8 @@ def load_config(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        #: Sign-in and reset attempts on one account, from any address.
+        "ACCOUNT_RATE_LIMIT": os.environ.get("ACCOUNT_RATE_LIMIT", "10 per 15 minutes"),
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "120 per minute"),
         "AUTOSAVE_RATE_LIMIT": os.environ.get("AUTOSAVE_RATE_LIMIT", "120 per minute"),
         "PASSWORD_RESET_MAX_AGE": 3600,

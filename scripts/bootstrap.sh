@@ -28,7 +28,7 @@ bootstrap() {
   # WeasyPrint needs Pango; DejaVu/Noto fonts carry every Vietnamese diacritic.
   local packages=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core python3-venv)
   if [ "$with_test" = "--test" ]; then
-    packages+=(chromium postgresql poppler-utils)
+    packages+=(chromium postgresql poppler-utils redis-server)
   fi
   if command -v dpkg-query >/dev/null 2>&1; then
     apt_install "${packages[@]}"

@@ -86,6 +86,7 @@ def app() -> Iterator[Flask]:
             "MAIL_BACKEND": "locmem",
             "SERVER_NAME": None,
             "LOGIN_RATE_LIMIT": "1000 per minute",
+            "ACCOUNT_RATE_LIMIT": "1000 per minute",
             # Production settings, served over plain HTTP on loopback.
             "PORTAL_BASE_URL": "https://portal.example.vn",
             "SESSION_COOKIE_SECURE": False,

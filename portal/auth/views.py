@@ -73,9 +73,22 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _account_limit() -> str:
+    return current_app.config["ACCOUNT_RATE_LIMIT"]
+
+
+def _per_account() -> str:
+    """Count attempts on one account whoever makes them (ProxyFix gives the real address)."""
+    login = (request.form.get("login") or "").strip().lower()[:254]
+    return "account:" + login
+
+
+# Two counters: per client address (one client guessing many accounts) and per account (many
+# addresses guessing one), so nobody behind the same proxy locks everybody else out.
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_account_limit, key_func=_per_account, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
@@ -127,6 +140,7 @@ def change_password():
 @bp.route("/reset", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_account_limit, key_func=_per_account, methods=["POST"])
 def request_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
