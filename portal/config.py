@@ -69,6 +69,8 @@ def load_config(instance_path: str) -> dict:
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "120 per minute"),
         "AUTOSAVE_RATE_LIMIT": os.environ.get("AUTOSAVE_RATE_LIMIT", "120 per minute"),
         "PASSWORD_RESET_MAX_AGE": 3600,
+        #: The largest request body (413 beyond it); file uploads declare their own limit.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_REQUEST_BYTES", str(1024 * 1024))),
         # Mail: console in development (the reset link is printed); SMTP when MAIL_SERVER is set.
         "MAIL_BACKEND": "smtp" if os.environ.get("MAIL_SERVER") else "console",
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),

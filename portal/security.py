@@ -1,7 +1,12 @@
 """HTTP security headers for every response."""
 
-from flask import Flask, Response, g, request
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, Request, Response, current_app, g, request
 from flask_login import current_user
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 CSP_DIRECTIVES = {
     "default-src": ["'self'"],
@@ -35,7 +40,33 @@ def allow_sources(directive: str, *sources: str) -> None:
     extra.setdefault(directive, []).extend(sources)
 
 
+class PortalRequest(Request):
+    """A request whose body may not exceed MAX_CONTENT_LENGTH, or its view's own upload limit.
+
+    Werkzeug answers 413 from the Content-Length header, before reading the body.
+    """
+
+    @property
+    def max_content_length(self) -> int | None:  # type: ignore[override]
+        view = current_app.view_functions.get(self.endpoint or "")
+        upload_limit = getattr(view, "upload_limit", None)
+        if upload_limit is not None:
+            return upload_limit()
+        return current_app.config["MAX_CONTENT_LENGTH"]
+
+
+def accepts_upload(limit: Callable[[], int]) -> Callable[[F], F]:
+    """Let a view take request bodies up to ``limit()`` bytes (files), not the default."""
+
+    def decorate(view: F) -> F:
+        view.upload_limit = limit  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = PortalRequest
     @app.after_request
     def set_security_headers(response: Response) -> Response:
         extra = g.get("csp_extra")

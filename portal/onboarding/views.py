@@ -15,6 +15,7 @@ from portal.onboarding import files, labels, operations, queries
 from portal.onboarding.forms import ActionForm, EvidenceForm, ReviewForm
 from portal.onboarding.models import Evidence, EvidenceKind, EvidenceStatus, OnboardingPath
 from portal.scoping import get_scoped_or_404, scoped_select
+from portal.security import accepts_upload
 from portal.training.recommendations import listing_path_recommendations
 
 bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
@@ -135,6 +136,7 @@ def tick_step(onboarding_id: int):
 
 @bp.route("/<int:onboarding_id>/evidence", methods=["POST"])
 @roles_required(Role.OWNER)
+@accepts_upload(lambda: 2 * files.max_bytes() + REQUEST_OVERHEAD)
 def add_evidence(onboarding_id: int):
     onboarding = get_scoped_or_404(OnboardingPath, onboarding_id)
     path = load_catalog().get(onboarding.path_id)
