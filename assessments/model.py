@@ -81,10 +81,11 @@ class Question:
         """Return the choices (explicit, or implied for scale and yes/no)."""
         return self.kind.choices
 
-    def normalize(self, raw: object) -> AnswerValue:
-        """Turn form input into an answer value, naming this question on error."""
+    def normalize(self, raw: object, locale: str | None = None) -> AnswerValue:
+        """Turn form input typed on a ``locale`` page into an answer value, naming this
+        question on error (None: the stored, language-free form)."""
         try:
-            return self.kind.normalize(raw)
+            return self.kind.normalize(raw, locale)
         except AnswerError as err:
             raise AnswerError(err.code, question=self.id, **err.params) from None
 

@@ -16,6 +16,7 @@ from . import _parse
 from ._parse import Where
 from .errors import AnswerError
 from .model import Option, Text
+from .numbers import NumberInputError, parse_number
 
 AnswerValue = str | int | float | list[str]
 
@@ -35,7 +36,8 @@ YESNO_LABELS: dict[str, Text] = {
 }
 YESNO_POINTS: dict[str, float] = {"yes": 100, "partly": 50, "no": 0}
 SCALE_MAX = 5
-_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+#: A number in its stored, language-free form ("1000", "2.5"): what code and data files write.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 def _blank(raw: object) -> bool:
@@ -79,8 +81,12 @@ class QuestionType(ABC):
         return ()
 
     @abstractmethod
-    def normalize(self, raw: object) -> AnswerValue:
-        """Turn form input into an answer value or raise AnswerError."""
+    def normalize(self, raw: object, locale: str | None = None) -> AnswerValue:
+        """Turn form input into an answer value or raise AnswerError.
+
+        ``locale`` ("vi", "en") is the language of the page the person typed into; None
+        means text in the stored, language-free form.
+        """
 
     @abstractmethod
     def points(self, value: object) -> float:
@@ -149,7 +155,7 @@ class SingleChoice(QuestionType):
         """Return the options."""
         return self.options
 
-    def normalize(self, raw: object) -> str:
+    def normalize(self, raw: object, locale: str | None = None) -> str:
         """Return the chosen option id."""
         self._require(raw)
         value = _single_input(raw)
@@ -184,7 +190,7 @@ class MultiChoice(QuestionType):
         """Return the options."""
         return self.options
 
-    def normalize(self, raw: object) -> list[str]:
+    def normalize(self, raw: object, locale: str | None = None) -> list[str]:
         """Return the chosen option ids in definition order, without duplicates."""
         self._require(raw)
         items = raw if isinstance(raw, list | tuple | set | frozenset) else [raw]
@@ -240,7 +246,7 @@ class Scale(QuestionType):
             for step, label in enumerate(self.labels)
         )
 
-    def normalize(self, raw: object) -> int:
+    def normalize(self, raw: object, locale: str | None = None) -> int:
         """Return the step as an int 0..5."""
         self._require(raw)
         value = _single_input(raw)
@@ -287,7 +293,7 @@ class YesNo(QuestionType):
             for (key, points), label in zip(YESNO_POINTS.items(), self.labels, strict=True)
         )
 
-    def normalize(self, raw: object) -> str:
+    def normalize(self, raw: object, locale: str | None = None) -> str:
         """Return "yes", "partly" or "no"."""
         self._require(raw)
         value = _single_input(raw)
@@ -301,6 +307,22 @@ class YesNo(QuestionType):
         if value not in YESNO_POINTS:
             raise AnswerError("unknown_option", value=value)
         return YESNO_POINTS[value]
+
+
+def _read_number(text: str, locale: str | None) -> float:
+    """Read typed text as a number, in ``locale`` or (None) in the stored form."""
+    if locale is None:
+        if not _DECIMAL.fullmatch(text):
+            raise AnswerError("not_a_number", value=text)
+        return float(text)
+    try:
+        return float(parse_number(text, locale))
+    except NumberInputError as error:
+        if error.reason == "ambiguous":
+            raise AnswerError("ambiguous_number", value=text, examples=error.examples) from None
+        if error.reason == "too_long":
+            raise AnswerError("number_too_long", value=text) from None
+        raise AnswerError("not_a_number", value=text, examples=error.examples) from None
 
 
 @dataclass(frozen=True)
@@ -355,17 +377,18 @@ class Number(QuestionType):
             unit=_parse.optional_text(raw, "unit", where),
         )
 
-    def normalize(self, raw: object) -> int | float:
-        """Return the number, checked against min and max."""
+    def normalize(self, raw: object, locale: str | None = None) -> int | float:
+        """Return the number, checked against min and max.
+
+        Typed text is read in the page's ``locale`` ("1.000" is a thousand in Vietnamese, one
+        in English is refused as ambiguous); stored values (JSON numbers) load as they are.
+        """
         self._require(raw)
         value = _single_input(raw)
         if isinstance(value, bool):
             raise AnswerError("not_a_number", value=value)
         if isinstance(value, str):
-            # Form input: plain decimals only; commas are ambiguous (1,000 vs 1,5).
-            if not _DECIMAL.fullmatch(value):
-                raise AnswerError("not_a_number", value=value)
-            value = float(value)
+            value = _read_number(value, locale)
         if not isinstance(value, int | float) or not math.isfinite(value):
             raise AnswerError("not_a_number", value=raw)
         if isinstance(value, float) and value.is_integer():

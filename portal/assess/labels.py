@@ -24,7 +24,13 @@ ANSWER_ERRORS = {
     "unknown_option": _l("Please choose one of the answers shown."),
     "too_many_choices": _l("Please choose only one answer."),
     "exclusive_conflict": _l("“%(option)s” cannot be chosen together with other answers."),
-    "not_a_number": _l("Please enter a number, using digits only (for example 12 or 2.5)."),
+    # "first" and "second" are numbers written the page's way ("1.000", "2,5" in Vietnamese).
+    "not_a_number": _l("Please write a number like %(first)s or %(second)s."),
+    "not_a_number_did_you_mean": _l("Please write the number as %(first)s."),
+    "ambiguous_number": _l(
+        "“%(value)s” can be read two ways: please write %(first)s or %(second)s."
+    ),
+    "number_too_long": _l("This number has too many digits."),
     "not_an_integer": _l("Please enter a whole number."),
     "out_of_range": _l("Please enter a number from %(min)s to %(max)s."),
 }
@@ -33,6 +39,9 @@ UNKNOWN_ANSWER_ERROR = _l("This answer could not be saved.")
 #: Messages for operations.AssessError codes.
 ERROR_MESSAGES = {
     "not_draft": _l("This assessment has already been submitted; it can no longer change."),
+    "not_saved_submitted": _l(
+        "Not saved: this assessment has already been submitted and can no longer change."
+    ),
     "missing_answers": _l("Some questions still need an answer."),
     "not_allowed": _l(
         "Only the owner, or a trainer or staff member helping a household, can "

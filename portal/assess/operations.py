@@ -4,6 +4,8 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import sqlalchemy as sa
+
 from assessments import Questionnaire, Result, score
 from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
 from portal.assess.queries import open_draft
@@ -86,6 +88,33 @@ def start_assessment(
     return assessment, True
 
 
+def _lock(assessment: Assessment) -> Assessment:
+    """Take the assessment's write lock and reload it as stored now; held until commit.
+
+    The answers are one JSON set that a save reads, changes and writes back, so two saves (or
+    a save and the submission) must never interleave: the later write would drop the other's
+    answers. We lock the assessment row rather than store one row per answer: the set stays
+    the one record that scoring, reports and the generator read, and the waiting is short
+    (one person's saves of one assessment). PostgreSQL: SELECT ... FOR UPDATE makes the
+    others wait for our commit. SQLite ignores FOR UPDATE but runs one writing transaction at
+    a time: an empty update first takes that lock, so the read after it sees every save
+    committed before ours and no other can commit until we do.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            sa.update(Assessment)
+            .where(Assessment.id == assessment.id)
+            .values(id=Assessment.id)
+            .execution_options(synchronize_session=False)
+        )
+    return db.session.scalars(
+        sa.select(Assessment)
+        .where(Assessment.id == assessment.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def save_answers(
     assessment: Assessment,
     user: User,
@@ -93,7 +122,12 @@ def save_answers(
     cleared: Iterable[str] = (),
     step: int | None = None,
 ) -> Assessment:
-    """Keep normalized answers (and forget cleared ones); remember the page to resume at."""
+    """Keep normalized answers (and forget cleared ones); remember the page to resume at.
+
+    Under the assessment's lock: simultaneous saves of other questions all survive, and a
+    save that comes after the submission is refused (``not_draft``), never dropped.
+    """
+    assessment = _lock(assessment)
     _check(user, assessment)
     answers = dict(assessment.answers or {})
     answers.update(values)
@@ -111,7 +145,13 @@ def save_answers(
 
 
 def submit_assessment(assessment: Assessment, user: User, questionnaire: Questionnaire) -> Result:
-    """Score the answers once and store the scores; the assessment never changes again."""
+    """Score the answers once and store the scores; the assessment never changes again.
+
+    The answers are read, frozen and scored under the assessment's lock, so a save arriving
+    meanwhile either lands before (and is scored) or is refused after; a second submission
+    waits and is refused with ``not_draft``.
+    """
+    assessment = _lock(assessment)
     _check(user, assessment)
     answers = assessment.answers or {}
     if questionnaire.missing(answers):

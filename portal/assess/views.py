@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import (
     Blueprint,
     abort,
@@ -21,7 +22,16 @@ from werkzeug.datastructures import MultiDict
 from assessments import Dimension, Question, Questionnaire
 from portal.access import login_required
 from portal.assess import operations, queries, report
-from portal.assess.forms import error_message, field_name, read_answers, shown_values
+from portal.assess.forms import (
+    AUTOSAVE_MAX_BYTES,
+    UnreadableAutosave,
+    error_message,
+    field_name,
+    number_hint,
+    read_answers,
+    read_autosave,
+    shown_values,
+)
 from portal.assess.labels import ERROR_MESSAGES, REASONS
 from portal.assess.models import Assessment
 from portal.assess.operations import AssessError, can_fill
@@ -124,6 +134,8 @@ class QuestionField:
     condition: dict | None
     #: Said to people without JavaScript: when to answer it.
     condition_hint: str | None
+    #: How to write a number on this page ("1.000 or 2,5" in Vietnamese); None for choices.
+    number_hint: str | None = None
 
 
 def _condition_hint(questionnaire: Questionnaire, question: Question, lang: str) -> str | None:
@@ -151,7 +163,7 @@ def _fields(
         values = (
             page_input.typed[question.id]
             if error is not None
-            else shown_values(question, answers.get(question.id))
+            else shown_values(question, answers.get(question.id), lang)
         )
         condition = None
         if question.show_if is not None:
@@ -168,6 +180,7 @@ def _fields(
                 error=error_message(error, question, lang) if error else None,
                 condition=condition,
                 condition_hint=_condition_hint(questionnaire, question, lang),
+                number_hint=number_hint(question, lang) if question.type == "number" else None,
             )
         )
     return fields
@@ -188,6 +201,11 @@ def _render_step(assessment: Assessment, number: int, page_input=None, status: i
             pages=len(questionnaire.dimensions),
             fields=_fields(questionnaire, dimension, answers, page_input),
             has_errors=bool(page_input and page_input.errors),
+            # For the script that shows a question when a number reaches a threshold.
+            number_symbols={
+                "decimal": get_decimal_symbol(current_language()),
+                "group": get_group_symbol(current_language()),
+            },
         ),
         status,
     )
@@ -198,6 +216,8 @@ def _render_step(assessment: Assessment, number: int, page_input=None, status: i
 def step(assessment_id: int, step: int):
     assessment = _fillable_draft(assessment_id)
     if not assessment.is_draft:
+        if request.method == "POST":
+            flash(str(ERROR_MESSAGES["not_saved_submitted"]), "error")
         return redirect(url_for("assess.show", assessment_id=assessment.id))
     questionnaire = _questionnaire(assessment)
     pages = len(questionnaire.dimensions)
@@ -209,15 +229,24 @@ def step(assessment_id: int, step: int):
     action = request.form.get("action", "next")
     destination = {"back": step - 1, "later": step}.get(action, step + 1)
     destination = max(destination, 1)
-    page_input = read_answers(questionnaire.dimensions[step - 1].questions, request.form)
-    # Valid answers are kept whatever the button; invalid ones are shown back to fix.
-    operations.save_answers(
-        assessment,
-        current_user,
-        page_input.values,
-        page_input.cleared,
-        step=step if page_input.errors else destination,
+    page_input = read_answers(
+        questionnaire.dimensions[step - 1].questions, request.form, current_language()
     )
+    # Valid answers are kept whatever the button; invalid ones are shown back to fix.
+    try:
+        operations.save_answers(
+            assessment,
+            current_user,
+            page_input.values,
+            page_input.cleared,
+            step=step if page_input.errors else destination,
+        )
+    except AssessError as error:
+        # Submitted meanwhile (another tab, a helper): say so rather than drop the answers.
+        db.session.rollback()
+        code = "not_saved_submitted" if error.code == "not_draft" else error.code
+        flash(str(ERROR_MESSAGES[code]), "error")
+        return redirect(url_for("assess.show", assessment_id=assessment.id))
     db.session.commit()
     if page_input.errors:
         count = len(page_input.errors)
@@ -253,22 +282,38 @@ def autosave(assessment_id: int):
     """Save one question's answer as it is given (the page's script calls this)."""
     assessment = _fillable_draft(assessment_id)
     if not assessment.is_draft:
-        return jsonify(saved=False, error=str(ERROR_MESSAGES["not_draft"])), 409
-    payload = request.get_json(silent=True) or {}
+        return _submitted_already()
+    try:
+        if (request.content_length or 0) > AUTOSAVE_MAX_BYTES:
+            raise UnreadableAutosave("too large")
+        sent = read_autosave(request.get_data(cache=True))
+    except UnreadableAutosave:
+        message = _("This answer could not be read. Please reload the page and answer again.")
+        return jsonify(saved=False, error=message), 400
     questionnaire = _questionnaire(assessment)
     try:
-        question = questionnaire.question(str(payload.get("question", "")))
+        question = questionnaire.question(sent.question)
     except KeyError:
         return jsonify(saved=False, error=_("Unknown question.")), 400
-    value = payload.get("value")
-    raw = value if isinstance(value, list) else [] if value is None else [value]
-    page_input = read_answers([question], MultiDict({field_name(question): [str(v) for v in raw]}))
+    lang = current_language()
+    page_input = read_answers([question], MultiDict({field_name(question): sent.values}), lang)
     if question.id in page_input.errors:
-        message = error_message(page_input.errors[question.id], question, current_language())
+        message = error_message(page_input.errors[question.id], question, lang)
         return jsonify(saved=False, error=message), 422
-    operations.save_answers(assessment, current_user, page_input.values, page_input.cleared)
+    try:
+        operations.save_answers(assessment, current_user, page_input.values, page_input.cleared)
+    except AssessError as error:
+        db.session.rollback()
+        if error.code == "not_draft":
+            return _submitted_already()
+        return jsonify(saved=False, error=str(ERROR_MESSAGES[error.code])), 403
     db.session.commit()
     return jsonify(saved=True)
+
+
+def _submitted_already():
+    """Refuse a save that came after the submission, saying so (the script stops retrying)."""
+    return jsonify(saved=False, error=str(ERROR_MESSAGES["not_saved_submitted"])), 409
 
 
 @bp.route("/assessments/<int:assessment_id>/review", methods=["GET", "POST"])
@@ -286,6 +331,10 @@ def review(assessment_id: int):
             operations.submit_assessment(assessment, current_user, questionnaire)
         except AssessError as error:
             db.session.rollback()
+            if error.code == "not_draft":
+                # Submitted by an earlier click (or another tab): show that result.
+                flash(_("This assessment was already submitted; here is its result."), "info")
+                return redirect(url_for("assess.show", assessment_id=assessment.id))
             if error.code != "missing_answers":
                 _flash_error(error)
                 return redirect(url_for("assess.show", assessment_id=assessment.id))

@@ -282,7 +282,7 @@ def test_invalid_answers_are_shown_back_and_valid_ones_kept(app, client, auth, o
     )
     assert response.status_code == 422
     text = response.get_data(as_text=True)
-    assert "Please enter a number, using digits only" in text
+    assert "Please write a number like 1,000 or 2.5." in text
     assert 'value="mười hai"' in text
     saved = get_assessment(app, assessment_id)
     assert saved.answers == {"sell_online": "yes"} and saved.current_step == 3
@@ -339,6 +339,83 @@ def test_autosave_keeps_one_answer_and_reports_invalid_ones(app, client, auth, o
     assert client.post(url, json={"question": "nope", "value": "x"}).status_code == 400
     assert client.post(url, json={"question": "internet", "value": ""}).json == {"saved": True}
     assert get_assessment(app, assessment_id).answers == {"sell_where": ["zalo", "facebook"]}
+
+
+UNREADABLE_BODIES = [
+    b"[]",
+    b'"internet"',
+    b"42",
+    b"null",
+    b"{",
+    b"\xc3\x28 not utf-8",
+    b'{"question": 5, "value": "weak"}',
+    b'{"question": ["internet"], "value": "weak"}',
+    b'{"question": "internet", "value": 5}',
+    b'{"question": "internet", "value": true}',
+    b'{"question": "internet", "value": {"a": "weak"}}',
+    b'{"question": "internet", "value": [["weak"]]}',
+    b'{"question": "internet", "value": ' + b"[" * 3000 + b"]" * 3000 + b"}",
+    b'{"question": "internet", "value": "' + b"w" * 20_000 + b'"}',
+    b'{"question": "internet", "value": [' + b",".join([b'"weak"'] * 60) + b"]}",
+    b'{"question": "internet", "value": 1e999}',
+]
+
+
+@pytest.mark.parametrize("body", UNREADABLE_BODIES, ids=range(len(UNREADABLE_BODIES)))
+def test_autosave_answers_a_clear_400_to_what_is_not_one_answer(
+    app, client, auth, owner, household, body
+):
+    auth.login(owner)
+    assessment_id = start(client, household)
+    response = client.post(
+        f"/assessments/{assessment_id}/autosave",
+        data=body,
+        content_type="application/json",
+        headers=EN,
+    )
+    assert response.status_code == 400
+    assert response.json == {
+        "saved": False,
+        "error": "This answer could not be read. Please reload the page and answer again.",
+    }
+    assert get_assessment(app, assessment_id).answers == {}
+
+
+@pytest.mark.parametrize("value", ["weak\x00", ["zalo", "face\x00book"]])
+def test_autosave_refuses_nul_bytes(app, client, auth, owner, household, value):
+    auth.login(owner)
+    assessment_id = start(client, household)
+    url = f"/assessments/{assessment_id}/autosave"
+    response = client.post(url, json={"question": "internet", "value": value}, headers=EN)
+    assert response.status_code == 400
+    assert get_assessment(app, assessment_id).answers == {}
+
+
+def test_a_save_after_the_submission_is_refused_with_a_message(app, client, auth, owner, household):
+    assessment_id = submitted_assessment(app, household)
+    auth.login(owner)
+    response = client.post(
+        f"/assessments/{assessment_id}/autosave",
+        json={"question": "internet", "value": "none"},
+        headers=EN,
+    )
+    assert response.status_code == 409
+    assert response.json == {
+        "saved": False,
+        "error": "Not saved: this assessment has already been submitted and can no longer change.",
+    }
+    page = client.post(
+        f"/assessments/{assessment_id}/step/1",
+        data=form({"internet": "none"}),
+        headers=EN,
+        follow_redirects=True,
+    )
+    assert "Not saved: this assessment has already been submitted" in page.get_data(as_text=True)
+    assert get_assessment(app, assessment_id).answers["internet"] == "good"
+    # Submitting again (a second click) shows the same result, not an error.
+    again = client.post(f"/assessments/{assessment_id}/review", headers=EN, follow_redirects=True)
+    assert again.status_code == 200
+    assert "Assessment results" in again.get_data(as_text=True)
 
 
 def test_autosave_is_rate_limited_per_user_and_the_page_still_saves(

@@ -236,7 +236,7 @@ class Stars(QuestionType):
         """Build from the YAML mapping."""
         return cls()
 
-    def normalize(self, raw: object) -> int:
+    def normalize(self, raw: object, locale: str | None = None) -> int:
         """Return the number of stars."""
         if str(raw) not in {"1", "2", "3"}:
             raise AnswerError("out_of_range", value=raw, min=1, max=3)

@@ -1,0 +1,200 @@
+"""No acknowledged answer is lost: simultaneous autosaves, double submits and saves racing the
+submission, as real concurrent requests.
+
+These run on both databases (scripts/test runs the integration tests on SQLite, then on a
+throwaway PostgreSQL cluster): the lost update they guard against happened on both, since a
+threaded server (or several gunicorn workers) runs requests side by side on either.
+"""
+
+import re
+import threading
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+
+from assessments import score
+from portal.assess import operations
+from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
+from portal.assess.operations import AssessError
+from portal.assess.questionnaires import registry
+from portal.auth.models import User
+from portal.businesses.models import Business, BusinessKind, BusinessSize
+from portal.extensions import db
+from tests.conftest import PASSWORD
+from tests.integration.test_assess import any_answers
+
+EN = {"Accept-Language": "en"}
+
+
+def _all_at_once(calls: list[Callable]) -> list:
+    """Run every call in its own thread, all released at the same moment; return results."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index: int, call: Callable) -> None:
+        barrier.wait()
+        results[index] = call()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def _signed_in(app, user):
+    client = app.test_client()
+    response = client.post("/auth/login", data={"login": user.login, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def _typed(value) -> list[str] | str:
+    """Return a normalized answer as the page's script sends it."""
+    return [str(v) for v in value] if isinstance(value, list) else str(value)
+
+
+@pytest.fixture
+def owner(make_user):
+    return make_user()
+
+
+@pytest.fixture
+def enterprise(make_business, owner):
+    return make_business(owner=owner, kind=BusinessKind.ENTERPRISE, size=BusinessSize.SMALL)
+
+
+@pytest.fixture
+def questionnaire():
+    return registry().get("enterprise", 1)
+
+
+def _draft(app, business, answers=None) -> int:
+    with app.app_context():
+        business = db.session.get(Business, business.id)
+        assessment, _new = operations.start_assessment(
+            business, business.owner, registry().get("enterprise", 1)
+        )
+        if answers:
+            operations.save_answers(assessment, business.owner, answers)
+        db.session.commit()
+        return assessment.id
+
+
+def _stored(app, assessment_id) -> Assessment:
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessment_id)
+        _scores = assessment.scores
+        db.session.expunge(assessment)
+        return assessment
+
+
+def test_twenty_simultaneous_autosaves_of_twenty_questions_all_survive(
+    app, owner, enterprise, questionnaire
+):
+    assessment_id = _draft(app, enterprise)
+    answers = any_answers(questionnaire)
+    chosen = questionnaire.questions[:20]
+    clients = [_signed_in(app, owner) for _ in chosen]
+    url = f"/assessments/{assessment_id}/autosave"
+
+    responses = _all_at_once(
+        [
+            lambda client=client, q=q: client.post(
+                url, json={"question": q.id, "value": _typed(answers[q.id])}
+            )
+            for client, q in zip(clients, chosen, strict=True)
+        ]
+    )
+
+    assert [r.status_code for r in responses] == [200] * 20
+    assert all(r.json == {"saved": True} for r in responses)
+    assert _stored(app, assessment_id).answers == {q.id: answers[q.id] for q in chosen}
+
+
+def test_a_double_submit_submits_once_and_both_clicks_show_the_same_result(
+    app, owner, enterprise, questionnaire
+):
+    assessment_id = _draft(app, enterprise, any_answers(questionnaire))
+    clients = [_signed_in(app, owner) for _ in range(4)]
+
+    responses = _all_at_once(
+        [
+            lambda client=client: client.post(f"/assessments/{assessment_id}/review")
+            for client in clients
+        ]
+    )
+
+    assert [r.status_code for r in responses] == [302] * 4
+    assert {r.headers["Location"] for r in responses} == {f"/assessments/{assessment_id}"}
+    stored = _stored(app, assessment_id)
+    assert stored.status == AssessmentStatus.SUBMITTED
+    with app.app_context():
+        rows = db.session.scalar(
+            sa.select(sa.func.count()).where(AssessmentScore.assessment_id == assessment_id)
+        )
+    assert rows == len(questionnaire.dimensions)
+    pages = [c.get(f"/assessments/{assessment_id}", headers=EN) for c in clients]
+    scores = {re.search(r'class="big-number">([^<]+)<', p.get_data(as_text=True))[1] for p in pages}
+    assert [p.status_code for p in pages] == [200] * 4 and len(scores) == 1
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_saves_racing_the_submission_are_scored_or_refused_never_lost(
+    app, owner, enterprise, questionnaire, round_
+):
+    first = any_answers(questionnaire, choice=0)
+    assessment_id = _draft(app, enterprise, first)
+    # Questions always shown, so an acknowledged answer must be in the record as given.
+    always = [q for q in questionnaire.questions if q.show_if is None and q.type != "number"]
+    changed = any_answers(questionnaire, choice=-1)
+    changes = [q for q in always if changed[q.id] != first[q.id]][:12]
+    submitter, *savers = [_signed_in(app, owner) for _ in range(len(changes) + 1)]
+    url = f"/assessments/{assessment_id}/autosave"
+    calls = [lambda: submitter.post(f"/assessments/{assessment_id}/review")] + [
+        lambda client=client, q=q: client.post(
+            url, json={"question": q.id, "value": _typed(changed[q.id])}, headers=EN
+        )
+        for client, q in zip(savers, changes, strict=True)
+    ]
+
+    submitted, *saves = _all_at_once(calls)
+
+    assert submitted.status_code == 302
+    stored = _stored(app, assessment_id)
+    assert stored.status == AssessmentStatus.SUBMITTED
+    for q, response in zip(changes, saves, strict=True):
+        assert response.status_code in (200, 409), response.get_data(as_text=True)
+        if response.status_code == 200:
+            assert stored.answers[q.id] == changed[q.id]
+        else:
+            assert response.json["error"] == (
+                "Not saved: this assessment has already been submitted and can no longer change."
+            )
+            assert stored.answers[q.id] == first[q.id]
+    # The stored scores are the scores of the stored answers.
+    expected = score(questionnaire, stored.answers)
+    assert stored.overall_score == expected.overall and stored.level == expected.level
+    assert stored.dimension_scores == expected.dimensions
+
+
+def test_a_save_after_the_submission_is_refused_even_if_the_page_saw_a_draft(
+    app, owner, enterprise, questionnaire
+):
+    assessment_id = _draft(app, enterprise, any_answers(questionnaire))
+    with app.app_context():
+        seen = db.session.get(Assessment, assessment_id)
+        user = db.session.get(User, owner.id)
+        assert seen.is_draft
+        # Meanwhile another request submits it (a new app context is another session).
+        with app.app_context():
+            other = db.session.get(Assessment, assessment_id)
+            operations.submit_assessment(other, db.session.get(User, owner.id), questionnaire)
+            db.session.commit()
+        with pytest.raises(AssessError) as refused:
+            operations.save_answers(seen, user, {"leadership": "no"})
+        assert refused.value.code == "not_draft"
+        db.session.rollback()
+    assert _stored(app, assessment_id).status == AssessmentStatus.SUBMITTED
