@@ -53,11 +53,15 @@ cancel_hooks: list[Callable[[Enrolment, User | None], None]] = []
 
 
 class TrainingError(Exception):
-    """A refused training action; ``code`` is stable and the view translates it."""
+    """A refused training action; ``code`` is stable and the view translates it.
 
-    def __init__(self, code: str) -> None:
+    ``at`` is the stored instant the refusal hinges on (when a session starts), for the message.
+    """
+
+    def __init__(self, code: str, at: datetime | None = None) -> None:
         super().__init__(code)
         self.code = code
+        self.at = at
 
 
 # ----------------------------------------------------------------------------- catalog
@@ -103,6 +107,7 @@ def update_cohort(cohort: Cohort, user: User, **fields: Any) -> list[Enrolment]:
 
 
 def add_session(cohort: Cohort, starts_at: datetime, duration_minutes: int) -> TrainingSession:
+    _check_before_certificates(cohort.id, starts_at)
     session = TrainingSession(
         cohort=cohort,
         province_code=cohort.province_code,
@@ -134,10 +139,43 @@ def has_attendance(session: TrainingSession) -> bool:
     return bool(db.session.scalar(sa.select(sa.exists(marked) | sa.exists(logged))))
 
 
+def has_started(session: TrainingSession) -> bool:
+    """Tell whether the session has begun: attendance is taken from its start on."""
+    return session.starts_at <= clock.utcnow()
+
+
+def last_session_start(cohort: Cohort) -> datetime | None:
+    """Return when the cohort's last session starts (None without sessions).
+
+    Completion, and so a certificate, is possible from that instant on.
+    """
+    return db.session.scalar(
+        sa.select(sa.func.max(TrainingSession.starts_at)).where(
+            TrainingSession.cohort_id == cohort.id
+        )
+    )
+
+
+def check_can_complete(cohort: Cohort) -> None:
+    """Refuse completion of a class whose last session has not started (or that has none)."""
+    last = last_session_start(cohort)
+    if last is None:
+        raise TrainingError("no_sessions")
+    if last > clock.utcnow():
+        raise TrainingError("class_not_over", at=last)
+
+
 def reschedule_session(
     session: TrainingSession, starts_at: datetime, duration_minutes: int, user: User
 ) -> TrainingSession:
-    """Move a session (attendance already taken stays with it); owners see the new date."""
+    """Move a session (attendance already taken stays with it); owners see the new date.
+
+    A session somebody was marked for has happened: it cannot move to a time still to come.
+    """
+    session = _lock_session(session.id)
+    if starts_at > clock.utcnow() and has_attendance(session):
+        raise TrainingError("attended_session_to_future")
+    _check_before_certificates(session.cohort_id, starts_at)
     old = session.starts_at
     session.starts_at = starts_at
     session.duration_minutes = duration_minutes
@@ -160,14 +198,7 @@ def remove_session(session: TrainingSession, user: User) -> Cohort:
     A session with attendance is part of participants' records (completion counts it), so it
     can only be rescheduled. The row lock makes a concurrent attendance mark wait for us.
     """
-    locked = db.session.scalar(
-        sa.select(TrainingSession)
-        .where(TrainingSession.id == session.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if locked is None:
-        raise TrainingError("no_session")
+    locked = _lock_session(session.id)
     if has_attendance(locked):
         raise TrainingError("session_has_attendance")
     cohort = locked.cohort
@@ -271,11 +302,18 @@ def assign(cohort: Cohort, businesses: Iterable[Business], user: User) -> tuple[
 def set_attendance(
     session: TrainingSession, enrolment: Enrolment, present: bool, user: User
 ) -> Attendance:
-    """Record whether an enrolled person came to a session (a correction is logged too)."""
+    """Record whether an enrolled person came to a session (a correction is logged too).
+
+    Only once the session has started: nothing is recorded that has not happened. The shared
+    row lock makes a concurrent reschedule wait, so the start we compare with is the current one.
+    """
     if enrolment.cohort_id != session.cohort_id:
         raise TrainingError("other_cohort")
     if enrolment.state not in SEAT_STATES:
         raise TrainingError("not_enrolled")
+    session = _lock_session(session.id, shared=True)
+    if not has_started(session):
+        raise TrainingError("session_not_started", at=session.starts_at)
     row = db.session.scalar(
         sa.select(Attendance).where(
             Attendance.session_id == session.id, Attendance.enrolment_id == enrolment.id
@@ -305,7 +343,11 @@ def complete_cohort(
 
     ``passed_checks`` maps enrolment ids to the short check's result (courses that have one).
     Return the enrolments completed now; the others stay enrolled and can be marked later.
+    Refused until the class's last session has started. The cohort lock makes a second,
+    simultaneous completion wait and then find the enrolments already completed.
     """
+    cohort = lock_cohort(cohort.id)
+    check_can_complete(cohort)
     course = cohort.course
     rule = CompletionRule(course.min_attendance_pct, course.requires_check)
     total = db.session.scalar(
@@ -321,9 +363,9 @@ def complete_cohort(
     )
     completed = []
     enrolments = db.session.scalars(
-        sa.select(Enrolment).where(
-            Enrolment.cohort_id == cohort.id, Enrolment.state == EnrolmentState.ENROLLED
-        )
+        sa.select(Enrolment)
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.state == EnrolmentState.ENROLLED)
+        .execution_options(populate_existing=True)
     ).all()
     for enrolment in enrolments:
         if passed_checks is not None and enrolment.id in passed_checks:
@@ -339,9 +381,10 @@ def complete_cohort(
 
 
 def issue_certificate(enrolment: Enrolment) -> Certificate:
-    """Issue the certificate of a completed enrolment (once)."""
+    """Issue the certificate of a completed enrolment, once, never before the class is over."""
     if enrolment.certificate is not None:
         return enrolment.certificate
+    check_can_complete(enrolment.cohort)
     course = enrolment.cohort.course
     certificate = Certificate(
         enrolment=enrolment,
@@ -388,6 +431,33 @@ def lock_cohort(cohort_id: int) -> Cohort:
     if cohort is None:
         raise TrainingError("no_cohort")
     return cohort
+
+
+def _check_before_certificates(cohort_id: int, starts_at: datetime) -> None:
+    """Refuse a session starting after the class's first certificate was issued.
+
+    A certificate says the class is over; a later session would make it premature.
+    """
+    first = db.session.scalar(
+        sa.select(sa.func.min(Certificate.issued_at))
+        .join(Enrolment, Enrolment.id == Certificate.enrolment_id)
+        .where(Enrolment.cohort_id == cohort_id)
+    )
+    if first is not None and starts_at > first:
+        raise TrainingError("class_has_certificates", at=first)
+
+
+def _lock_session(session_id: int, shared: bool = False) -> TrainingSession:
+    """Lock a session row until commit (``shared``: many attendance marks, no reschedule)."""
+    session = db.session.scalar(
+        sa.select(TrainingSession)
+        .where(TrainingSession.id == session_id)
+        .with_for_update(read=shared)
+        .execution_options(populate_existing=True)
+    )
+    if session is None:
+        raise TrainingError("no_session")
+    return session
 
 
 def seats_taken(cohort_id: int) -> int:

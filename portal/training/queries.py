@@ -132,6 +132,34 @@ def attendance_counts(cohort: Cohort) -> dict[int, int]:
     )
 
 
+def query_premature_certificates() -> list[sa.Row]:
+    """Return certificates issued before their class's last session started, oldest first.
+
+    Completion is allowed from the start of the last session on, so these were issued too soon
+    (or a session was added or moved later since). A class without sessions counts too. Each row
+    is (certificate, cohort, course, start of the last session or None).
+    """
+    last = (
+        sa.select(
+            TrainingSession.cohort_id,
+            sa.func.max(TrainingSession.starts_at).label("last_start"),
+        )
+        .group_by(TrainingSession.cohort_id)
+        .subquery()
+    )
+    return list(
+        db.session.execute(
+            sa.select(Certificate, Cohort, Course, last.c.last_start)
+            .join(Enrolment, Enrolment.id == Certificate.enrolment_id)
+            .join(Cohort, Cohort.id == Enrolment.cohort_id)
+            .join(Course, Course.id == Cohort.course_id)
+            .outerjoin(last, last.c.cohort_id == Cohort.id)
+            .where(sa.or_(last.c.last_start.is_(None), Certificate.issued_at < last.c.last_start))
+            .order_by(Cohort.province_code, Course.title_vi, Cohort.id, Certificate.issued_at)
+        ).all()
+    )
+
+
 def province_trainers(province_code: int) -> list[User]:
     return list(
         db.session.scalars(

@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext, to_user_timezone, to_utc
 from flask_login import current_user
 
-from portal import geo
+from portal import clock, formatting, geo
 from portal.access import PROVINCE_ROLES, login_required, public, roles_required
 from portal.auth.models import Role
 from portal.billing import operations as billing
@@ -84,16 +84,42 @@ MORE_ERROR_MESSAGES = {
         "the participants' completion. You can reschedule it instead."
     ),
     "already_withdrawn": _l("This certificate has already been withdrawn."),
+    "no_sessions": _l("This class has no sessions yet, so nobody can complete it."),
+    "attended_session_to_future": _l(
+        "Attendance has been taken for this session, so it cannot be moved to a time that "
+        "has not come yet."
+    ),
+}
+
+#: Refusals that name a moment (``error.at``), shown in the portal's time zone.
+TIMED_ERROR_MESSAGES = {
+    "session_not_started": _l(
+        "This session has not started yet. Attendance opens when it starts, at %(time)s."
+    ),
+    "class_not_over": _l(
+        "The class is not over yet. Completion and certificates open when its last session "
+        "starts, at %(time)s."
+    ),
+    "class_has_certificates": _l(
+        "Certificates of this class were issued at %(time)s, so no session can take place "
+        "after that. Open a new class for further sessions."
+    ),
 }
 
 
-def _flash_error(error: operations.TrainingError) -> None:
+def _error_message(error: operations.TrainingError) -> str:
+    if error.code in TIMED_ERROR_MESSAGES and error.at is not None:
+        return TIMED_ERROR_MESSAGES[error.code] % {"time": formatting.format_datetime(error.at)}
     message = (
         getattr(error, "message", None)
         or ERROR_MESSAGES.get(error.code)
         or MORE_ERROR_MESSAGES.get(error.code)
     )
-    flash(message or _("That could not be done."), "error")
+    return str(message or _("That could not be done."))
+
+
+def _flash_error(error: operations.TrainingError) -> None:
+    flash(_error_message(error), "error")
 
 
 def _can_manage() -> bool:
@@ -242,6 +268,7 @@ def _render_cohort(cohort: Cohort, session_form: SessionForm) -> str:
         session_form=session_form,
         with_attendance=operations.session_ids_with_attendance(cohort),
         can_withdraw=_can_withdraw_certificates(cohort),
+        now=clock.utcnow(),
     )
 
 
@@ -278,10 +305,15 @@ def add_session(cohort_id: int):
     cohort = get_scoped_or_404(Cohort, cohort_id)
     form = SessionForm()
     if form.validate_on_submit():
-        operations.add_session(cohort, to_utc(form.starts_at.data), form.duration_minutes.data)
-        db.session.commit()
-        flash(_("The session has been added."), "success")
-        return redirect(url_for("training.show_cohort", cohort_id=cohort.id))
+        try:
+            operations.add_session(cohort, to_utc(form.starts_at.data), form.duration_minutes.data)
+        except operations.TrainingError as error:
+            db.session.rollback()
+            form.starts_at.errors.append(_error_message(error))
+        else:
+            db.session.commit()
+            flash(_("The session has been added."), "success")
+            return redirect(url_for("training.show_cohort", cohort_id=cohort.id))
     return _render_cohort(cohort, form), 400
 
 
@@ -294,29 +326,36 @@ def edit_session(session_id: int):
         # The field shows local time; the database keeps naive UTC.
         form.starts_at.data = to_user_timezone(session.starts_at).replace(tzinfo=None)
         form.duration_minutes.data = session.duration_minutes
+    status = 200
     if form.validate_on_submit():
         old_start = session.starts_at
-        operations.reschedule_session(
-            session, to_utc(form.starts_at.data), form.duration_minutes.data, current_user
-        )
-        db.session.commit()
-        if session.starts_at != old_start:
-            notify.session_changed(session.cohort, old_start, session.starts_at)
-        flash(
-            _(
-                "The session has been rescheduled. Enrolled participants see the new date "
-                "on their training page."
-            ),
-            "success",
-        )
-        return redirect(url_for("training.show_cohort", cohort_id=session.cohort_id))
+        try:
+            operations.reschedule_session(
+                session, to_utc(form.starts_at.data), form.duration_minutes.data, current_user
+            )
+        except operations.TrainingError as error:
+            db.session.rollback()
+            form.starts_at.errors.append(_error_message(error))
+            status = 400
+        else:
+            db.session.commit()
+            if session.starts_at != old_start:
+                notify.session_changed(session.cohort, old_start, session.starts_at)
+            flash(
+                _(
+                    "The session has been rescheduled. Enrolled participants see the new date "
+                    "on their training page."
+                ),
+                "success",
+            )
+            return redirect(url_for("training.show_cohort", cohort_id=session.cohort_id))
     return render_template(
         "training/session_form.html",
         form=form,
         session=session,
         cohort=session.cohort,
         has_attendance=operations.has_attendance(session),
-    )
+    ), status
 
 
 @bp.route("/training/sessions/<int:session_id>/remove", methods=["GET", "POST"])
@@ -545,6 +584,7 @@ def attendance(session_id: int):
         cohort=session.cohort,
         rows=rows,
         present_count=sum(1 for _e, present in rows if present),
+        is_open=operations.has_started(session),
     )
 
 
@@ -583,7 +623,12 @@ def completion(cohort_id: int):
             checks = {
                 e.id: e.id in passed for e in queries.cohort_roster(cohort)[EnrolmentState.ENROLLED]
             }
-        completed = operations.complete_cohort(cohort, current_user, checks)
+        try:
+            completed = operations.complete_cohort(cohort, current_user, checks)
+        except operations.TrainingError as error:
+            db.session.rollback()
+            _flash_error(error)
+            return redirect(url_for("training.completion", cohort_id=cohort.id))
         db.session.commit()
         flash(
             ngettext(
@@ -597,6 +642,7 @@ def completion(cohort_id: int):
     roster = queries.cohort_roster(cohort)
     attended = queries.attendance_counts(cohort)
     total = len(cohort.sessions)
+    opens_at = operations.last_session_start(cohort)
     rows = [
         (e, attended.get(e.id, 0), attendance_pct(total, attended.get(e.id, 0)))
         for e in roster[EnrolmentState.ENROLLED]
@@ -609,6 +655,8 @@ def completion(cohort_id: int):
         total=total,
         completed=roster[EnrolmentState.COMPLETED],
         can_withdraw=_can_withdraw_certificates(cohort),
+        opens_at=opens_at,
+        is_open=opens_at is not None and opens_at <= clock.utcnow(),
     )
 
 

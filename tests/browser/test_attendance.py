@@ -1,9 +1,11 @@
 """A trainer takes attendance on a 360 px phone: one tap per person."""
 
 import os
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
+from portal import clock
 from portal.auth.models import Role
 from tests.conftest import PASSWORD
 from tests.integration.test_training import enrol_now, new_training
@@ -13,7 +15,8 @@ def test_trainer_marks_attendance_with_one_tap_per_person(
     app, phone_en, artifacts, make_user, make_business
 ):
     trainer = make_user(role=Role.TRAINER, name="Vũ Thị Lan")
-    t = new_training(app, trainer, sessions=2)
+    # The first session was yesterday; the second is in six days.
+    t = new_training(app, trainer, sessions=2, first_session=clock.utcnow() - timedelta(days=1))
     names = ["Hộ kinh doanh Bánh gật gù Phương Hoa", "HTX Ngao Đầm Hà", "Cơ sở Chả mực Hạ Long"]
     for name in names:
         enrol_now(app, t.cohort_id, make_business(name=name).id)
@@ -25,7 +28,10 @@ def test_trainer_marks_attendance_with_one_tap_per_person(
     page.get_by_role("button", name="Sign in").click()
 
     page.goto(f"/training/cohorts/{t.cohort_id}")
-    page.get_by_role("link", name="Take attendance").first.click()
+    # Only the session that has started can be taken; the next one says when it opens.
+    expect(page.get_by_role("link", name="Take attendance")).to_have_count(1)
+    expect(page.get_by_text("Attendance opens when the session starts")).to_have_count(1)
+    page.get_by_role("link", name="Take attendance").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Attendance")
     expect(page.get_by_role("status")).to_contain_text("0 of 3 present")
 
@@ -45,3 +51,11 @@ def test_trainer_marks_attendance_with_one_tap_per_person(
     assert box["height"] >= 44 and box["width"] >= 300
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=os.path.join(artifacts, "attendance-360.png"), full_page=True)
+
+    # The next session's page lists who is expected, with nothing to tap until it starts.
+    page.goto(f"/training/sessions/{t.session_ids[1]}/attendance")
+    expect(page.get_by_role("status")).to_contain_text("Not open yet")
+    expect(page.get_by_text(names[0])).to_be_visible()
+    expect(page.get_by_role("button", name=names[0])).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=os.path.join(artifacts, "attendance-not-open-360.png"), full_page=True)

@@ -3,7 +3,7 @@ certificates and their public verification page, and the enrolment event log."""
 
 import re
 import subprocess
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -43,9 +43,11 @@ def new_training(
     capacity: int = 10,
     sessions: int = 3,
     deadline: date | None = None,
+    first_session: datetime | None = None,
     **course_fields,
 ) -> SimpleNamespace:
-    """Create a course with one cohort and its sessions (sessions start tomorrow, weekly)."""
+    """Create a course with one cohort and its weekly sessions, the first ``first_session``
+    (a stored UTC instant; default tomorrow). Use ``held(n)`` for a class already taught."""
     fields = {
         "title_vi": "Bán hàng trên sàn thương mại điện tử",
         "title_en": "Selling on e-commerce marketplaces",
@@ -65,7 +67,7 @@ def new_training(
     with app.app_context():
         user = db.session.get(User, trainer.id)
         course = operations.create_course(user, province_code, **fields)
-        start = utcnow().replace(microsecond=0) + timedelta(days=1)
+        start = (first_session or utcnow() + timedelta(days=1)).replace(microsecond=0)
         cohort = operations.create_cohort(
             course,
             [(start + timedelta(days=7 * n), 120) for n in range(sessions)],
@@ -83,6 +85,11 @@ def new_training(
             session_ids=[s.id for s in cohort.sessions],
             commune_code=commune,
         )
+
+
+def held(sessions: int) -> datetime:
+    """Return a first start such that all of ``sessions`` weekly sessions have begun by now."""
+    return utcnow() - timedelta(days=7 * sessions)
 
 
 def enrol_now(app, cohort_id: int, business_id: int) -> int:
@@ -112,8 +119,10 @@ def events_of(app, enrolment_id: int) -> list[str]:
 
 
 def complete_with_certificate(app, trainer, business) -> SimpleNamespace:
-    """Run a one-session course to completion; return ids and the certificate code."""
-    t = new_training(app, trainer, province_code=business.province_code, sessions=1)
+    """Run a one-session course, held last week, to completion; return ids and the code."""
+    t = new_training(
+        app, trainer, province_code=business.province_code, sessions=1, first_session=held(1)
+    )
     enrolment_id = enrol_now(app, t.cohort_id, business.id)
     with app.app_context():
         user = db.session.get(User, trainer.id)
@@ -141,6 +150,7 @@ def trainer(make_user):
 
 
 def test_trainer_creates_course_and_cohort_through_the_forms(app, client, auth, trainer):
+    first = datetime.combine(clock.today() + timedelta(days=20), time(8, 0))  # local time
     auth.login(trainer)
     commune = int(geo.communes(QUANG_NINH)[3].code)
     response = client.post(
@@ -168,7 +178,7 @@ def test_trainer_creates_course_and_cohort_through_the_forms(app, client, auth, 
             "venue": "Hội trường UBND xã",
             "capacity": "25",
             "enrolment_deadline": (clock.today() + timedelta(days=10)).isoformat(),
-            "first_session": "2030-03-02T08:00",
+            "first_session": first.strftime("%Y-%m-%dT%H:%M"),
             "session_count": "4",
             "days_between": "7",
             "session_minutes": "90",
@@ -180,12 +190,15 @@ def test_trainer_creates_course_and_cohort_through_the_forms(app, client, auth, 
         assert course.province_code == QUANG_NINH and course.dimensions == ["payments"]
         cohort = course.cohorts[0]
         assert cohort.capacity == 25 and cohort.commune_code == commune
-        # 08:00 in Hà Nội time is 01:00 UTC.
+        # 08:00 in the portal's time zone, stored as UTC (01:00 in Hà Nội).
         assert [s.starts_at for s in cohort.sessions] == [
-            datetime(2030, 3, 2, 1, 0) + timedelta(days=7 * n) for n in range(4)
+            clock.to_utc(first) + timedelta(days=7 * n) for n in range(4)
         ]
     page = client.get(f"/training/cohorts/{cohort.id}", headers=EN).get_data(as_text=True)
-    assert "Take attendance" in page and "0 of 25 taken" in page
+    assert "0 of 25 taken" in page
+    # Sessions still to come are not open for attendance yet.
+    assert "Take attendance" not in page
+    assert page.count("Attendance opens when the session starts") == 4
 
 
 def test_in_person_cohort_needs_a_venue(app, client, auth, trainer):
@@ -576,7 +589,7 @@ def test_group_assignment_by_dimension_score_and_level(
 def test_trainer_takes_attendance_and_corrections_are_logged(
     app, client, auth, make_business, trainer
 ):
-    t = new_training(app, trainer, sessions=2)
+    t = new_training(app, trainer, sessions=2, first_session=held(1))
     a = make_business(name="An Phát")
     b = make_business(name="Bình Minh")
     a_id, b_id = (enrol_now(app, t.cohort_id, x.id) for x in (a, b))
@@ -604,20 +617,23 @@ def test_trainer_takes_attendance_and_corrections_are_logged(
 
 
 def test_waitlisted_people_cannot_be_marked_present(app, make_business, trainer):
-    t = new_training(app, trainer, capacity=1)
+    t = new_training(app, trainer, capacity=1, first_session=held(3))
     enrol_now(app, t.cohort_id, make_business().id)
     waiting_id = enrol_now(app, t.cohort_id, make_business().id)
-    with app.app_context(), pytest.raises(operations.TrainingError):
+    with app.app_context(), pytest.raises(operations.TrainingError) as error:
         operations.set_attendance(
             db.session.get(TrainingSession, t.session_ids[0]),
             db.session.get(Enrolment, waiting_id),
             True,
             db.session.get(User, trainer.id),
         )
+    assert error.value.code == "not_enrolled"
 
 
 def test_completion_follows_the_course_rule(app, client, auth, make_business, trainer):
-    t = new_training(app, trainer, sessions=5, min_attendance_pct=80, requires_check=True)
+    t = new_training(
+        app, trainer, sessions=5, min_attendance_pct=80, requires_check=True, first_session=held(5)
+    )
     people = [make_business() for _ in range(3)]
     ids = [enrol_now(app, t.cohort_id, p.id) for p in people]
     # 0: 4 of 5 sessions and passes; 1: 4 of 5 but fails the check; 2: 3 of 5 and passes.

@@ -1,11 +1,12 @@
 """Removing and rescheduling a cohort's sessions; withdrawing a certificate with a reason."""
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask_babel import format_date, format_datetime
 
+from portal import clock
 from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.training import operations
@@ -15,6 +16,7 @@ from tests.integration.test_training import (
     EN,
     complete_with_certificate,
     enrol_now,
+    held,
     new_training,
     state_of,
 )
@@ -97,7 +99,7 @@ def test_session_without_attendance_is_removed_after_confirmation(
 
 
 def test_session_with_attendance_cannot_be_removed(app, client, auth, make_business, trainer):
-    t = new_training(app, trainer, sessions=2)
+    t = new_training(app, trainer, sessions=2, first_session=held(1))
     enrolment_id = enrol_now(app, t.cohort_id, make_business().id)
     taken = t.session_ids[0]
     mark_present(app, trainer, [taken], enrolment_id)
@@ -134,33 +136,59 @@ def test_rescheduled_session_shows_its_new_date_to_the_enrolled_owner(
     app, client, auth, make_user, make_business, trainer
 ):
     owner = make_user()
-    t = new_training(app, trainer, sessions=2)
+    # The first session was held three days ago, the second is in four days.
+    t = new_training(app, trainer, sessions=2, first_session=clock.utcnow() - timedelta(days=3))
     enrolment_id = enrol_now(app, t.cohort_id, make_business(owner=owner).id)
-    moved = t.session_ids[1]
-    # Attendance does not stop a reschedule, and stays with the session.
-    mark_present(app, trainer, [moved], enrolment_id)
-    old_label = short_en(app, session_starts(app, [moved])[moved])
-
+    taken, moved = t.session_ids
+    # Attendance does not stop a reschedule to another past time, and stays with the session.
+    mark_present(app, trainer, [taken], enrolment_id)
     auth.login(trainer)
-    page = client.get(f"/training/sessions/{moved}/edit", headers=EN).get_data(as_text=True)
-    assert "Reschedule the session" in page and "Nhà văn hoá thôn 1" in page
+    earlier = clock.to_local(session_starts(app, [taken])[taken]) - timedelta(days=1)
     response = client.post(
-        f"/training/sessions/{moved}/edit",
-        data={"starts_at": "2031-05-17T09:30", "duration_minutes": "90"},
-        headers=EN,
+        f"/training/sessions/{taken}/edit",
+        data={"starts_at": earlier.strftime("%Y-%m-%dT%H:%M"), "duration_minutes": "90"},
     )
     assert response.status_code == 302
     with app.app_context():
-        session = db.session.get(TrainingSession, moved)
-        # 09:30 in Hà Nội time is 02:30 UTC.
-        assert (session.starts_at, session.duration_minutes) == (datetime(2031, 5, 17, 2, 30), 90)
+        assert db.session.get(TrainingSession, taken).starts_at == clock.to_utc(
+            earlier.replace(tzinfo=None, second=0, microsecond=0)
+        )
         assert len(db.session.get(Enrolment, enrolment_id).attendance) == 1
+    # It cannot move to a time still to come: the attendance would record what has not happened.
+    response = client.post(
+        f"/training/sessions/{taken}/edit",
+        data={
+            "starts_at": (clock.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+            "duration_minutes": "90",
+        },
+        headers=EN,
+    )
+    assert response.status_code == 400
+    assert "so it cannot be moved to a time that has not come yet" in response.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert db.session.get(TrainingSession, taken).starts_at < clock.utcnow()
+
+    old_label = short_en(app, session_starts(app, [moved])[moved])
+    page = client.get(f"/training/sessions/{moved}/edit", headers=EN).get_data(as_text=True)
+    assert "Reschedule the session" in page and "Nhà văn hoá thôn 1" in page
+    new_local = datetime.combine(clock.today() + timedelta(days=60), time(9, 30))
+    response = client.post(
+        f"/training/sessions/{moved}/edit",
+        data={"starts_at": new_local.strftime("%Y-%m-%dT%H:%M"), "duration_minutes": "90"},
+        headers=EN,
+    )
+    assert response.status_code == 302
+    new_start = clock.to_utc(new_local)  # 09:30 in the portal's time zone, stored as UTC
+    with app.app_context():
+        session = db.session.get(TrainingSession, moved)
+        assert (session.starts_at, session.duration_minutes) == (new_start, 90)
     page = client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
     assert "Enrolled participants see the new date on their training page." in page
     auth.logout()
 
-    new_label = short_en(app, datetime(2031, 5, 17, 2, 30))
-    assert "5/17/31" in new_label
+    new_label = short_en(app, new_start)
     auth.login(owner)
     mine = client.get("/training/mine", headers=EN).get_data(as_text=True)
     assert new_label in mine and old_label not in mine
@@ -192,7 +220,7 @@ def test_reschedule_with_bad_input_keeps_it_and_explains(app, client, auth, trai
 def test_removing_a_session_updates_completion_percentages(
     app, client, auth, make_business, trainer
 ):
-    t = new_training(app, trainer, sessions=4, min_attendance_pct=80)
+    t = new_training(app, trainer, sessions=4, min_attendance_pct=80, first_session=held(4))
     enrolment_id = enrol_now(app, t.cohort_id, make_business().id)
     mark_present(app, trainer, t.session_ids[:3], enrolment_id)
     auth.login(trainer)
