@@ -119,7 +119,8 @@ class AssessmentScore(db.Model):
     assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"))
     dimension: Mapped[str] = mapped_column(sa.String(40))
     score: Mapped[float] = mapped_column()
-    #: Copies of the assessment's province and submission time (never changed after submission).
+    #: Copies of the assessment's province and submission time (only a move of the business to
+    #: another province changes the province: businesses.operations.move_business).
     province_code: Mapped[int] = mapped_column()
     submitted_at: Mapped[datetime] = mapped_column()
 

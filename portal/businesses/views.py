@@ -7,7 +7,7 @@ from flask_login import current_user
 from portal import geo
 from portal.access import PROVINCE_ROLES, login_required, public, roles_required
 from portal.auth.models import Role
-from portal.businesses import operations
+from portal.businesses import operations, queries
 from portal.businesses.forms import BusinessForm
 from portal.businesses.models import Business
 from portal.extensions import db
@@ -79,11 +79,49 @@ def edit_business(business_id: int):
             if c.value == current_user.province_code
         )
     if form.validate_on_submit():
+        if form.province.data != business.province_code:
+            return _move(business, form)
         operations.update_business(business, **form.business_data())
         db.session.commit()
         flash(_("The changes have been saved."), "success")
         return redirect(url_for("businesses.show_business", business_id=business.id))
     return render_template("businesses/form.html", form=form, business=business)
+
+
+def _move(business: Business, form: BusinessForm):
+    """Show what a move to another province carries; make it once the user confirms."""
+    history = queries.history_of(business.id)
+    old_province = business.province_code
+    if request.form.get("confirm_move") == "1" and history.can_move:
+        data = form.business_data()
+        province, commune = data.pop("province_code"), data.pop("commune_code")
+        try:
+            operations.move_business(business, province, commune, current_user)
+        except operations.MoveError as error:
+            db.session.rollback()
+            if error.code != "open_enrolments":
+                abort(403 if error.code == "not_allowed" else 400)
+            history = queries.history_of(business.id)
+        else:
+            operations.update_business(business, **data)
+            db.session.commit()
+            flash(
+                _(
+                    "%(name)s now belongs to %(province)s, and its history moved with it.",
+                    name=business.name,
+                    province=geo.province_name(province),
+                ),
+                "success",
+            )
+            return redirect(url_for("businesses.show_business", business_id=business.id))
+    return render_template(
+        "businesses/move.html",
+        form=form,
+        business=business,
+        history=history,
+        old_province=old_province,
+        new_province=form.province.data,
+    )
 
 
 @bp.route("/communes.json")

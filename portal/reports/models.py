@@ -99,7 +99,8 @@ class ProvinceTarget(db.Model):
 class DigitalStatus(db.Model):
     """One stretch of time during which a business met its province's definition.
 
-    Commune, sector and kind are copied when it starts, so past counts never move.
+    Commune, sector and kind are copied when it starts, so past counts never move; only a move
+    of the business to another province carries province and commune along (README).
     """
 
     __tablename__ = "digital_status"

@@ -144,6 +144,33 @@ def _refresh_batch(ids: list[int], at: datetime) -> int:
     return changed
 
 
+def move_digital_status(
+    business_id: int, province_code: int, commune_code: int, at: datetime
+) -> int:
+    """Carry a business's status history to the province it has just moved to.
+
+    Its whole history counts where the business belongs now (README, "When a business moves to
+    another province"). The open stretch ends at the move, and a new one starts at the same
+    instant if the business meets its new province's definition: the history shows the move,
+    and no date counts the business twice. Call once the business row has its new place.
+    Return how many status rows were carried.
+    """
+    db.session.execute(
+        sa.update(DigitalStatus)
+        .where(DigitalStatus.business_id == business_id, DigitalStatus.ceased_at.is_(None))
+        .values(ceased_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    moved = db.session.execute(
+        sa.update(DigitalStatus)
+        .where(DigitalStatus.business_id == business_id)
+        .values(province_code=province_code, commune_code=commune_code)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    refresh_digital_status([business_id], at)
+    return moved
+
+
 def refresh_province(province_code: int, at: datetime | None = None) -> int:
     """Refresh every business of a province (after its definition changed)."""
     ids = db.session.scalars(

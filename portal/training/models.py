@@ -225,7 +225,8 @@ class EnrolmentEvent(OwnersSeeTheirBusinesses, db.Model):
     """Append-only log of enrolment state changes, with copies of what reports group by.
 
     Copies (not joins) so that counts stay exact even if a business later moves commune or
-    changes sector: each event counts where the business stood when it happened.
+    changes sector: each event counts where the business stood when it happened. A move to
+    another province is the exception: province and commune follow the business (README).
     """
 
     __tablename__ = "enrolment_events"
