@@ -159,7 +159,9 @@ def stripe_event(url: str, intent_id: str, type_: str = "payment_intent.succeede
     """Fetch the event localstripe emitted for an intent (it is created a moment after)."""
     for _ in range(50):
         # localstripe stamps events with the machine's real clock, not the suite's moved one.
-        since = int(time_machine.escape_hatch.time.time()) - 120
+        hatch = time_machine.escape_hatch
+        real_now = hatch.time.time() if hatch.is_travelling() else time.time()
+        since = int(real_now) - 120
         query = {"type": type_, "limit": "100", "created[gte]": str(since)}
         events = localstripe(url, "/v1/events?" + urllib.parse.urlencode(query))
         for event in events["data"]:
