@@ -7,6 +7,7 @@ import dataclasses
 import io
 import re
 import subprocess
+import threading
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -49,6 +50,7 @@ from tests.integration.test_assess import submitted_assessment
 EN = {"Accept-Language": "en"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 HA_NOI_COMMUNE = int(geo.communes(HA_NOI)[3].code)
+DA_NANG = 48
 
 #: The models copying a business's province that a move changes (payments stay).
 MOVED = {
@@ -647,3 +649,55 @@ def test_national_admin_moves_a_business_through_the_edit_page(
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Business, business.id).province_code == HA_NOI
+
+
+@pytest.mark.postgres_only
+def test_two_moves_at_once_leave_every_copy_in_one_province(app, make_user, make_business):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("needs PostgreSQL: SQLite runs one writer at a time, so nothing races")
+    h = business_with_history(app, make_user, make_business)
+    admin = make_user(role=Role.ADMIN)
+    targets = {HA_NOI: HA_NOI_COMMUNE, DA_NANG: int(geo.communes(DA_NANG)[0].code)}
+    with app.app_context():
+        set_definition(DA_NANG, 0, 1, db.session.get(User, admin.id))
+        db.session.commit()
+    barrier = threading.Barrier(len(targets))
+    outcomes: dict[int, str] = {}
+
+    def run(province: int) -> None:
+        with app.app_context():
+            business = db.session.get(Business, h.business.id)
+            barrier.wait()
+            try:
+                operations.move_business(
+                    business, province, targets[province], db.session.get(User, admin.id)
+                )
+                db.session.commit()
+                outcomes[province] = "moved"
+            except operations.MoveError as error:
+                db.session.rollback()
+                outcomes[province] = error.code
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # The lock orders them: the second moves the business again, from where the first left it.
+    assert outcomes == dict.fromkeys(targets, "moved")
+    with app.app_context():
+        bid = h.business.id
+        final = db.session.get(Business, bid).province_code
+        assert final in targets
+        for name, (model, business_id) in MOVED.items():
+            codes = set(
+                db.session.scalars(sa.select(model.province_code).where(business_id == bid))
+            )
+            assert codes == {final}, name
+        open_rows = db.session.scalars(
+            sa.select(DigitalStatus).where(
+                DigitalStatus.business_id == bid, DigitalStatus.ceased_at.is_(None)
+            )
+        ).all()
+        assert len(open_rows) == 1 and open_rows[0].province_code == final
