@@ -17,6 +17,7 @@ from assessments import (
     Level,
     Position,
     Quartiles,
+    Question,
     Questionnaire,
     compare,
     position_of,
@@ -78,6 +79,16 @@ class Report:
     @property
     def dimension_scores(self) -> dict[str, float]:
         return {d.dimension.id: d.score for d in self.dimensions}
+
+    @property
+    def answered(self) -> list[tuple[Dimension, list[tuple[Question, object]]]]:
+        """Return each dimension's questions that were asked, with the answer scored."""
+        answers = self.assessment.answers or {}
+        asked = self.questionnaire.visible_questions(answers)
+        return [
+            (d, [(q, answers.get(q.id)) for q in asked if q.dimension == d.id])
+            for d in self.questionnaire.dimensions
+        ]
 
 
 def build_report(assessment: Assessment, lang: str) -> Report:

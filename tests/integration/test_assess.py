@@ -587,3 +587,87 @@ def test_previous_assessment_is_the_one_submitted_just_before(app, household):
     with app.app_context():
         assert previous_submitted(db.session.get(Assessment, newer)).id == older
         assert previous_submitted(db.session.get(Assessment, older)) is None
+
+
+# ---------------------------------------------------------------------------------- numbers
+
+
+def _enterprise_draft(app, client, make_business, owner):
+    business = make_business(owner=owner, kind=BusinessKind.ENTERPRISE, size=BusinessSize.SMALL)
+    assessment_id = start(client, business)
+    questionnaire = registry().get("enterprise", 1)
+    answers = any_answers(questionnaire) | {"sell_online": "yes"}
+    with app.app_context():
+        assessment = db.session.get(Assessment, assessment_id)
+        operations.save_answers(assessment, db.session.get(User, owner.id), answers)
+        db.session.commit()
+    return assessment_id
+
+
+def test_numbers_are_read_the_way_the_page_language_writes_them(
+    app, client, auth, make_business, owner
+):
+    auth.login(owner)
+    assessment_id = _enterprise_draft(app, client, make_business, owner)
+    url = f"/assessments/{assessment_id}/autosave"
+
+    # Vietnamese page (the default): "1.000" is a thousand, "2,5" two and a half.
+    assert client.post(url, json={"question": "employees", "value": "1.000"}).json["saved"]
+    assert client.post(url, json={"question": "online_share", "value": "2,5"}).json["saved"]
+    stored = get_assessment(app, assessment_id).answers
+    assert (stored["employees"], stored["online_share"]) == (1000, 2.5)
+    # "1,000" could be one (with needless zeros) or an English thousand: refused, both shown.
+    refused = client.post(url, json={"question": "employees", "value": "1,000"})
+    assert refused.status_code == 422
+    assert "1.000" in refused.json["error"] and "1,000" in refused.json["error"]
+    wrong_way = client.post(url, json={"question": "online_share", "value": "2.5"})
+    assert wrong_way.status_code == 422 and "2,5" in wrong_way.json["error"]
+    assert get_assessment(app, assessment_id).answers["employees"] == 1000
+
+    # The page shows stored numbers back the same way, with a hint, in a text field.
+    page = client.get(f"/assessments/{assessment_id}/step/6").get_data(as_text=True)
+    assert re.search(r'type="text" id="q_employees" name="q_employees" value="1.000"', page)
+    assert 'inputmode="numeric"' in page and 'type="number"' not in page
+    assert re.search(r'id="q_employees-format">[^<]*1\.000', page)
+    step2 = client.get(f"/assessments/{assessment_id}/step/2").get_data(as_text=True)
+    assert 'name="q_online_share" value="2,5"' in step2
+    assert re.search(r'id="q_online_share-format">[^<]*1\.000[^<]*2,5', step2)
+    review = client.get(f"/assessments/{assessment_id}/review").get_data(as_text=True)
+    assert "1.000 người" in review and "2,5 %" in review
+
+    # The form post reads the same way; an English page the English way.
+    response = client.post(
+        f"/assessments/{assessment_id}/step/6",
+        data=form({"employees": "12.000"} | {"staff_skills": "3"}, "later"),
+    )
+    assert response.status_code == 302
+    assert get_assessment(app, assessment_id).answers["employees"] == 12_000
+    assert client.post(url, json={"question": "employees", "value": "1,500"}, headers=EN).json[
+        "saved"
+    ]
+    assert get_assessment(app, assessment_id).answers["employees"] == 1500
+    english = client.post(url, json={"question": "employees", "value": "1.000"}, headers=EN)
+    assert english.json["error"] == "“1.000” can be read two ways: please write 1,000 or 1."
+    typo = client.post(url, json={"question": "online_share", "value": "2,5"}, headers=EN)
+    assert typo.json["error"] == "Please write the number as 2.5."
+    words = client.post(url, json={"question": "online_share", "value": "hai"}, headers=EN)
+    assert words.json["error"] == "Please write a number like 1,000 or 2.5."
+    review = client.get(f"/assessments/{assessment_id}/review", headers=EN).get_data(as_text=True)
+    assert "1,500 people" in review and "2.5 %" in review
+
+
+def test_the_report_shows_the_answers_with_numbers_in_its_language(
+    app, client, auth, make_business, owner
+):
+    auth.login(owner)
+    assessment_id = _enterprise_draft(app, client, make_business, owner)
+    url = f"/assessments/{assessment_id}/autosave"
+    client.post(url, json={"question": "employees", "value": "1.000"})
+    client.post(url, json={"question": "online_share", "value": "2,5"})
+    assert client.post(f"/assessments/{assessment_id}/review").status_code == 302
+
+    vi = pdf_text(client.get(f"/assessments/{assessment_id}/report.pdf?lang=vi").data)
+    assert re.search(r"1\.000\s+người", vi) and re.search(r"2,5\s+%", vi)
+    en = pdf_text(client.get(f"/assessments/{assessment_id}/report.pdf?lang=en").data)
+    assert "The answers given" in en
+    assert re.search(r"1,000\s+people", en) and re.search(r"2\.5\s+%", en)

@@ -168,6 +168,61 @@ def test_normalize_invalid(
     assert str(caught.value).startswith(f"question '{question_id}': {code}")
 
 
+TYPED_NUMBERS = [
+    ("share", "2,5", "vi", 2.5),
+    ("share", "2.5", "en", 2.5),
+    ("share", "12", "vi", 12),
+    ("count", "50", "en", 50),
+    ("share", ["99,75"], "vi", 99.75),
+]
+
+
+@pytest.mark.parametrize(("question_id", "raw", "locale", "value"), TYPED_NUMBERS)
+def test_typed_numbers_are_read_in_the_page_language(
+    demo: Questionnaire, question_id: str, raw: object, locale: str, value: object
+) -> None:
+    normalized = demo.question(question_id).normalize(raw, locale)
+    assert normalized == value
+    assert type(normalized) is type(value)
+
+
+def test_a_vietnamese_thousand_is_a_thousand_not_one() -> None:
+    from assessments.question_types import Number
+
+    people = Number(min=1, max=100_000, integer=True)
+    assert people.normalize("1.000", "vi") == 1000
+    assert people.normalize("1,000", "en") == 1000
+    assert people.normalize("10.000", "vi") == 10_000
+    # Stored answers are JSON numbers and load whatever the page language.
+    assert people.normalize(1000, "vi") == 1000 and people.normalize(1000.0, "en") == 1000
+
+
+TYPED_INVALID = [
+    ("share", "1,000", "vi", "ambiguous_number", {"value": "1,000", "examples": ["1.000", "1"]}),
+    ("share", "1.000", "en", "ambiguous_number", {"value": "1.000", "examples": ["1,000", "1"]}),
+    ("share", "2.5", "vi", "not_a_number", {"value": "2.5", "examples": ["2,5"]}),
+    ("share", "hai", "vi", "not_a_number", {"value": "hai", "examples": ["1.000", "2,5"]}),
+    ("share", "9" * 30, "en", "number_too_long", {"value": "9" * 30}),
+    ("count", "2,5", "vi", "not_an_integer", {"value": 2.5}),
+    ("count", "1.000", "vi", "out_of_range", {"value": 1000, "min": 0, "max": 50}),
+]
+
+
+@pytest.mark.parametrize(("question_id", "raw", "locale", "code", "params"), TYPED_INVALID)
+def test_typed_numbers_that_cannot_be_read_for_sure_are_refused(
+    demo: Questionnaire,
+    question_id: str,
+    raw: object,
+    locale: str,
+    code: str,
+    params: dict[str, Any],
+) -> None:
+    with pytest.raises(AnswerError) as caught:
+        demo.question(question_id).normalize(raw, locale)
+    assert caught.value.code == code
+    assert caught.value.params == params
+
+
 def test_points_reject_invalid_values(demo: Questionnaire) -> None:
     with pytest.raises(AnswerError, match="exclusive_conflict"):
         demo.question("many").points(["x", "none"])
