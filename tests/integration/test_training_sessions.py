@@ -4,9 +4,8 @@ from datetime import datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask_babel import format_date, format_datetime
 
-from portal import clock
+from portal import clock, formatting
 from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.training import operations
@@ -52,13 +51,13 @@ def session_starts(app, session_ids) -> dict[int, datetime]:
 
 def short_en(app, when: datetime) -> str:
     """Format a stored (UTC) datetime as the English pages show it."""
-    with app.test_request_context(headers=EN):
-        return format_datetime(when, "short")
+    with app.app_context():
+        return formatting.format_datetime(when, "en")
 
 
 def long_date_en(app, when: datetime) -> str:
-    with app.test_request_context(headers=EN):
-        return format_date(when, "long")
+    with app.app_context():
+        return formatting.format_date(when, "en")
 
 
 # ------------------------------------------------------------------------------ sessions
