@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from portal import clock, geo
+from portal import clock, formatting, geo
 from portal.access import api_token_required, public, roles_required
 from portal.api import operations
 from portal.api import queries as token_queries
@@ -242,7 +242,10 @@ def digital_businesses():
     if q.by == "month":
         months = queries.months_between(f.start, on)
         counts = queries.monthly_digital(f, months, reader)
-        rows = [{"key": m, "label": m, "count": counts[m]} for m in months]
+        rows = [
+            {"key": m, "label": formatting.format_month(m, q.lang), "count": counts[m]}
+            for m in months
+        ]
     else:
         with force_locale(q.lang):
             grouped = queries.digital_by(f, on, q.by, reader)

@@ -308,6 +308,7 @@ def test_digital_businesses_by_month_and_by_sector(app, client, make_business, q
         ("2025-03", 2),
         ("2025-04", 2),
     ]
+    assert body["rows"][0]["label"] == "01/2025"  # keys stay ISO; labels are read, in `lang`
     url = f"/api/v1/digital-businesses?{period}&by=sector&lang=en"
     body = client.get(url.replace("end=2025-04-30", "end=2025-03-01"), headers=bearer(qn_token))
     rows = {r["key"]: (r["label"], r["count"]) for r in body.get_json()["rows"]}
@@ -343,6 +344,7 @@ def test_enrolments_by_course_count_each_state(app, client, make_user, make_busi
     with app.app_context():
         today = clock.today()
     assert [r["key"] for r in by_month["rows"]] == [f"{today:%Y-%m}"]
+    assert [r["label"] for r in by_month["rows"]] == [f"{today:%m/%Y}"]
 
 
 @pytest.mark.parametrize(
