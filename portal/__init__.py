@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.businesses.views import bp as businesses_bp
     from portal.main.views import bp as main_bp
     from portal.onboarding.views import bp as onboarding_bp
+    from portal.privacy.views import bp as privacy_bp
     from portal.reports.views import bp as reports_bp
     from portal.training.views import bp as training_bp
 
@@ -133,5 +134,6 @@ def register_blueprints(app: Flask) -> None:
         onboarding_bp,
         reports_bp,
         api_bp,
+        privacy_bp,
     ):
         app.register_blueprint(bp)

@@ -76,7 +76,12 @@ def _fresh_app(url: str) -> Flask:
         upgrade()
         for role, email in ((Role.STAFF, "staff@bench.vn"), (Role.ADMIN, "admin@bench.vn")):
             create_user(
-                name=role.value, email=email, password=PASSWORD, role=role, province_code=PROVINCE
+                name=role.value,
+                email=email,
+                password=PASSWORD,
+                role=role,
+                province_code=PROVINCE,
+                consented=True,
             )
         db.session.commit()
     return app

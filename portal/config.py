@@ -88,4 +88,10 @@ def load_config(instance_path: str) -> dict:
         "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
         #: How long a paid seat is held while its payment is pending.
         "PAYMENT_HOLD_MINUTES": int(os.environ.get("PAYMENT_HOLD_MINUTES", "30")),
+        #: Retention (`flask privacy purge`): unsubmitted drafts untouched this long are deleted.
+        "RETENTION_DRAFT_DAYS": int(os.environ.get("RETENTION_DRAFT_DAYS", "365")),
+        #: Retention: files of evidence rejected this long ago are deleted.
+        "RETENTION_REJECTED_EVIDENCE_DAYS": int(
+            os.environ.get("RETENTION_REJECTED_EVIDENCE_DAYS", "180")
+        ),
     }

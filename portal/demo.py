@@ -56,6 +56,7 @@ def seed_demo_data(echo: Callable[[str], None] = print) -> None:
         name="Quản trị quốc gia",
         email="admin@demo.vn",
         password=DEMO_PASSWORD,
+        consented=True,
         role=Role.ADMIN,
         locale="vi",
     )
@@ -65,6 +66,7 @@ def seed_demo_data(echo: Callable[[str], None] = print) -> None:
             name=f"Cán bộ Sở KH&CN {province}",
             email=f"staff.{slug}@demo.vn",
             password=DEMO_PASSWORD,
+            consented=True,
             role=Role.STAFF,
             province_code=code,
         )
@@ -72,6 +74,7 @@ def seed_demo_data(echo: Callable[[str], None] = print) -> None:
             name=f"Giảng viên {province}",
             email=f"trainer.{slug}@demo.vn",
             password=DEMO_PASSWORD,
+            consented=True,
             role=Role.TRAINER,
             province_code=code,
         )
@@ -82,6 +85,7 @@ def seed_demo_data(echo: Callable[[str], None] = print) -> None:
                 email=f"owner{i + 1}.{slug}@demo.vn",
                 phone=f"09{code:02d}{i:06d}",
                 password=DEMO_PASSWORD,
+                consented=True,
                 role=Role.OWNER,
             )
             commune = rng.choice(communes[:12])

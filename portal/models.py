@@ -6,6 +6,7 @@ from portal.auth.models import Role, User
 from portal.billing.models import Payment, PaymentStatus, StripeEvent, SubsidyProgramme
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
 from portal.onboarding.models import Evidence, EvidenceStatus, OnboardingPath, StepProgress
+from portal.privacy.models import PrivacyConsent
 from portal.reports.models import (
     DigitalStatus,
     ProvinceSettings,
@@ -41,6 +42,7 @@ __all__ = [
     "EvidenceStatus",
     "OnboardingPath",
     "Payment",
+    "PrivacyConsent",
     "PaymentStatus",
     "ProvinceSettings",
     "ProvinceSettingsChange",

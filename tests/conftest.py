@@ -168,6 +168,8 @@ def make_user(app: Flask) -> Callable[..., User]:
             "password": PASSWORD,
             "role": role,
             "province_code": province_code,
+            # Has agreed to the privacy notice in force (else every page asks first).
+            "consented": True,
         } | overrides
         with app.app_context():
             user = create_user(**fields)

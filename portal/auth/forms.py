@@ -111,6 +111,12 @@ class AccountFieldsMixin:
 class RegisterForm(AccountFieldsMixin, BusinessFieldsMixin, PortalForm):
     """A business owner signs up together with their first business."""
 
+    #: Consent to the privacy notice in force (the page links it); recorded with its version.
+    consent = BooleanField(
+        _l("I have read the privacy notice and agree to my data being processed as it says."),
+        validators=[DataRequired(_l("Tick the box to agree to the privacy notice."))],
+    )
+
 
 class LoginForm(PortalForm):
     login = StringField(

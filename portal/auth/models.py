@@ -39,6 +39,11 @@ class User(UserMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     #: Part of every session and remember-me cookie; raising it signs out every device.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: The privacy notice version the person last agreed to, and when (UTC); None: never.
+    privacy_version: Mapped[int | None] = mapped_column()
+    privacy_consented_at: Mapped[datetime | None] = mapped_column()
+    #: When the owner closed the account and their personal data was erased; None while open.
+    closed_at: Mapped[datetime | None] = mapped_column()
 
     def get_id(self) -> str:
         """Return the id kept in cookies: the account and its current session version."""
@@ -58,6 +63,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
     @property
     def is_admin(self) -> bool:

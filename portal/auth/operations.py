@@ -15,6 +15,8 @@ from portal.businesses.operations import create_business
 from portal.extensions import db
 from portal.forms import normalize_phone
 from portal.mail import send_mail
+from portal.privacy import notices
+from portal.privacy.operations import record_consent
 from portal.urls import external_url
 
 log = logging.getLogger(__name__)
@@ -30,8 +32,13 @@ def create_user(
     province_code: int | None = None,
     locale: str | None = None,
     created_by: User | None = None,
+    consented: bool = False,
 ) -> User:
-    """Create an account with a hashed password."""
+    """Create an account with a hashed password.
+
+    ``consented``: the person agreed to the privacy notice in force as the account was made
+    (registration asks); other accounts are asked at their first sign-in.
+    """
     user = User(
         name=name,
         email=email or None,
@@ -44,13 +51,18 @@ def create_user(
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    if consented:
+        record_consent(user, notices.current_version(), locale or "vi")
     log.info("user %s created with role %s", user.id, role)
     return user
 
 
 def register_owner(*, account: dict[str, Any], business: dict[str, Any], locale: str) -> User:
-    """Create a business owner together with their first business."""
-    owner = create_user(role=Role.OWNER, locale=locale, **account)
+    """Create a business owner together with their first business.
+
+    The registration form requires consent to the privacy notice in force; it is recorded.
+    """
+    owner = create_user(role=Role.OWNER, locale=locale, consented=True, **account)
     create_business(owner, **business)
     return owner
 

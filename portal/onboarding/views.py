@@ -181,8 +181,8 @@ def add_evidence(onboarding_id: int):
 @login_required
 def evidence_file(evidence_id: int):
     evidence = get_scoped_or_404(Evidence, evidence_id)
-    if evidence.kind != EvidenceKind.FILE:
-        abort(404)
+    if evidence.kind != EvidenceKind.FILE or not evidence.file_path:
+        abort(404)  # not a file, or deleted by retention or account closure
     try:
         target = files.absolute_path(evidence.file_path)
     except ValueError:

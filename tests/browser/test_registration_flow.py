@@ -31,6 +31,7 @@ def test_owner_registers_signs_out_and_in_and_switches_language(phone, artifacts
     commune_select = page.get_by_label("Xã/phường")
     expect(commune_select.locator(f"option[value='{int(commune.code)}']")).to_have_count(1)
     commune_select.select_option(str(int(commune.code)))
+    page.get_by_role("checkbox").check()  # the privacy notice, the only box on the form
     page.get_by_role("button", name="Tạo tài khoản").click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Phạm Văn Hải")

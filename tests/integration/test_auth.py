@@ -27,6 +27,7 @@ def registration(**overrides):
         "province": str(QUANG_NINH),
         "commune": str(commune),
         "address": "Số 5, tổ 3",
+        "consent": "y",
     }
     return data | overrides
 

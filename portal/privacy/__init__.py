@@ -1,0 +1,2 @@
+"""Personal data: the privacy notice and consent, the owner's download and account closure,
+and retention."""
