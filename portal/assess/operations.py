@@ -75,8 +75,19 @@ def start_assessment(
         started_by_id=user.id,
     )
     _record_helper(assessment, user)
-    db.session.add(assessment)
-    db.session.flush()
+    try:
+        # A double click on "Start": the one-draft-per-business index lets one request open
+        # the draft; the other gets that draft instead of an error.
+        with db.session.begin_nested():
+            db.session.add(assessment)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        draft = open_draft(business.id)
+        if draft is None:
+            raise
+        _record_helper(draft, user)
+        db.session.flush()
+        return draft, False
     log.info(
         "assessment %s (%s v%s) started for business %s by user %s",
         assessment.id,

@@ -198,3 +198,20 @@ def test_a_save_after_the_submission_is_refused_even_if_the_page_saw_a_draft(
         assert refused.value.code == "not_draft"
         db.session.rollback()
     assert _stored(app, assessment_id).status == AssessmentStatus.SUBMITTED
+
+
+def test_a_double_click_on_start_opens_one_draft_and_both_clicks_land_in_it(
+    app, owner, enterprise
+):
+    clients = [_signed_in(app, owner) for _ in range(4)]
+    url = f"/businesses/{enterprise.id}/assessments/start"
+
+    responses = _all_at_once([lambda client=client: client.post(url) for client in clients])
+
+    assert [r.status_code for r in responses] == [302] * 4
+    with app.app_context():
+        drafts = db.session.scalars(
+            sa.select(Assessment.id).where(Assessment.business_id == enterprise.id)
+        ).all()
+    assert len(drafts) == 1
+    assert {r.headers["Location"].split("/")[2] for r in responses} == {str(drafts[0])}
