@@ -14,6 +14,7 @@ from weasyprint import HTML
 from portal import clock
 from portal.reports.labels import EVENT_COLUMN_LABELS
 from portal.reports.queries import COUNTED_STATES, EnrolmentCounts
+from portal.spreadsheets import append_text_safe, csv_row
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,9 @@ def table(report: EnrolmentCounts, group_label: str) -> list[list]:
 def to_csv(context: dict) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([context["title"]])
-    writer.writerow([context["scope"]])
-    writer.writerows(table(context["report"], context["group_label"]))
+    writer.writerow(csv_row([context["title"]]))
+    writer.writerow(csv_row([context["scope"]]))
+    writer.writerows(csv_row(row) for row in table(context["report"], context["group_label"]))
     # A byte-order mark so that spreadsheet programs read the Vietnamese letters as UTF-8.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -57,11 +58,10 @@ def to_xlsx(context: dict) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Enrolments")[:31]
-    sheet.append([context["title"]])
-    sheet.append([context["scope"]])
-    rows = table(context["report"], context["group_label"])
-    for row in rows:
-        sheet.append(row)
+    append_text_safe(sheet, [context["title"]])
+    append_text_safe(sheet, [context["scope"]])
+    for row in table(context["report"], context["group_label"]):
+        append_text_safe(sheet, row)
     bold = Font(bold=True)
     for cell in (*sheet[1], *sheet[3], *sheet[sheet.max_row]):
         cell.font = bold

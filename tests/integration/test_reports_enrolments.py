@@ -5,6 +5,7 @@ import io
 import re
 import subprocess
 
+import pytest
 from openpyxl import load_workbook
 
 from portal.auth.models import Role
@@ -93,3 +94,24 @@ def test_staff_exports_never_include_another_province(app, client, auth, make_us
         )
     )
     assert rows[-1][-1] == "2"  # Hà Nội's own enrolled + completed only
+
+
+@pytest.mark.parametrize("prefix", ["=", "+", "-", "@"])
+def test_exports_never_turn_a_typed_name_into_a_formula(
+    app, client, auth, make_user, make_business, prefix
+):
+    title = f"{prefix}HYPERLINK(\"http://evil.example\",\"Mở\")"
+    trainer = make_user(role=Role.TRAINER, name=f"{prefix}1+1")
+    training = new_training(app, trainer, title_vi=title, title_en=title)
+    enrol_now(app, training.cohort_id, make_business().id)
+    auth.login(make_user(role=Role.STAFF))
+    for by, text in (("course", title), ("trainer", f"{prefix}1+1")):
+        response = client.get(f"/reports/enrolments.csv?by={by}&lang=en")
+        rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+        labels = [row[0] for row in rows[3:-1]]
+        assert "'" + text in labels, labels
+        assert not any(label.startswith(("=", "+", "-", "@")) for label in labels)
+        sheet = load_workbook(io.BytesIO(client.get(f"/reports/enrolments.xlsx?by={by}").data))
+        cells = [row[0] for row in sheet.active.iter_rows(min_row=4)]
+        (cell,) = [c for c in cells if c.value == text]
+        assert cell.data_type == "s"  # stored as text, exactly as typed
