@@ -114,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.api.views import bp as api_bp
     from portal.assess.views import bp as assess_bp
+    from portal.audit.views import bp as audit_bp
     from portal.auth.views import bp as auth_bp
     from portal.billing.views import bp as billing_bp
     from portal.businesses.views import bp as businesses_bp
@@ -135,5 +136,6 @@ def register_blueprints(app: Flask) -> None:
         reports_bp,
         api_bp,
         privacy_bp,
+        audit_bp,
     ):
         app.register_blueprint(bp)

@@ -2,6 +2,7 @@
 
 from portal.api.models import ApiToken
 from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
+from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User
 from portal.billing.models import Payment, PaymentStatus, StripeEvent, SubsidyProgramme
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
@@ -28,6 +29,7 @@ __all__ = [
     "Assessment",
     "AssessmentScore",
     "AssessmentStatus",
+    "AuditEvent",
     "Attendance",
     "Business",
     "BusinessKind",

@@ -9,6 +9,7 @@ from portal import geo
 from portal.access import roles_required
 from portal.admin.forms import ProvinceUserForm, UserStatusForm
 from portal.admin.operations import update_user_status
+from portal.audit import audited, note_audit
 from portal.auth.models import Role, User
 from portal.auth.operations import create_user
 from portal.businesses.models import Business
@@ -22,6 +23,7 @@ MANAGERS = (Role.STAFF, Role.ADMIN)
 
 @bp.route("/users")
 @roles_required(*MANAGERS)
+@audited("user.list", table="users")
 def list_users():
     users = db.session.scalars(
         scoped_select(User)
@@ -33,6 +35,7 @@ def list_users():
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
+@audited("user.create", table="users")
 def new_user():
     form = ProvinceUserForm()
     form.setup_provinces(None if current_user.is_admin else current_user.province_code)
@@ -46,6 +49,7 @@ def new_user():
             province_code=form.province.data,
             created_by=current_user,
         )
+        note_audit(record_id=user.id, province_code=user.province_code)
         db.session.commit()
         flash(_("The account for %(name)s has been created.", name=user.name), "success")
         return redirect(url_for("admin.list_users"))
@@ -54,6 +58,7 @@ def new_user():
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
+@audited("user.edit", record="user_id")
 def edit_user(user_id: int):
     user = get_scoped_or_404(User, user_id)
     if user.role not in (Role.TRAINER, Role.STAFF):

@@ -36,6 +36,7 @@ from portal.assess.labels import ERROR_MESSAGES, REASONS
 from portal.assess.models import Assessment
 from portal.assess.operations import AssessError, can_fill
 from portal.assess.questionnaires import choose, questionnaire_of
+from portal.audit import audited
 from portal.businesses.models import Business
 from portal.extensions import db, limiter
 from portal.i18n import current_language
@@ -74,6 +75,7 @@ def _resume_url(assessment: Assessment) -> str:
 
 @bp.route("/businesses/<int:business_id>/assessments")
 @login_required
+@audited("assessment.list", record="business_id")
 def list_assessments(business_id: int):
     business = get_scoped_or_404(Business, business_id)
     history = queries.submitted_history(business.id)
@@ -95,6 +97,7 @@ def list_assessments(business_id: int):
 
 @bp.route("/businesses/<int:business_id>/assessments/start", methods=["GET", "POST"])
 @login_required
+@audited("assessment.start", record="business_id")
 def start(business_id: int):
     business = get_scoped_or_404(Business, business_id)
     if not can_fill(current_user, business):
@@ -213,6 +216,7 @@ def _render_step(assessment: Assessment, number: int, page_input=None, status: i
 
 @bp.route("/assessments/<int:assessment_id>/step/<int:step>", methods=["GET", "POST"])
 @login_required
+@audited("assessment.answer", record="assessment_id")
 def step(assessment_id: int, step: int):
     assessment = _fillable_draft(assessment_id)
     if not assessment.is_draft:
@@ -278,6 +282,7 @@ def _per_user() -> str:
 @bp.route("/assessments/<int:assessment_id>/autosave", methods=["POST"])
 @login_required
 @limiter.limit(_autosave_limit, key_func=_per_user)
+@audited("assessment.answer", record="assessment_id")
 def autosave(assessment_id: int):
     """Save one question's answer as it is given (the page's script calls this)."""
     assessment = _fillable_draft(assessment_id)
@@ -318,6 +323,7 @@ def _submitted_already():
 
 @bp.route("/assessments/<int:assessment_id>/review", methods=["GET", "POST"])
 @login_required
+@audited("assessment.submit", record="assessment_id")
 def review(assessment_id: int):
     assessment = _fillable_draft(assessment_id)
     if not assessment.is_draft:
@@ -379,6 +385,7 @@ def review(assessment_id: int):
 
 @bp.route("/assessments/<int:assessment_id>")
 @login_required
+@audited("assessment.view", record="assessment_id")
 def show(assessment_id: int):
     assessment = get_scoped_or_404(Assessment, assessment_id)
     if assessment.is_draft:
@@ -403,6 +410,7 @@ def show(assessment_id: int):
 
 @bp.route("/assessments/<int:assessment_id>/report.pdf")
 @login_required
+@audited("assessment.pdf", record="assessment_id")
 def report_pdf(assessment_id: int):
     assessment = get_scoped_or_404(Assessment, assessment_id)
     if assessment.is_draft:

@@ -21,6 +21,7 @@ from flask_login import current_user
 
 from portal import clock
 from portal.access import PROVINCE_ROLES, public, roles_required
+from portal.audit import audited
 from portal.auth.models import Role
 from portal.billing import operations, queries, receipts
 from portal.billing import stripe_gateway as gateway
@@ -68,6 +69,7 @@ def _allow_stripe_js() -> None:
 
 @bp.route("/enrolments/<int:enrolment_id>")
 @roles_required(Role.OWNER, *PROVINCE_ROLES)
+@audited("payment.view", record="enrolment_id")
 def show_price(enrolment_id: int):
     enrolment = get_scoped_or_404(Enrolment, enrolment_id)
     course = enrolment.cohort.course
@@ -138,6 +140,7 @@ def pay(enrolment_id: int):
 
 @bp.route("/enrolments/<int:enrolment_id>/cancel", methods=["GET", "POST"])
 @roles_required(Role.OWNER, *PROVINCE_ROLES)
+@audited("enrolment.cancel", record="enrolment_id")
 def cancel_enrolment(enrolment_id: int):
     enrolment = get_scoped_or_404(Enrolment, enrolment_id)
     payment = operations.current_payment(enrolment)
@@ -194,6 +197,7 @@ def my_payments():
 
 @bp.route("/payments/<int:payment_id>/receipt.pdf")
 @roles_required(Role.OWNER, *PROVINCE_ROLES)
+@audited("payment.receipt", record="payment_id")
 def receipt_pdf(payment_id: int):
     payment = get_scoped_or_404(Payment, payment_id)
     if not payment.has_receipt:
@@ -210,6 +214,7 @@ def receipt_pdf(payment_id: int):
 
 @bp.route("/report")
 @roles_required(*STAFF)
+@audited("money.report", table="payments")
 def money_report():
     form = PeriodForm(request.args)
     form.validate()
@@ -236,6 +241,7 @@ def money_report():
 
 @bp.route("/payments/<int:payment_id>/refund", methods=["POST"])
 @roles_required(*STAFF)
+@audited("payment.refund", record="payment_id")
 def refund_payment(payment_id: int):
     payment = get_scoped_or_404(Payment, payment_id)
     if not ConfirmForm().validate_on_submit():
@@ -268,6 +274,7 @@ def _programme_form(province_code: int, **kwargs) -> ProgrammeForm:
 
 @bp.route("/programmes")
 @roles_required(*STAFF)
+@audited("programme.list", table="subsidy_programmes")
 def list_programmes():
     return render_template(
         "billing/programmes.html",
@@ -278,6 +285,7 @@ def list_programmes():
 
 @bp.route("/programmes/new", methods=["GET", "POST"])
 @roles_required(*STAFF)
+@audited("programme.create", table="subsidy_programmes")
 def new_programme():
     province_code = current_user.province_code
     if current_user.is_admin:
@@ -308,6 +316,7 @@ def new_programme():
 
 @bp.route("/programmes/<int:programme_id>/edit", methods=["GET", "POST"])
 @roles_required(*STAFF)
+@audited("programme.edit", record="programme_id")
 def edit_programme(programme_id: int):
     programme = get_scoped_or_404(SubsidyProgramme, programme_id)
     form = _programme_form(programme.province_code, obj=programme)
@@ -342,6 +351,7 @@ def edit_programme(programme_id: int):
 
 @bp.route("/programmes/<int:programme_id>/active", methods=["POST"])
 @roles_required(*STAFF)
+@audited("programme.activate", record="programme_id")
 def set_programme_active(programme_id: int):
     programme = get_scoped_or_404(SubsidyProgramme, programme_id)
     if not ConfirmForm().validate_on_submit() or request.form.get("active") not in ("0", "1"):

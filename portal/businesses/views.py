@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from portal import geo
 from portal.access import PROVINCE_ROLES, login_required, public, roles_required
+from portal.audit import audited, note_audit
 from portal.auth.models import Role
 from portal.businesses import operations, queries
 from portal.businesses.forms import BusinessForm
@@ -20,6 +21,7 @@ PAGE_SIZE = 50
 
 @bp.route("/")
 @login_required
+@audited("business.list", table="businesses")
 def list_businesses():
     page = max(request.args.get("page", 1, type=int), 1)
     stmt = scoped_select(Business).order_by(Business.name, Business.id)
@@ -48,6 +50,7 @@ def new_business():
 
 @bp.route("/<int:business_id>")
 @login_required
+@audited("business.view", record="business_id")
 def show_business(business_id: int):
     business = get_scoped_or_404(Business, business_id)
     return render_template("businesses/show.html", business=business)
@@ -55,6 +58,7 @@ def show_business(business_id: int):
 
 @bp.route("/<int:business_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.OWNER, *PROVINCE_ROLES)
+@audited("business.edit", record="business_id")
 def edit_business(business_id: int):
     business = get_scoped_or_404(Business, business_id)
     # On POST the submitted values take precedence over these.
@@ -104,6 +108,8 @@ def _move(business: Business, form: BusinessForm):
             history = queries.history_of(business.id)
         else:
             operations.update_business(business, **data)
+            moved = f"{geo.province_name(old_province)} → {geo.province_name(province)}"
+            note_audit(action="business.move", detail=moved)
             db.session.commit()
             flash(
                 _(

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from assessments.listing_paths import load_catalog
 from portal.access import PROVINCE_ROLES, login_required, roles_required
+from portal.audit import audited
 from portal.auth.models import Role
 from portal.businesses.models import Business
 from portal.extensions import db
@@ -46,6 +47,7 @@ def catalog():
 
 @bp.route("/businesses/<int:business_id>")
 @login_required
+@audited("onboarding.business", record="business_id")
 def business_paths(business_id: int):
     business = get_scoped_or_404(Business, business_id)
     progress = queries.business_progress(business)
@@ -115,6 +117,7 @@ def _path_page(onboarding: OnboardingPath, evidence_form: EvidenceForm | None = 
 
 @bp.route("/<int:onboarding_id>")
 @login_required
+@audited("onboarding.view", record="onboarding_id")
 def show_path(onboarding_id: int):
     return _path_page(get_scoped_or_404(OnboardingPath, onboarding_id))
 
@@ -179,6 +182,7 @@ def add_evidence(onboarding_id: int):
 
 @bp.route("/evidence/<int:evidence_id>/file")
 @login_required
+@audited("evidence.file", record="evidence_id")
 def evidence_file(evidence_id: int):
     evidence = get_scoped_or_404(Evidence, evidence_id)
     if evidence.kind != EvidenceKind.FILE or not evidence.file_path:
@@ -199,6 +203,7 @@ def evidence_file(evidence_id: int):
 
 @bp.route("/evidence/<int:evidence_id>/review", methods=["POST"])
 @roles_required(*PROVINCE_ROLES)
+@audited("evidence.review", record="evidence_id")
 def review_evidence(evidence_id: int):
     evidence = get_scoped_or_404(Evidence, evidence_id)
     form = ReviewForm()
@@ -233,6 +238,7 @@ def review_evidence(evidence_id: int):
 
 @bp.route("/review")
 @roles_required(*PROVINCE_ROLES)
+@audited("evidence.queue", table="onboarding_evidence")
 def review_queue():
     return render_template(
         "onboarding/review.html",

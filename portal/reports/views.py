@@ -12,6 +12,7 @@ from flask_login import current_user
 from portal import clock, formatting, geo
 from portal.access import roles_required
 from portal.assess.questionnaires import registry
+from portal.audit import audited
 from portal.auth.models import Role
 from portal.businesses.models import BusinessKind, BusinessSize, Sector
 from portal.extensions import db
@@ -289,6 +290,7 @@ def enrolments():
 
 @bp.route("/enrolments.<fmt>")
 @roles_required(*REPORT_ROLES)
+@audited("report.export", table="enrolments")
 def export_enrolments(fmt: str):
     exporter = exports.EXPORTERS.get(fmt)
     if exporter is None:

@@ -23,6 +23,7 @@ from flask_login import current_user
 
 from portal import clock, formatting, geo
 from portal.access import PROVINCE_ROLES, login_required, public, roles_required
+from portal.audit import audited
 from portal.auth.models import Role
 from portal.billing import operations as billing
 from portal.businesses.models import Business
@@ -212,6 +213,7 @@ def show_course(course_id: int):
 
 @bp.route("/training/courses/<int:course_id>/edit", methods=["GET", "POST"])
 @roles_required(*PROVINCE_ROLES)
+@audited("course.edit", record="course_id")
 def edit_course(course_id: int):
     course = get_scoped_or_404(Course, course_id)
     form = CourseForm(obj=course)
@@ -274,6 +276,7 @@ def _render_cohort(cohort: Cohort, session_form: SessionForm) -> str:
 
 @bp.route("/training/cohorts/<int:cohort_id>")
 @roles_required(*PROVINCE_ROLES)
+@audited("class.view", record="cohort_id")
 def show_cohort(cohort_id: int):
     cohort = get_scoped_or_404(Cohort, cohort_id)
     return _render_cohort(cohort, SessionForm(formdata=None))
@@ -281,6 +284,7 @@ def show_cohort(cohort_id: int):
 
 @bp.route("/training/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
 @roles_required(*PROVINCE_ROLES)
+@audited("class.edit", record="cohort_id")
 def edit_cohort(cohort_id: int):
     cohort = get_scoped_or_404(Cohort, cohort_id)
     form = _cohort_form(CohortForm, cohort.course, obj=cohort)
@@ -442,6 +446,7 @@ def enrol(cohort_id: int):
 
 @bp.route("/training/enrolments/<int:enrolment_id>/cancel", methods=["POST"])
 @roles_required(Role.OWNER, *PROVINCE_ROLES)
+@audited("enrolment.cancel", record="enrolment_id")
 def cancel_enrolment(enrolment_id: int):
     enrolment = get_scoped_or_404(Enrolment, enrolment_id)
     if not ActionForm().validate_on_submit():
@@ -514,6 +519,7 @@ def my_training():
 
 @bp.route("/training/cohorts/<int:cohort_id>/assign", methods=["GET", "POST"])
 @roles_required(*PROVINCE_ROLES)
+@audited("class.assign", record="cohort_id")
 def assign(cohort_id: int):
     cohort = get_scoped_or_404(Cohort, cohort_id)
     if request.method == "POST":
@@ -575,6 +581,7 @@ def assign(cohort_id: int):
 
 @bp.route("/training/sessions/<int:session_id>/attendance")
 @roles_required(*PROVINCE_ROLES)
+@audited("attendance.view", record="session_id")
 def attendance(session_id: int):
     session = get_scoped_or_404(TrainingSession, session_id)
     rows = queries.session_attendance(session)
@@ -590,6 +597,7 @@ def attendance(session_id: int):
 
 @bp.route("/training/sessions/<int:session_id>/attendance/<int:enrolment_id>", methods=["POST"])
 @roles_required(*PROVINCE_ROLES)
+@audited("attendance.mark", record="enrolment_id")
 def mark_attendance(session_id: int, enrolment_id: int):
     session = get_scoped_or_404(TrainingSession, session_id)
     enrolment = get_scoped_or_404(Enrolment, enrolment_id)
@@ -611,6 +619,7 @@ def mark_attendance(session_id: int, enrolment_id: int):
 
 @bp.route("/training/cohorts/<int:cohort_id>/completion", methods=["GET", "POST"])
 @roles_required(*PROVINCE_ROLES)
+@audited("certificate.issue", record="cohort_id")
 def completion(cohort_id: int):
     cohort = get_scoped_or_404(Cohort, cohort_id)
     course = cohort.course
@@ -665,6 +674,7 @@ def completion(cohort_id: int):
 
 @bp.route("/training/certificates/<int:certificate_id>.pdf")
 @roles_required(Role.OWNER, *PROVINCE_ROLES)
+@audited("certificate.pdf", record="certificate_id")
 def certificate_pdf(certificate_id: int):
     certificate = get_scoped_or_404(Certificate, certificate_id)
     if not certificate.is_valid:
@@ -684,6 +694,7 @@ def certificate_pdf(certificate_id: int):
 
 @bp.route("/training/certificates/<int:certificate_id>/withdraw", methods=["GET", "POST"])
 @roles_required(*PROVINCE_ROLES)
+@audited("certificate.withdraw", record="certificate_id")
 def withdraw_certificate(certificate_id: int):
     certificate = get_scoped_or_404(Certificate, certificate_id)
     cohort = certificate.enrolment.cohort
