@@ -14,6 +14,7 @@ from portal.auth.models import Role, User
 from portal.auth.operations import create_user
 from portal.businesses.models import Business
 from portal.extensions import db
+from portal.permissions import performs, require
 from portal.scoping import get_scoped_or_404, scoped_select
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -34,7 +35,7 @@ def list_users():
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@performs("user.manage")
 @audited("user.create", table="users")
 def new_user():
     form = ProvinceUserForm()
@@ -57,10 +58,11 @@ def new_user():
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@performs("user.manage")
 @audited("user.edit", record="user_id")
 def edit_user(user_id: int):
     user = get_scoped_or_404(User, user_id)
+    require("user.manage", user)
     if user.role not in (Role.TRAINER, Role.STAFF):
         abort(404)
     form = UserStatusForm(data={"active": user.active, "role": user.role.value})

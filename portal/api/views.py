@@ -27,16 +27,16 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from portal import clock, formatting, geo
-from portal.access import api_token_required, public, roles_required
+from portal.access import api_token_required, public
 from portal.api import operations
 from portal.api import queries as token_queries
 from portal.api.forms import TokenForm
 from portal.api.models import ApiToken
 from portal.api.params import ApiQuery, InvalidParameter, parse
 from portal.assess.questionnaires import registry
-from portal.auth.models import Role
 from portal.extensions import db, limiter
 from portal.labels import KIND_LABELS, SECTOR_LABELS
+from portal.permissions import performs, require
 from portal.reports import queries
 from portal.scoping import get_scoped_or_404
 
@@ -67,7 +67,7 @@ def _tokens_page(form: TokenForm, new_token: str | None = None) -> Response:
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
-@roles_required(Role.STAFF, Role.ADMIN)
+@performs("api_token.manage")
 def tokens():
     form = TokenForm()
     form.setup(current_user.is_admin)
@@ -84,9 +84,10 @@ def tokens():
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
-@roles_required(Role.STAFF, Role.ADMIN)
+@performs("api_token.manage")
 def revoke_token(token_id: int):
     token = get_scoped_or_404(ApiToken, token_id)
+    require("api_token.manage", token)
     if operations.revoke_token(token, current_user):
         db.session.commit()
         flash(_("The token “%(name)s” was revoked.", name=token.name), "success")

@@ -7,10 +7,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from assessments import Questionnaire, Result, score
+from portal import permissions
 from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
 from portal.assess.queries import open_draft
 from portal.auth.models import Role, User
-from portal.businesses.models import Business, BusinessKind
+from portal.businesses.models import Business
 from portal.clock import utcnow
 from portal.extensions import db
 
@@ -18,7 +19,6 @@ log = logging.getLogger(__name__)
 
 #: Who may fill in an assessment with a household, and for which kinds of business.
 HELPER_ROLES = (Role.TRAINER, Role.STAFF)
-ASSISTED_KINDS = (BusinessKind.HOUSEHOLD, BusinessKind.HOUSEHOLD_BUSINESS)
 
 
 class AssessError(Exception):
@@ -31,14 +31,8 @@ class AssessError(Exception):
 
 def can_fill(user: User, business: Business) -> bool:
     """Tell whether the user may answer for the business: its owner, or a trainer or staff
-    member of its province helping a household."""
-    if user.is_owner:
-        return business.owner_id == user.id
-    return (
-        user.role in HELPER_ROLES
-        and user.province_code == business.province_code
-        and business.kind in ASSISTED_KINDS
-    )
+    member of its province helping a household (``assessment.fill`` in portal.permissions)."""
+    return permissions.can(user, "assessment.fill", business)
 
 
 def _check(user: User, assessment: Assessment) -> None:

@@ -40,6 +40,7 @@ from portal.audit import audited
 from portal.businesses.models import Business
 from portal.extensions import db, limiter
 from portal.i18n import current_language
+from portal.permissions import performs
 from portal.scoping import get_scoped_or_404
 from portal.training.recommendations import listing_path_recommendations, recommended_courses
 
@@ -96,7 +97,7 @@ def list_assessments(business_id: int):
 
 
 @bp.route("/businesses/<int:business_id>/assessments/start", methods=["GET", "POST"])
-@login_required
+@performs("assessment.fill")
 @audited("assessment.start", record="business_id")
 def start(business_id: int):
     business = get_scoped_or_404(Business, business_id)
@@ -215,7 +216,7 @@ def _render_step(assessment: Assessment, number: int, page_input=None, status: i
 
 
 @bp.route("/assessments/<int:assessment_id>/step/<int:step>", methods=["GET", "POST"])
-@login_required
+@performs("assessment.fill")
 @audited("assessment.answer", record="assessment_id")
 def step(assessment_id: int, step: int):
     assessment = _fillable_draft(assessment_id)
@@ -280,7 +281,7 @@ def _per_user() -> str:
 
 
 @bp.route("/assessments/<int:assessment_id>/autosave", methods=["POST"])
-@login_required
+@performs("assessment.fill")
 @limiter.limit(_autosave_limit, key_func=_per_user)
 @audited("assessment.answer", record="assessment_id")
 def autosave(assessment_id: int):
@@ -322,7 +323,7 @@ def _submitted_already():
 
 
 @bp.route("/assessments/<int:assessment_id>/review", methods=["GET", "POST"])
-@login_required
+@performs("assessment.fill")
 @audited("assessment.submit", record="assessment_id")
 def review(assessment_id: int):
     assessment = _fillable_draft(assessment_id)

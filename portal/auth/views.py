@@ -15,7 +15,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from portal.access import login_required, public
 from portal.auth import operations
 from portal.auth.forms import (
     ChangePasswordForm,
@@ -26,6 +25,7 @@ from portal.auth.forms import (
 )
 from portal.extensions import db, limiter
 from portal.i18n import current_language
+from portal.permissions import performs
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -42,7 +42,7 @@ def _safe_next(default: str) -> str:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@public
+@performs("account.access")
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
@@ -86,7 +86,7 @@ def _per_account() -> str:
 # Two counters: per client address (one client guessing many accounts) and per account (many
 # addresses guessing one), so nobody behind the same proxy locks everybody else out.
 @bp.route("/login", methods=["GET", "POST"])
-@public
+@performs("account.access")
 @limiter.limit(_login_limit, methods=["POST"])
 @limiter.limit(_account_limit, key_func=_per_account, methods=["POST"])
 def login():
@@ -107,7 +107,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
-@login_required
+@performs("account.own")
 def logout():
     # CSRFProtect has already checked the token of this POST. Signing out ends every session
     # of the account, so a copied cookie is worthless too.
@@ -119,7 +119,7 @@ def logout():
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@login_required
+@performs("account.own")
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -138,7 +138,7 @@ def change_password():
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@public
+@performs("account.access")
 @limiter.limit(_login_limit, methods=["POST"])
 @limiter.limit(_account_limit, key_func=_per_account, methods=["POST"])
 def request_reset():
@@ -160,7 +160,7 @@ def request_reset():
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
-@public
+@performs("account.access")
 def reset_password(token: str):
     user = operations.user_for_reset_token(token)
     if user is None:
@@ -177,7 +177,7 @@ def reset_password(token: str):
 
 
 @bp.route("/language/<lang>", methods=["POST"])
-@public
+@performs("account.access")
 def set_language(lang: str):
     if lang in current_app.config["LANGUAGES"]:
         session["locale"] = lang

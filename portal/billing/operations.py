@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from portal import clock
+from portal import clock, permissions
 from portal.auth.models import User
 from portal.billing import stripe_gateway as gateway
 from portal.billing.models import (
@@ -48,6 +48,10 @@ ERROR_MESSAGES = {
         "The budget cannot be less than what the programme has already granted or reserved."
     ),
     "course_not_in_province": _l("Choose one of the province's courses, or all courses."),
+    "cancel_paid_staff_only": _l(
+        "This enrolment has been paid by card. Only the province's staff can cancel it, as "
+        "cancelling decides whether the fee is refunded: please ask them."
+    ),
 }
 
 
@@ -481,15 +485,35 @@ def _refund(payment: Payment, user: User | None) -> None:
     log.info("payment %s refunded: %s VND", payment.id, result.amount_vnd)
 
 
+#: Payments whose cancellation moves card money (a refund, or keeping the fee after the deadline).
+CARD_PAID = (PaymentStatus.SUCCEEDED, PaymentStatus.PROCESSING)
+
+
+def may_cancel(enrolment: Enrolment, user: User | None) -> bool:
+    """Tell whether ``user`` may cancel the enrolment as far as its money goes.
+
+    Cancelling a seat paid by card decides about money, so it takes ``enrolment.cancel_paid``
+    (owners for their own businesses, staff, administrators; not trainers). The portal itself
+    (``user`` None: expiry, webhooks) always may.
+    """
+    payment = current_payment(enrolment)
+    if user is None or payment is None or payment.status not in CARD_PAID:
+        return True
+    return permissions.can(user, "enrolment.cancel_paid", enrolment)
+
+
 def on_cancel(enrolment: Enrolment, user: User | None) -> None:
     """Settle the money of an enrolment being cancelled (the cohort is locked).
 
     An unpaid hold is released; a paid or subsidised seat is refunded (and its subsidy
-    returned) up to the cancellation deadline, and not after it.
+    returned) up to the cancellation deadline, and not after it. A seat paid by card is
+    cancelled only by someone who may decide about its money (:func:`may_cancel`).
     """
     payment = current_payment(enrolment, lock=True)
     if payment is None:
         return
+    if not may_cancel(enrolment, user):
+        raise BillingError("cancel_paid_staff_only")
     if payment.status == PaymentStatus.AWAITING:
         payment.status = PaymentStatus.CANCELLED
         payment.hold_expires_at = None

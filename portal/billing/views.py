@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import clock
-from portal.access import PROVINCE_ROLES, public, roles_required
+from portal.access import PROVINCE_ROLES, roles_required
 from portal.audit import audited
 from portal.auth.models import Role
 from portal.billing import operations, queries, receipts
@@ -35,6 +35,7 @@ from portal.billing.forms import (
 from portal.billing.models import Payment, PaymentStatus, SubsidyProgramme
 from portal.extensions import csrf, db, limiter
 from portal.i18n import current_language, format_vnd
+from portal.permissions import performs, require
 from portal.scoping import can_manage_province, get_scoped_or_404
 from portal.security import allow_sources
 from portal.training import operations as training_operations
@@ -100,10 +101,11 @@ def show_price(enrolment_id: int):
 
 
 @bp.route("/enrolments/<int:enrolment_id>/pay", methods=["POST"])
-@roles_required(Role.OWNER)
+@performs("payment.pay")
 @limiter.limit("20 per minute")
 def pay(enrolment_id: int):
     enrolment = get_scoped_or_404(Enrolment, enrolment_id)
+    require("payment.pay", enrolment)
     back = redirect(url_for("billing.show_price", enrolment_id=enrolment.id))
     form = PayForm()
     if not form.validate_on_submit():
@@ -139,10 +141,11 @@ def pay(enrolment_id: int):
 
 
 @bp.route("/enrolments/<int:enrolment_id>/cancel", methods=["GET", "POST"])
-@roles_required(Role.OWNER, *PROVINCE_ROLES)
+@performs("enrolment.cancel")
 @audited("enrolment.cancel", record="enrolment_id")
 def cancel_enrolment(enrolment_id: int):
     enrolment = get_scoped_or_404(Enrolment, enrolment_id)
+    require("enrolment.cancel", enrolment)
     payment = operations.current_payment(enrolment)
     form = ConfirmForm()
     if request.method == "POST":
@@ -183,6 +186,7 @@ def cancel_enrolment(enrolment_id: int):
         form=form,
         refundable=operations.is_refundable_now(enrolment),
         deadline=operations.cancellation_deadline(enrolment.cohort),
+        staff_only=not operations.may_cancel(enrolment, current_user),
     )
 
 
@@ -240,10 +244,11 @@ def money_report():
 
 
 @bp.route("/payments/<int:payment_id>/refund", methods=["POST"])
-@roles_required(*STAFF)
+@performs("payment.refund")
 @audited("payment.refund", record="payment_id")
 def refund_payment(payment_id: int):
     payment = get_scoped_or_404(Payment, payment_id)
+    require("payment.refund", payment)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -284,7 +289,7 @@ def list_programmes():
 
 
 @bp.route("/programmes/new", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@performs("programme.manage")
 @audited("programme.create", table="subsidy_programmes")
 def new_programme():
     province_code = current_user.province_code
@@ -315,10 +320,11 @@ def new_programme():
 
 
 @bp.route("/programmes/<int:programme_id>/edit", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@performs("programme.manage")
 @audited("programme.edit", record="programme_id")
 def edit_programme(programme_id: int):
     programme = get_scoped_or_404(SubsidyProgramme, programme_id)
+    require("programme.manage", programme)
     form = _programme_form(programme.province_code, obj=programme)
     if request.method == "GET":
         form.fill(programme)
@@ -350,10 +356,11 @@ def edit_programme(programme_id: int):
 
 
 @bp.route("/programmes/<int:programme_id>/active", methods=["POST"])
-@roles_required(*STAFF)
+@performs("programme.manage")
 @audited("programme.activate", record="programme_id")
 def set_programme_active(programme_id: int):
     programme = get_scoped_or_404(SubsidyProgramme, programme_id)
+    require("programme.manage", programme)
     if not ConfirmForm().validate_on_submit() or request.form.get("active") not in ("0", "1"):
         abort(400)
     active = request.form["active"] == "1"
@@ -370,7 +377,7 @@ def set_programme_active(programme_id: int):
 
 
 @bp.route("/stripe/webhook", methods=["POST"])
-@public
+@performs("payment.webhook")
 @csrf.exempt
 def stripe_webhook():
     payload = request.get_data()

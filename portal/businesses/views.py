@@ -5,13 +5,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import geo
-from portal.access import PROVINCE_ROLES, login_required, public, roles_required
+from portal.access import login_required, public
 from portal.audit import audited, note_audit
-from portal.auth.models import Role
 from portal.businesses import operations, queries
 from portal.businesses.forms import BusinessForm
 from portal.businesses.models import Business
 from portal.extensions import db
+from portal.permissions import performs, require
 from portal.scoping import get_scoped_or_404, scoped_select
 
 bp = Blueprint("businesses", __name__, url_prefix="/businesses")
@@ -36,7 +36,7 @@ def list_businesses():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(Role.OWNER)
+@performs("business.create")
 def new_business():
     form = BusinessForm()
     form.setup_place_choices()
@@ -57,10 +57,11 @@ def show_business(business_id: int):
 
 
 @bp.route("/<int:business_id>/edit", methods=["GET", "POST"])
-@roles_required(Role.OWNER, *PROVINCE_ROLES)
+@performs("business.edit")
 @audited("business.edit", record="business_id")
 def edit_business(business_id: int):
     business = get_scoped_or_404(Business, business_id)
+    require("business.edit", business)
     # On POST the submitted values take precedence over these.
     form = BusinessForm(
         data={

@@ -8,13 +8,13 @@ from flask_login import current_user
 from assessments.listing_paths import load_catalog
 from portal.access import PROVINCE_ROLES, login_required, roles_required
 from portal.audit import audited
-from portal.auth.models import Role
 from portal.businesses.models import Business
 from portal.extensions import db
 from portal.i18n import current_language
 from portal.onboarding import files, labels, operations, queries
 from portal.onboarding.forms import ActionForm, EvidenceForm, ReviewForm
 from portal.onboarding.models import Evidence, EvidenceKind, EvidenceStatus, OnboardingPath
+from portal.permissions import performs, require
 from portal.scoping import get_scoped_or_404, scoped_select
 from portal.security import accepts_upload
 from portal.training.recommendations import listing_path_recommendations
@@ -74,9 +74,10 @@ def business_paths(business_id: int):
 
 
 @bp.route("/businesses/<int:business_id>/start", methods=["POST"])
-@roles_required(Role.OWNER)
+@performs("onboarding.follow")
 def start_path(business_id: int):
     business = get_scoped_or_404(Business, business_id)
+    require("onboarding.follow", business)
     if not ActionForm().validate_on_submit():
         abort(400)
     path = load_catalog().get(request.form.get("path", ""))
@@ -123,9 +124,10 @@ def show_path(onboarding_id: int):
 
 
 @bp.route("/<int:onboarding_id>/steps", methods=["POST"])
-@roles_required(Role.OWNER)
+@performs("onboarding.follow")
 def tick_step(onboarding_id: int):
     onboarding = get_scoped_or_404(OnboardingPath, onboarding_id)
+    require("onboarding.follow", onboarding)
     if not ActionForm().validate_on_submit():
         abort(400)
     path = load_catalog().get(onboarding.path_id)
@@ -138,10 +140,11 @@ def tick_step(onboarding_id: int):
 
 
 @bp.route("/<int:onboarding_id>/evidence", methods=["POST"])
-@roles_required(Role.OWNER)
+@performs("onboarding.follow")
 @accepts_upload(lambda: 2 * files.max_bytes() + REQUEST_OVERHEAD)
 def add_evidence(onboarding_id: int):
     onboarding = get_scoped_or_404(OnboardingPath, onboarding_id)
+    require("onboarding.follow", onboarding)
     path = load_catalog().get(onboarding.path_id)
     if path is None:
         abort(404)
@@ -202,10 +205,11 @@ def evidence_file(evidence_id: int):
 
 
 @bp.route("/evidence/<int:evidence_id>/review", methods=["POST"])
-@roles_required(*PROVINCE_ROLES)
+@performs("evidence.review")
 @audited("evidence.review", record="evidence_id")
 def review_evidence(evidence_id: int):
     evidence = get_scoped_or_404(Evidence, evidence_id)
+    require("evidence.review", evidence)
     form = ReviewForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():

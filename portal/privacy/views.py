@@ -14,11 +14,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from portal.access import login_required, public, roles_required
+from portal.access import public, roles_required
 from portal.auth.models import Role
 from portal.auth.views import _safe_next as safe_next
 from portal.extensions import db
 from portal.i18n import current_language
+from portal.permissions import performs
 from portal.privacy import notices, operations
 from portal.privacy.export import OwnerExport
 from portal.privacy.forms import CloseAccountForm, ConsentForm
@@ -65,7 +66,7 @@ def notice():
 
 
 @bp.route("/privacy/consent", methods=["GET", "POST"])
-@login_required
+@performs("account.own")
 def consent():
     current = notices.current_notice()
     if not operations.needs_consent(current_user, current.version):
@@ -105,7 +106,7 @@ def download():
 
 
 @bp.route("/account/close", methods=["POST"])
-@roles_required(Role.OWNER)
+@performs("account.close")
 def close_account():
     form = CloseAccountForm()
     if form.validate_on_submit():

@@ -18,6 +18,7 @@ from portal.businesses.models import BusinessKind, BusinessSize, Sector
 from portal.extensions import db
 from portal.i18n import current_language
 from portal.labels import KIND_LABELS, SECTOR_LABELS, SIZE_LABELS
+from portal.permissions import performs
 from portal.reports import charts, exports, operations, queries
 from portal.reports.forms import (
     GROUPING_LABELS,
@@ -185,7 +186,7 @@ def _managed_province(form) -> int:
 
 
 @bp.route("/definition", methods=["POST"])
-@roles_required(*REPORT_ROLES)
+@performs("definition.set")
 def set_definition():
     form = DefinitionForm()
     province = _managed_province(form)
@@ -201,7 +202,7 @@ def set_definition():
 
 
 @bp.route("/target", methods=["POST"])
-@roles_required(*REPORT_ROLES)
+@performs("target.set")
 def set_target():
     form = TargetForm()
     province = _managed_province(form)
@@ -223,7 +224,7 @@ def set_target():
 
 
 @bp.route("/target/remove", methods=["POST"])
-@roles_required(*REPORT_ROLES)
+@performs("target.set")
 def remove_target():
     form = RemoveTargetForm()
     province = _managed_province(form)

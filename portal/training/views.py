@@ -28,6 +28,7 @@ from portal.auth.models import Role
 from portal.billing import operations as billing
 from portal.businesses.models import Business
 from portal.extensions import db, limiter
+from portal.permissions import can, performs, require
 from portal.scoping import get_scoped_or_404, scoped_select
 from portal.training import certificates, notify, operations, queries
 from portal.training import labels as training_labels
@@ -129,9 +130,7 @@ def _can_manage() -> bool:
 
 def _can_withdraw_certificates(cohort: Cohort) -> bool:
     """Staff (and administrators) of the province, and the cohort's own trainer."""
-    if current_user.role in (Role.STAFF, Role.ADMIN):
-        return True
-    return current_user.role == Role.TRAINER and cohort.trainer_id == current_user.id
+    return can(current_user, "certificate.withdraw", cohort)
 
 
 # ----------------------------------------------------------------------------- catalog
@@ -164,13 +163,29 @@ def catalog():
     )
 
 
+def _fee_read_only(form: CourseForm) -> CourseForm:
+    """Show the fee read-only to those who may not set it (trainers)."""
+    if not can(current_user, "course.set_fee"):
+        form.fee_vnd.render_kw = {"readonly": True}
+        form.fee_vnd.description = _l("Only the province's staff set a course's fee.")
+    return form
+
+
+def _course_data(form: CourseForm, course: Course | None) -> dict:
+    """The form's course, refused (403) if it changes the fee and the user may not."""
+    data = form.course_data()
+    if data["fee_vnd"] != (course.fee_vnd if course is not None else 0):
+        require("course.set_fee", course)
+    return data
+
+
 @bp.route("/training/courses/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@performs("course.create")
 def new_course():
-    form = CourseForm()
+    form = _fee_read_only(CourseForm())
     if form.validate_on_submit():
         course = operations.create_course(
-            current_user, current_user.province_code, **form.course_data()
+            current_user, current_user.province_code, **_course_data(form, None)
         )
         db.session.commit()
         flash(_("The course has been added. Now open a class for it."), "success")
@@ -212,16 +227,17 @@ def show_course(course_id: int):
 
 
 @bp.route("/training/courses/<int:course_id>/edit", methods=["GET", "POST"])
-@roles_required(*PROVINCE_ROLES)
+@performs("course.edit")
 @audited("course.edit", record="course_id")
 def edit_course(course_id: int):
     course = get_scoped_or_404(Course, course_id)
-    form = CourseForm(obj=course)
+    require("course.edit", course)
+    form = _fee_read_only(CourseForm(obj=course))
     if request.method == "GET":
         form.audience.data = course.audience.value
         form.format.data = course.format.value
     if form.validate_on_submit():
-        operations.update_course(course, **form.course_data())
+        operations.update_course(course, **_course_data(form, course))
         db.session.commit()
         flash(_("The changes have been saved."), "success")
         return redirect(url_for("training.show_course", course_id=course.id))
@@ -241,12 +257,16 @@ def _cohort_form(form_class: type[CohortForm], course: Course, **kwargs) -> Coho
 
 
 @bp.route("/training/courses/<int:course_id>/cohorts/new", methods=["GET", "POST"])
-@roles_required(*PROVINCE_ROLES)
+@performs("cohort.create")
 def new_cohort(course_id: int):
     course = get_scoped_or_404(Course, course_id)
+    require("cohort.create", course)
     form = _cohort_form(NewCohortForm, course)
-    if request.method == "GET" and current_user.role == Role.TRAINER:
-        form.trainer.data = current_user.id
+    if current_user.role == Role.TRAINER:
+        # A class a trainer opens is theirs to teach (and so theirs to edit).
+        form.trainer.set_choices([(current_user.id, current_user.name)])
+        if request.method == "GET":
+            form.trainer.data = current_user.id
     if form.validate_on_submit():
         first = to_utc(form.first_session.data)
         step = timedelta(days=form.days_between.data)
@@ -283,10 +303,11 @@ def show_cohort(cohort_id: int):
 
 
 @bp.route("/training/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
-@roles_required(*PROVINCE_ROLES)
+@performs("cohort.edit")
 @audited("class.edit", record="cohort_id")
 def edit_cohort(cohort_id: int):
     cohort = get_scoped_or_404(Cohort, cohort_id)
+    require("cohort.edit", cohort)
     form = _cohort_form(CohortForm, cohort.course, obj=cohort)
     if request.method == "GET":
         form.trainer.data = cohort.trainer_id
@@ -304,9 +325,10 @@ def edit_cohort(cohort_id: int):
 
 
 @bp.route("/training/cohorts/<int:cohort_id>/sessions", methods=["POST"])
-@roles_required(*PROVINCE_ROLES)
+@performs("cohort.edit")
 def add_session(cohort_id: int):
     cohort = get_scoped_or_404(Cohort, cohort_id)
+    require("cohort.edit", cohort)
     form = SessionForm()
     if form.validate_on_submit():
         try:
@@ -322,9 +344,10 @@ def add_session(cohort_id: int):
 
 
 @bp.route("/training/sessions/<int:session_id>/edit", methods=["GET", "POST"])
-@roles_required(*PROVINCE_ROLES)
+@performs("cohort.edit")
 def edit_session(session_id: int):
     session = get_scoped_or_404(TrainingSession, session_id)
+    require("cohort.edit", session)
     form = SessionForm()
     if request.method == "GET":
         # The field shows local time; the database keeps naive UTC.
@@ -363,9 +386,10 @@ def edit_session(session_id: int):
 
 
 @bp.route("/training/sessions/<int:session_id>/remove", methods=["GET", "POST"])
-@roles_required(*PROVINCE_ROLES)
+@performs("cohort.edit")
 def remove_session(session_id: int):
     session = get_scoped_or_404(TrainingSession, session_id)
+    require("cohort.edit", session)
     cohort_id = session.cohort_id
     form = ActionForm()
     if request.method == "POST":
@@ -403,7 +427,7 @@ def _moved_up_message(n: int) -> str:
 
 
 @bp.route("/training/cohorts/<int:cohort_id>/enrol", methods=["POST"])
-@roles_required(Role.OWNER)
+@performs("enrolment.join")
 def enrol(cohort_id: int):
     cohort = get_scoped_or_404(Cohort, cohort_id)
     if not cohort.course.active:
@@ -418,6 +442,7 @@ def enrol(cohort_id: int):
         flash(_("Choose one of your businesses."), "error")
         return back
     business = next(b for b in businesses if b.id == form.business.data)
+    require("enrolment.join", business)
     try:
         billing.check_can_take_seat(cohort.course, business)
         billing.release_expired(cohort_id=cohort.id)
@@ -445,10 +470,11 @@ def enrol(cohort_id: int):
 
 
 @bp.route("/training/enrolments/<int:enrolment_id>/cancel", methods=["POST"])
-@roles_required(Role.OWNER, *PROVINCE_ROLES)
+@performs("enrolment.cancel")
 @audited("enrolment.cancel", record="enrolment_id")
 def cancel_enrolment(enrolment_id: int):
     enrolment = get_scoped_or_404(Enrolment, enrolment_id)
+    require("enrolment.cancel", enrolment)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -467,19 +493,20 @@ def cancel_enrolment(enrolment_id: int):
 
 
 @bp.route("/training/enrolments/<int:enrolment_id>/accept", methods=["POST"])
-@roles_required(Role.OWNER)
+@performs("enrolment.join")
 def accept_assignment(enrolment_id: int):
     return _answer_assignment(enrolment_id, accept=True)
 
 
 @bp.route("/training/enrolments/<int:enrolment_id>/decline", methods=["POST"])
-@roles_required(Role.OWNER)
+@performs("enrolment.join")
 def decline_assignment(enrolment_id: int):
     return _answer_assignment(enrolment_id, accept=False)
 
 
 def _answer_assignment(enrolment_id: int, accept: bool):
     enrolment = get_scoped_or_404(Enrolment, enrolment_id)
+    require("enrolment.join", enrolment)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -518,10 +545,11 @@ def my_training():
 
 
 @bp.route("/training/cohorts/<int:cohort_id>/assign", methods=["GET", "POST"])
-@roles_required(*PROVINCE_ROLES)
+@performs("cohort.assign")
 @audited("class.assign", record="cohort_id")
 def assign(cohort_id: int):
     cohort = get_scoped_or_404(Cohort, cohort_id)
+    require("cohort.assign", cohort)
     if request.method == "POST":
         if not ActionForm().validate_on_submit():
             abort(400)
@@ -596,11 +624,12 @@ def attendance(session_id: int):
 
 
 @bp.route("/training/sessions/<int:session_id>/attendance/<int:enrolment_id>", methods=["POST"])
-@roles_required(*PROVINCE_ROLES)
+@performs("attendance.take")
 @audited("attendance.mark", record="enrolment_id")
 def mark_attendance(session_id: int, enrolment_id: int):
     session = get_scoped_or_404(TrainingSession, session_id)
     enrolment = get_scoped_or_404(Enrolment, enrolment_id)
+    require("attendance.take", session)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -618,10 +647,11 @@ def mark_attendance(session_id: int, enrolment_id: int):
 
 
 @bp.route("/training/cohorts/<int:cohort_id>/completion", methods=["GET", "POST"])
-@roles_required(*PROVINCE_ROLES)
+@performs("cohort.complete")
 @audited("certificate.issue", record="cohort_id")
 def completion(cohort_id: int):
     cohort = get_scoped_or_404(Cohort, cohort_id)
+    require("cohort.complete", cohort)
     course = cohort.course
     if request.method == "POST":
         if not ActionForm().validate_on_submit():
@@ -693,13 +723,12 @@ def certificate_pdf(certificate_id: int):
 
 
 @bp.route("/training/certificates/<int:certificate_id>/withdraw", methods=["GET", "POST"])
-@roles_required(*PROVINCE_ROLES)
+@performs("certificate.withdraw")
 @audited("certificate.withdraw", record="certificate_id")
 def withdraw_certificate(certificate_id: int):
     certificate = get_scoped_or_404(Certificate, certificate_id)
     cohort = certificate.enrolment.cohort
-    if not _can_withdraw_certificates(cohort):
-        abort(403)
+    require("certificate.withdraw", cohort)
     back = url_for("training.completion", cohort_id=cohort.id)
     form = WithdrawCertificateForm()
     if certificate.is_valid and form.validate_on_submit():

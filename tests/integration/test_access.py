@@ -5,6 +5,7 @@ import re
 import pytest
 
 from portal.auth.models import Role
+from portal.inputs import IdConverter
 from tests.conftest import HA_NOI, QUANG_NINH
 
 #: How to find an object of another province for each id a route takes. A new route taking an
@@ -43,7 +44,7 @@ def _id_routes(app):
         params = [
             p
             for p in rule.arguments
-            if rule._converters[p].__class__.__name__ == "IntegerConverter"
+            if isinstance(rule._converters[p], IdConverter)
         ]
         if params:
             yield rule, params
