@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from portal import ROOT
+from portal.auth.cli import create_admin
 from portal.privacy.cli import privacy_cli
 from portal.training.cli import training_cli
 
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(translate)
     app.cli.add_command(training_cli)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(create_admin)
 
 
 def _refuse_in_production() -> None:
