@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from portal import logs
 from portal.config import check_settings, load_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -30,12 +31,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # Behind N trusted proxies: the client's address and scheme come from their headers.
         n = app.config["PORTAL_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
-    logging.basicConfig(level=logging.INFO)
+    logs.configure_logging(app.config["LOG_FORMAT"])
     # Libraries that narrate every step at INFO: keep their warnings only.
     for name in ("weasyprint", "fontTools", "alembic.runtime.plugins"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
     configure_extensions(app)
+    logs.init_app(app)  # first of the request hooks: every line of a request has its id
     from portal import inputs
 
     inputs.init_app(app)  # before the blueprints: their rules use its id converter
@@ -119,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.billing.views import bp as billing_bp
     from portal.businesses.views import bp as businesses_bp
+    from portal.health import bp as health_bp
     from portal.main.views import bp as main_bp
     from portal.onboarding.views import bp as onboarding_bp
     from portal.privacy.views import bp as privacy_bp
@@ -138,5 +141,6 @@ def register_blueprints(app: Flask) -> None:
         api_bp,
         privacy_bp,
         audit_bp,
+        health_bp,
     ):
         app.register_blueprint(bp)

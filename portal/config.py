@@ -51,6 +51,10 @@ def load_config(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_DEFAULT_LOCALE": "vi",
         #: Every calendar date a person sees or a rule compares is a date in this zone.
+        #: Log lines: "json" (one object per line, for a log collector) or "text".
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT") or ("text" if development else "json"),
+        #: Errors to Sentry when set (needs the optional extra: pip install -e ".[sentry]").
+        "SENTRY_DSN": os.environ.get("SENTRY_DSN") or None,
         "PORTAL_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "LANGUAGES": ("vi", "en"),

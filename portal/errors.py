@@ -1,10 +1,18 @@
 """Translated error pages."""
 
-from flask import Flask, render_template
+import contextlib
+
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from portal.extensions import db
+from portal.extensions import db, login_manager
+
+#: Errors that mean "the database cannot be reached now": 503, try again shortly.
+DATABASE_DOWN = (OperationalError, InterfaceError, DisconnectionError)
+#: Seconds a client (or a proxy) should wait before trying again.
+RETRY_AFTER = "30"
 
 
 def init_app(app: Flask) -> None:
@@ -20,5 +28,29 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:
-        db.session.rollback()
+        with contextlib.suppress(SQLAlchemyError):  # the connection is gone: render anyway
+            db.session.rollback()
         return render_template("errors/500.html"), 500
+
+    for exception in DATABASE_DOWN:
+        app.register_error_handler(exception, database_unavailable)
+
+
+def database_unavailable(error: Exception) -> Response:
+    """Answer 503 without touching the database: a page in the person's language, JSON on /api/."""
+    current_app.logger.error("database unavailable: %s", type(error).__name__, exc_info=error)
+    # Nobody is signed in as far as this answer knows: no account lookup, no menu.
+    g._login_user = login_manager.anonymous_user()
+    with contextlib.suppress(SQLAlchemyError):
+        db.session.rollback()
+    if request.path.startswith("/api/"):
+        response = jsonify(
+            error="service_unavailable",
+            message="The service is unavailable for a moment. Try again shortly.",
+        )
+    else:
+        response = Response(render_template("errors/503.html"), mimetype="text/html")
+    response.status_code = 503
+    response.headers["Retry-After"] = RETRY_AFTER
+    response.headers["Cache-Control"] = "no-store"
+    return response
