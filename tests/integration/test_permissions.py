@@ -2,8 +2,8 @@
 route sent as every role the table refuses (with objects that are not theirs)."""
 
 import re
-from html import unescape
 from datetime import datetime, time, timedelta
+from html import unescape
 from pathlib import Path
 from types import SimpleNamespace
 
