@@ -21,10 +21,11 @@ def init_app(app: Flask) -> None:
         return render_template("errors/csrf.html"), 400
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
+    def http_error(error: HTTPException) -> tuple[str, int, list[tuple[str, str]]]:
         code = error.code or 500
         template = f"errors/{code}.html" if code in (403, 404, 429) else "errors/generic.html"
-        return render_template(template, error=error), code
+        # Keep the exception's own headers: Allow on a 405, Retry-After on a 429...
+        return render_template(template, error=error), code, error.get_headers()
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:
