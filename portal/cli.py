@@ -102,6 +102,8 @@ def extract() -> None:
         os.path.join(TRANSLATIONS, "babel.cfg"),
         "-k",
         "_l",
+        "-k",
+        "lazy_ngettext:1,2",
         "--no-location",
         "--sort-output",
         "-o",

@@ -1,15 +1,104 @@
-"""Form pieces shared by several features."""
+"""Form pieces shared by several features: the portal's base form (WTForms' own messages in
+the person's language), numbers and days as people type them, choices and phone numbers."""
 
 import re
 from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
+from babel.numbers import format_decimal
+from flask import request
+from flask_babel import get_translations, lazy_ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, SelectField
+from flask_wtf import FlaskForm
+from wtforms import DateField, DateTimeLocalField, Field, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
+from wtforms.widgets import TextInput
+
+from assessments.numbers import NumberInputError, example, parse_number
+from portal.i18n import current_language
+from portal.inputs import FIRST_DAY, LAST_DAY, parse_int
 
 PHONE_RE = re.compile(r"^0\d{9}$")
+#: What people write after an amount of dong, or a percentage, that the number does not need.
+MONEY_UNITS = r"[₫đ]|vnd"
+PERCENT = r"%"
+
+#: WTForms' own messages that the portal's fields and validators can show, marked here so that
+#: extraction keeps them in the portal's catalog: WTForms ships no Vietnamese, so PortalForm
+#: looks them up there. A form field whose message is missing here shows English, and
+#: tests/integration/test_form_messages.py fails.
+WTFORMS_MESSAGES = (
+    _l("This field is required."),
+    _l("Invalid input."),
+    _l("Invalid email address."),
+    _l("Invalid URL."),
+    _l("Field must be equal to %(other_name)s."),
+    _l("Field must be between %(min)d and %(max)d characters long."),
+    lazy_ngettext(
+        "Field must be at least %(min)d character long.",
+        "Field must be at least %(min)d characters long.",
+        1,
+    ),
+    lazy_ngettext(
+        "Field cannot be longer than %(max)d character.",
+        "Field cannot be longer than %(max)d characters.",
+        1,
+    ),
+    lazy_ngettext(
+        "Field must be exactly %(max)d character long.",
+        "Field must be exactly %(max)d characters long.",
+        1,
+    ),
+    _l("Number must be at least %(min)s."),
+    _l("Number must be at most %(max)s."),
+    _l("Number must be between %(min)s and %(max)s."),
+    _l("Not a valid choice."),
+    _l("Invalid Choice: could not coerce."),
+    _l("Invalid choice(s): one or more data inputs could not be coerced."),
+    lazy_ngettext(
+        "'%(value)s' is not a valid choice for this field.",
+        "'%(value)s' are not valid choices for this field.",
+        1,
+    ),
+    _l("Not a valid integer value."),
+    _l("Not a valid decimal value."),
+    _l("Not a valid float value."),
+    _l("Not a valid date value."),
+    _l("Not a valid datetime value."),
+    _l("Not a valid time value."),
+)
+
+
+class _PortalCatalog:
+    """WTForms' translations interface, answered from the portal's catalog for the page's
+    language (no formatting: WTForms fills in the placeholders itself)."""
+
+    def gettext(self, string: str) -> str:
+        return get_translations().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return get_translations().ungettext(singular, plural, n)
+
+
+class PortalForm(FlaskForm):
+    """The base of every form of the portal: WTForms' own messages come translated, and only
+    a form body fills it."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> _PortalCatalog:
+            return _PortalCatalog()
+
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            # Flask-WTF would read a JSON body as the form, and fail on one that is not an
+            # object of strings; the portal's forms are HTML forms, so JSON counts as empty.
+            automatic = formdata is not None and not hasattr(formdata, "getlist")
+            if automatic and request.is_json and request.method != "GET":
+                formdata = request.form
+            return super().wrap_formdata(form, formdata)
 
 
 def normalize_phone(raw: str | None) -> str | None:
@@ -25,11 +114,8 @@ def normalize_phone(raw: str | None) -> str | None:
 
 
 def int_or_none(value: Any) -> int | None:
-    """Coerce a select's value to int; anything malformed becomes None."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    """Coerce a select's value to int; anything malformed or out of range becomes None."""
+    return parse_int(value)
 
 
 def strip_filter(value: Any) -> Any:
@@ -72,3 +158,137 @@ def validate_phone(form: Any, field: Field) -> None:
         raise ValidationError(
             _l("Enter a Vietnamese phone number of 10 digits, such as 0912345678.")
         )
+
+
+class _ParsedField(Field):
+    """A field whose unreadable input has its message already: no second one from a
+    validator (range, required...)."""
+
+    def pre_validate(self, form: Any) -> None:
+        if self.process_errors:
+            raise StopValidation()
+
+
+class LocaleIntegerField(_ParsedField):
+    """A whole number typed the way the page's language writes it ("50.000.000" in Vietnamese,
+    "50,000,000" in English), shown back the same way.
+
+    ``units`` (a regular expression) are words or signs people add and the number does not
+    need, such as "₫" or "%". Input that is not a number, or could be read two ways, gets a
+    message showing how to write it in this language (``invalid_message`` replaces it for
+    input that is not a number at all). ``grouping=False`` shows a year as 2030, not 2.030.
+    """
+
+    widget = TextInput()
+
+    def __init__(
+        self,
+        label: Any = None,
+        validators: Any = None,
+        *,
+        units: str | None = None,
+        invalid_message: Any = None,
+        grouping: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.units = re.compile(units, re.IGNORECASE) if units else None
+        self.invalid_message = invalid_message
+        self.grouping = grouping
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return format_decimal(self.data, locale=current_language(), group_separator=self.grouping)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist:
+            return
+        text = valuelist[0] or ""
+        if self.units:
+            text = self.units.sub("", text)
+        if not text.strip():
+            self.data = None
+            return
+        self.data = None
+        locale = current_language()
+        try:
+            value = parse_number(text, locale)
+        except NumberInputError as error:
+            raise ValueError(self._message(error, locale)) from None
+        if value != value.to_integral_value():
+            raise ValueError(
+                _("Enter a whole number, such as %(example)s.", example=_number(value, locale))
+            )
+        self.data = int(value)
+
+    def _message(self, error: NumberInputError, locale: str) -> str:
+        if error.reason == "ambiguous":
+            first, second = error.examples
+            return _(
+                "“%(value)s” can be read two ways: please write %(first)s or %(second)s.",
+                value=error.text.strip(),
+                first=first,
+                second=second,
+            )
+        if error.reason == "too_long":
+            return _("This number has too many digits.")
+        if self.invalid_message:
+            return str(self.invalid_message)
+        return _("Enter a whole number, such as %(example)s.", example=_whole(error, locale))
+
+
+def _number(value: Decimal, locale: str) -> str:
+    """Return ``value`` rounded to a whole number, written the way ``locale`` writes numbers."""
+    return example(value.to_integral_value(), locale)
+
+
+def _whole(error: NumberInputError, locale: str) -> str:
+    """Return the error's first whole-number example (what the person probably meant)."""
+    for text in error.examples:
+        value = parse_number(text, locale)
+        if value == value.to_integral_value():
+            return text
+    return example(1000, locale)
+
+
+def _check_day(day: date) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(
+            _(
+                "Enter a day from the year %(first)s to the year %(last)s.",
+                first=FIRST_DAY.year,
+                last=LAST_DAY.year,
+            )
+        )
+
+
+class DayField(_ParsedField, DateField):
+    """A day (YYYY-MM-DD, as a date input sends it) within FIRST_DAY and LAST_DAY."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_("Enter a day such as 2026-01-31.")) from None
+        if self.data is not None:
+            day, self.data = self.data, None
+            _check_day(day)
+            self.data = day
+
+
+class DayTimeField(_ParsedField, DateTimeLocalField):
+    """A day and time (as a datetime-local input sends it) within FIRST_DAY and LAST_DAY."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_("Enter a day and time such as 2026-01-31 08:30.")) from None
+        if self.data is not None:
+            moment: datetime = self.data
+            self.data = None
+            _check_day(moment.date())
+            self.data = moment

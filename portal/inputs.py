@@ -1,9 +1,9 @@
 """Bounds on what a request may carry, checked once for every route.
 
-Ids in URLs and integer query parameters stay within what the database stores (a signed 64-bit
-integer), and no text reaches the database with a NUL character (PostgreSQL refuses it, SQLite
-would keep a string cut short in some drivers): a request carrying one is answered 400 before
-any view runs.
+Ids in URLs and integer query parameters stay within what an id column holds (PostgreSQL's
+``integer``, 32 bits signed): anything larger is a 404 or is ignored, never a database error.
+No text reaches the database with a NUL character, which PostgreSQL refuses: a request
+carrying one is answered 400 before any view runs.
 """
 
 from datetime import date
@@ -12,8 +12,8 @@ from typing import Any
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter, Map
 
-#: The largest id or count a request may name: PostgreSQL's and SQLite's largest integer.
-MAX_ID = 2**63 - 1
+#: The largest id or code a request may name: the largest value of an id column on PostgreSQL.
+MAX_ID = 2**31 - 1
 #: The largest page number of a listing (far beyond any province's data).
 MAX_PAGE = 100_000
 #: The days a request may name: any period, deadline or target of the portal falls within them.
@@ -37,7 +37,7 @@ def parse_int(value: Any, *, minimum: int = 0, maximum: int = MAX_ID) -> int | N
     text = str(value).strip() if value is not None else ""
     negative = text.startswith("-")
     digits = text[1:] if negative else text
-    if not digits or not digits.isascii() or not digits.isdigit() or len(digits) > 19:
+    if not digits or not digits.isascii() or not digits.isdigit() or len(digits) > 20:
         return None
     number = -int(digits) if negative else int(digits)
     return number if minimum <= number <= maximum else None

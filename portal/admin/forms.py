@@ -1,17 +1,16 @@
 """Forms for managing province accounts."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
 from portal.auth.forms import AccountFieldsMixin
 from portal.auth.models import Role
 from portal.businesses.forms import province_choices
-from portal.forms import ChoiceField, int_or_none
+from portal.forms import ChoiceField, PortalForm, int_or_none
 from portal.labels import ROLE_LABELS
 
 
-class ProvinceUserForm(AccountFieldsMixin, FlaskForm):
+class ProvinceUserForm(AccountFieldsMixin, PortalForm):
     """A trainer or staff account, created by staff of the province or a national admin."""
 
     role = ChoiceField(
@@ -30,7 +29,7 @@ class ProvinceUserForm(AccountFieldsMixin, FlaskForm):
         self.province.set_choices(c for c in province_choices()[1:] if only is None or c[0] == only)
 
 
-class UserStatusForm(FlaskForm):
+class UserStatusForm(PortalForm):
     active = BooleanField(_l("Account is active (the person can sign in)"))
     role = ChoiceField(
         _l("Role"),

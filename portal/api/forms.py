@@ -1,15 +1,14 @@
 """The form that creates an API token."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from portal import geo
-from portal.forms import ChoiceField, int_or_none, strip_filter
+from portal.forms import ChoiceField, PortalForm, int_or_none, strip_filter
 
 
-class TokenForm(FlaskForm):
+class TokenForm(PortalForm):
     name = StringField(
         _l("Who will use it"),
         description=_l("For example: Bộ Công Thương, the Department of Industry and Trade."),

@@ -10,12 +10,13 @@ from werkzeug.datastructures import MultiDict
 
 from portal import clock, geo
 from portal.businesses.models import BusinessKind, Sector
+from portal.inputs import FIRST_DAY, LAST_DAY, parse_int
 from portal.reports.queries import Filters
 
 #: Longest period a request may cover (keeps the monthly series short).
 MAX_PERIOD_DAYS = 20 * 366
 LANGUAGES = ("vi", "en")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _COMMON = ("start", "end", "commune", "sector", "kind", "lang")
 E = TypeVar("E", Sector, BusinessKind)
 
@@ -78,15 +79,18 @@ def _date(args: MultiDict, name: str) -> date | None:
     try:
         if not _DATE.match(raw):
             raise ValueError(raw)
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise InvalidParameter(f"{name!r} must be a date written YYYY-MM-DD.") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidParameter(f"{name!r} must be a date from {FIRST_DAY} to {LAST_DAY}.")
+    return day
 
 
 def _commune(raw: str | None, province_code: int) -> int | None:
     if not raw:
         return None
-    code = int(raw) if raw.isdigit() else None
+    code = parse_int(raw)
     if code is None or not geo.is_commune_in_province(code, province_code):
         raise InvalidParameter("'commune' must be the code of a commune or ward of the province.")
     return code

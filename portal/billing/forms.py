@@ -1,11 +1,9 @@
 """Forms for paying, cancelling, refunding, the money report's period and subsidy programmes."""
 
-import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringField
+from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -13,12 +11,20 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
-    StopValidation,
 )
 
 from portal.businesses.forms import province_choices
 from portal.businesses.models import Sector
-from portal.forms import ChoiceField, int_or_none, strip_filter
+from portal.forms import (
+    MONEY_UNITS,
+    PERCENT,
+    ChoiceField,
+    DayField,
+    LocaleIntegerField,
+    PortalForm,
+    int_or_none,
+    strip_filter,
+)
 from portal.labels import SECTOR_LABELS, choices
 
 #: The choice meaning "no limit" in the programme's course and sector selects.
@@ -27,7 +33,7 @@ ALL = "all"
 MAX_BUDGET_VND = 1_000_000_000_000
 
 
-class PayForm(FlaskForm):
+class PayForm(PortalForm):
     """The card is tokenised by Stripe.js in the browser; only the token reaches the portal."""
 
     card_token = HiddenField(
@@ -39,48 +45,21 @@ class PayForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """A confirmation button that only needs the CSRF token."""
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(PortalForm):
     """The report's period (a GET form: no CSRF)."""
 
     class Meta:
         csrf = False
 
-    start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("To"), validators=[Optional()])
+    start = DayField(_l("From"), validators=[Optional()])
+    end = DayField(_l("To"), validators=[Optional()])
 
 
-class WholeNumberField(IntegerField):
-    """A whole number typed the way people write it (``50.000.000``, ``50,000,000 ₫``, ``40 %``),
-    with our own translated message for anything else (WTForms has no Vietnamese)."""
-
-    def __init__(self, *args: Any, invalid_message: Any, ignore: str = r"[\s%]", **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.invalid_message = invalid_message
-        self.ignore = re.compile(ignore, re.IGNORECASE)
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if not valuelist:
-            return
-        text = self.ignore.sub("", valuelist[0] or "")
-        if not text:
-            self.data = None
-            return
-        if not (text.isascii() and text.isdigit()):
-            self.data = None
-            raise ValueError(self.invalid_message)
-        self.data = int(text)
-
-    def pre_validate(self, form: Any) -> None:
-        # Unreadable input has its message already: no second one from the range check.
-        if self.process_errors:
-            raise StopValidation()
-
-
-class ProgrammeForm(FlaskForm):
+class ProgrammeForm(PortalForm):
     """A province's subsidy programme: whom it covers and how much it may grant."""
 
     name_vi = StringField(
@@ -103,8 +82,9 @@ class ProgrammeForm(FlaskForm):
         _l("Course"),
         invalid_message=_l("Choose one of the province's courses, or all courses."),
     )
-    share_pct = WholeNumberField(
+    share_pct = LocaleIntegerField(
         _l("Share of the fee paid by the province (%)"),
+        units=PERCENT,
         invalid_message=_l("Enter a percentage from 1 to 100."),
         description=_l("100 pays the whole fee."),
         validators=[
@@ -118,12 +98,9 @@ class ProgrammeForm(FlaskForm):
         choices=[(ALL, _l("All sectors"))] + choices(SECTOR_LABELS),
         invalid_message=_l("Choose a sector from the list, or all sectors."),
     )
-    budget_vnd = WholeNumberField(
+    budget_vnd = LocaleIntegerField(
         _l("Budget (VND)"),
-        ignore=r"[\s.,_₫đ]|vnd",
-        invalid_message=_l(
-            "Enter the budget as a whole number of dong, such as 50000000, or leave it empty."
-        ),
+        units=MONEY_UNITS,
         description=_l("Leave empty for no limit. Subsidies stop when the budget is used up."),
         validators=[
             Optional(),
@@ -160,7 +137,7 @@ class ProgrammeForm(FlaskForm):
         }
 
 
-class ProvincePickForm(FlaskForm):
+class ProvincePickForm(PortalForm):
     """A national administrator first picks the province of a new programme (a GET form)."""
 
     class Meta:

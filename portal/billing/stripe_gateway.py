@@ -9,8 +9,11 @@ once on that card, and the page completes 3-D Secure with ``confirmCardPayment``
 Stripe's webhook, never the browser, tells the portal the payment succeeded.
 """
 
+import json
 import logging
+import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import stripe
@@ -28,6 +31,15 @@ class GatewayError(Exception):
 
 class SignatureError(Exception):
     """A webhook whose signature does not match the configured secret."""
+
+
+class MalformedEvent(ValueError):
+    """A signed webhook whose body is not an event the portal can read (answered 400)."""
+
+
+#: Stripe's ids (evt_..., pi_..., ch_..., re_...): the columns that keep them hold 64 characters.
+_STRIPE_ID = re.compile(r"[A-Za-z0-9_]{1,64}")
+_MAX_INT = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -178,7 +190,54 @@ def parse_event(payload: bytes, signature_header: str | None) -> stripe.Event:
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret:
         raise SignatureError("no webhook secret configured")
+    if not signature_header:
+        raise SignatureError("no signature")
     try:
-        return stripe.Webhook.construct_event(payload, signature_header, secret)
+        body = payload.decode("utf-8")
+        stripe.WebhookSignature.verify_header(
+            body, signature_header, secret, stripe.Webhook.DEFAULT_TOLERANCE
+        )
     except (stripe.SignatureVerificationError, ValueError) as error:
         raise SignatureError(str(error)) from error
+    # Signed is not well formed: read and check the body before any handler relies on it.
+    try:
+        values = json.loads(body)
+    except (ValueError, RecursionError) as error:
+        raise MalformedEvent("the body is not JSON") from error
+    check_event(values)
+    return stripe.Event.construct_from(values, stripe.api_key)
+
+
+def check_event(event: Any) -> None:
+    """Raise MalformedEvent unless ``event`` has the shape every handler relies on."""
+    if not isinstance(event, dict) or not _is_id(event.get("id")):
+        raise MalformedEvent("the event has no valid id")
+    kind = event.get("type")
+    if not isinstance(kind, str) or not 0 < len(kind) <= 80 or not kind.isprintable():
+        raise MalformedEvent("the event has no valid type")
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(obj, dict):
+        raise MalformedEvent("the event carries no object")
+    if not _is_id(obj.get("id")):
+        raise MalformedEvent("the object has no valid id")
+    for key in ("payment_intent", "charge"):
+        value = obj.get(key)
+        ref = value.get("id") if isinstance(value, dict) else value
+        if ref is not None and not _is_id(ref):
+            raise MalformedEvent(f"the object's {key} is not a Stripe id")
+    amount = obj.get("amount")
+    if (amount is not None or kind == "payment_intent.succeeded") and (
+        type(amount) is not int or not 0 <= amount <= _MAX_INT
+    ):
+        raise MalformedEvent("the object's amount is not a whole number")
+    error = obj.get("last_payment_error")
+    code = error.get("code") if isinstance(error, dict) else None
+    if (error is not None and not isinstance(error, dict)) or (
+        code is not None and not _is_id(code)
+    ):
+        raise MalformedEvent("the object's last_payment_error is malformed")
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str) and _STRIPE_ID.fullmatch(value) is not None

@@ -21,7 +21,7 @@ from flask_login import current_user
 
 from portal import clock
 from portal.access import PROVINCE_ROLES, roles_required
-from portal.audit import audited
+from portal.audit import audited, note_audit
 from portal.auth.models import Role
 from portal.billing import operations, queries, receipts
 from portal.billing import stripe_gateway as gateway
@@ -55,6 +55,7 @@ def inject_billing_names() -> dict:
 
 
 def _flash_error(error: training_operations.TrainingError) -> None:
+    note_audit(detail=f"refused: {error.code}")  # the audit row tells the attempt from a change
     message = getattr(error, "message", None) or TRAINING_ERRORS.get(error.code)
     flash(message or _("That could not be done."), "error")
 
@@ -386,6 +387,9 @@ def stripe_webhook():
     except gateway.SignatureError as error:
         log.warning("refused a Stripe webhook from %s: %s", request.remote_addr, error)
         return {"error": "invalid signature"}, 400
+    except gateway.MalformedEvent as error:
+        log.warning("refused a malformed Stripe event from %s: %s", request.remote_addr, error)
+        return {"error": "malformed event"}, 400
     try:
         outcome = operations.handle_event(event)
     except operations.BillingError as error:

@@ -4,13 +4,12 @@ import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal import geo
 from portal.businesses.models import BusinessKind
-from portal.forms import ChoiceField, int_or_none, strip_filter
+from portal.forms import ChoiceField, PortalForm, int_or_none, strip_filter
 from portal.labels import KIND_LABELS, SECTOR_LABELS, SIZE_LABELS, choices
 
 TAX_CODE_RE = re.compile(r"^\d{10}(\d{3})?$")
@@ -126,5 +125,5 @@ class BusinessFieldsMixin:
         }
 
 
-class BusinessForm(BusinessFieldsMixin, FlaskForm):
+class BusinessForm(BusinessFieldsMixin, PortalForm):
     """Add or edit a business."""

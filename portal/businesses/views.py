@@ -11,6 +11,7 @@ from portal.businesses import operations, queries
 from portal.businesses.forms import BusinessForm
 from portal.businesses.models import Business
 from portal.extensions import db
+from portal.inputs import int_arg, page_arg
 from portal.permissions import performs, require
 from portal.scoping import get_scoped_or_404, scoped_select
 
@@ -23,9 +24,9 @@ PAGE_SIZE = 50
 @login_required
 @audited("business.list", table="businesses")
 def list_businesses():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     stmt = scoped_select(Business).order_by(Business.name, Business.id)
-    commune = request.args.get("commune", type=int)
+    commune = int_arg("commune")
     if commune:
         stmt = stmt.where(Business.commune_code == commune)
     pagination = db.paginate(stmt, page=page, per_page=PAGE_SIZE, error_out=False)
@@ -135,7 +136,7 @@ def _move(business: Business, form: BusinessForm):
 @public
 def communes_json():
     """List a province's communes for the commune select (filled in as the province changes)."""
-    province = request.args.get("province", type=int)
+    province = int_arg("province")
     if province is None or geo.get_province(province) is None:
         abort(404)
     return jsonify([{"code": int(w.code), "name": w.name} for w in geo.communes(province)])

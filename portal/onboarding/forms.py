@@ -3,16 +3,15 @@
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import URL, Length, Optional, ValidationError
 
-from portal.forms import ChoiceField, select_choices, strip_filter
+from portal.forms import ChoiceField, PortalForm, select_choices, strip_filter
 from portal.onboarding import files
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """A button that only needs the CSRF token."""
 
 
@@ -24,7 +23,7 @@ class OptionalChoiceField(ChoiceField):
             super().pre_validate(form)
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(PortalForm):
     """A listing URL or a photo or PDF; exactly one of the two."""
 
     step = OptionalChoiceField(_l("Which step it proves"), invalid_message=_l("Choose a step."))
@@ -88,7 +87,7 @@ class EvidenceForm(FlaskForm):
         return valid
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(PortalForm):
     decision = RadioField(
         _l("Decision"),
         choices=select_choices([("verify", _l("Verify")), ("reject", _l("Reject"))]),

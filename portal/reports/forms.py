@@ -1,12 +1,19 @@
 """The reports' filter forms (GET, no CSRF) and the definition and target forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField
+from wtforms import HiddenField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from portal import geo, labels
-from portal.forms import ChoiceField, int_or_none, select_choices
+from portal.forms import (
+    PERCENT,
+    ChoiceField,
+    DayField,
+    LocaleIntegerField,
+    PortalForm,
+    int_or_none,
+    select_choices,
+)
 from portal.reports.targets import METRICS, TargetMetric, Unit
 
 GROUPING_LABELS = {
@@ -19,13 +26,13 @@ GROUPING_LABELS = {
 }
 
 
-class FilterForm(FlaskForm):
+class FilterForm(PortalForm):
     class Meta:
         csrf = False
 
     province = SelectField(_l("Province"), coerce=int_or_none, validate_choice=False)
-    start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("To"), validators=[Optional()])
+    start = DayField(_l("From"), validators=[Optional()])
+    end = DayField(_l("To"), validators=[Optional()])
     commune = SelectField(
         _l("Commune or ward"), coerce=int_or_none, validators=[Optional()], validate_choice=False
     )
@@ -54,38 +61,18 @@ class EnrolmentFilterForm(FilterForm):
     )
 
 
-class DefinitionForm(FlaskForm):
+class DefinitionForm(PortalForm):
     province = HiddenField()
-    min_level = IntegerField(
+    min_level = LocaleIntegerField(
         _l("Lowest level of the latest assessment"),
         validators=[InputRequired(), NumberRange(0, 5)],
     )
-    min_courses = IntegerField(
+    min_courses = LocaleIntegerField(
         _l("Completed courses at least"), validators=[InputRequired(), NumberRange(0, 50)]
     )
 
 
-class WholeNumberField(IntegerField):
-    """An integer field whose error for something not a number is our own, translated."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(_l("Enter a whole number.")) from error
-
-
-class DayField(DateField):
-    """A date field whose error for something not a day is our own, translated."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(_l("Enter a day such as 2026-01-31.")) from error
-
-
-class TargetForm(FlaskForm):
+class TargetForm(PortalForm):
     province = HiddenField()
     metric = ChoiceField(
         _l("What to reach"),
@@ -93,13 +80,15 @@ class TargetForm(FlaskForm):
         default=TargetMetric.DIGITAL_BUSINESSES.value,
         invalid_message=_l("Choose what the target counts."),
     )
-    target = WholeNumberField(
+    target = LocaleIntegerField(
         _l("Target value"),
+        units=PERCENT,
         description=_l("A number of businesses, or a percentage from 1 to 100 for a share."),
         validators=[InputRequired(_l("Enter the value to reach."))],
     )
-    by_year = WholeNumberField(
+    by_year = LocaleIntegerField(
         _l("By the end of"),
+        grouping=False,
         validators=[
             InputRequired(_l("Enter the year of the target.")),
             NumberRange(2020, 2100, message=_l("Enter a year from 2020 to 2100.")),
@@ -114,7 +103,7 @@ class TargetForm(FlaskForm):
     def chosen_metric(self) -> TargetMetric | None:
         return TargetMetric(self.metric.data) if self.metric.data in set(TargetMetric) else None
 
-    def validate_target(self, field: IntegerField) -> None:
+    def validate_target(self, field: LocaleIntegerField) -> None:
         metric = self.chosen_metric
         if metric is None or field.data is None:
             return
@@ -124,11 +113,11 @@ class TargetForm(FlaskForm):
         elif not 1 <= field.data <= METRICS[metric].max_target:
             raise ValidationError(_l("Enter a number of businesses of at least 1."))
 
-    def validate_start_on(self, field: DateField) -> None:
+    def validate_start_on(self, field: DayField) -> None:
         if field.data is not None and self.by_year.data and field.data.year > self.by_year.data:
             raise ValidationError(_l("Count from a day before the end of the target year."))
 
 
-class RemoveTargetForm(FlaskForm):
+class RemoveTargetForm(PortalForm):
     province = HiddenField()
     metric = HiddenField()

@@ -4,22 +4,24 @@ certificate withdrawal."""
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    DateTimeLocalField,
-    IntegerField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from assessments.recommend import load_rules
 from portal import geo
-from portal.forms import ChoiceField, int_or_none, select_choices, strip_filter
+from portal.forms import (
+    MONEY_UNITS,
+    PERCENT,
+    ChoiceField,
+    DayField,
+    DayTimeField,
+    LocaleIntegerField,
+    PortalForm,
+    int_or_none,
+    select_choices,
+    strip_filter,
+)
 from portal.i18n import current_language
 from portal.labels import KIND_LABELS, SECTOR_LABELS, choices
 from portal.training.labels import AUDIENCE_LABELS, FORMAT_LABELS
@@ -73,7 +75,7 @@ def commune_choices(province_code: int | None, head: Any) -> list[tuple[Any, Any
     return [("", head)] + [(int(w.code), w.name) for w in geo.communes(province_code)]
 
 
-class CourseForm(FlaskForm):
+class CourseForm(PortalForm):
     title_vi = StringField(
         _l("Title in Vietnamese"),
         filters=[strip_filter],
@@ -107,15 +109,16 @@ class CourseForm(FlaskForm):
         choices=[("", _l("Choose a format"))] + choices(FORMAT_LABELS),
         invalid_message=_l("Choose how the course is given."),
     )
-    duration_hours = IntegerField(
+    duration_hours = LocaleIntegerField(
         _l("Duration (hours)"),
         validators=[
             InputRequired(_l("Enter the duration in hours.")),
             NumberRange(min=1, max=1000, message=_l("Enter a number of hours from 1 to 1000.")),
         ],
     )
-    fee_vnd = IntegerField(
+    fee_vnd = LocaleIntegerField(
         _l("Fee (VND)"),
+        units=MONEY_UNITS,
         default=0,
         description=_l("0 for a free course."),
         validators=[
@@ -125,8 +128,9 @@ class CourseForm(FlaskForm):
     )
     prerequisites_vi = TextAreaField(_l("Prerequisites in Vietnamese"), filters=[strip_filter])
     prerequisites_en = TextAreaField(_l("Prerequisites in English"), filters=[strip_filter])
-    min_attendance_pct = IntegerField(
+    min_attendance_pct = LocaleIntegerField(
         _l("Attendance needed to complete (%)"),
+        units=PERCENT,
         default=80,
         validators=[
             InputRequired(_l("Enter the share of sessions to attend.")),
@@ -168,7 +172,7 @@ class CourseForm(FlaskForm):
         return data
 
 
-class CohortForm(FlaskForm):
+class CohortForm(PortalForm):
     trainer = OptionalChoiceField(
         _l("Trainer"), coerce=int_or_none, invalid_message=_l("Choose a trainer of the province.")
     )
@@ -191,14 +195,14 @@ class CohortForm(FlaskForm):
             Length(max=500),
         ],
     )
-    capacity = IntegerField(
+    capacity = LocaleIntegerField(
         _l("Places"),
         validators=[
             InputRequired(_l("Enter the number of places.")),
             NumberRange(min=1, max=10_000, message=_l("Enter at least 1 place.")),
         ],
     )
-    enrolment_deadline = DateField(
+    enrolment_deadline = DayField(
         _l("Enrolment deadline"),
         validators=[InputRequired(_l("Enter the last day to enrol."))],
     )
@@ -244,35 +248,35 @@ class CohortForm(FlaskForm):
 class NewCohortForm(CohortForm):
     """A cohort and its sessions: the first one, and how many follow at a fixed interval."""
 
-    first_session = DateTimeLocalField(
+    first_session = DayTimeField(
         _l("First session (date and time)"),
         validators=[InputRequired(_l("Enter the date and time of the first session."))],
     )
-    session_count = IntegerField(
+    session_count = LocaleIntegerField(
         _l("Number of sessions"),
         default=1,
         validators=[InputRequired(), NumberRange(min=1, max=100)],
     )
-    days_between = IntegerField(
+    days_between = LocaleIntegerField(
         _l("Days between sessions"),
         default=7,
         validators=[InputRequired(), NumberRange(min=1, max=60)],
     )
-    session_minutes = IntegerField(
+    session_minutes = LocaleIntegerField(
         _l("Length of a session (minutes)"),
         default=120,
         validators=[InputRequired(), NumberRange(min=15, max=600)],
     )
 
 
-class SessionForm(FlaskForm):
+class SessionForm(PortalForm):
     """Add a session, or reschedule one (the same two fields)."""
 
-    starts_at = DateTimeLocalField(
+    starts_at = DayTimeField(
         _l("Date and time"),
         validators=[InputRequired(_l("Enter the date and time of the session."))],
     )
-    duration_minutes = IntegerField(
+    duration_minutes = LocaleIntegerField(
         _l("Length (minutes)"),
         default=120,
         validators=[
@@ -282,7 +286,7 @@ class SessionForm(FlaskForm):
     )
 
 
-class WithdrawCertificateForm(FlaskForm):
+class WithdrawCertificateForm(PortalForm):
     reason = TextAreaField(
         _l("Reason for withdrawing the certificate"),
         filters=[strip_filter],
@@ -297,7 +301,7 @@ class WithdrawCertificateForm(FlaskForm):
     )
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(PortalForm):
     business = ChoiceField(
         _l("Business to enrol"),
         coerce=int_or_none,
@@ -305,11 +309,11 @@ class EnrolForm(FlaskForm):
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """A button that only needs the CSRF token."""
 
 
-class GroupFilterForm(FlaskForm):
+class GroupFilterForm(PortalForm):
     """Pick businesses for an assignment (a GET form: no CSRF)."""
 
     class Meta:
@@ -326,7 +330,7 @@ class GroupFilterForm(FlaskForm):
         choices=[("", _l("Any level"))] + [(n, str(n)) for n in range(6)],
     )
     dimension = OptionalChoiceField(_l("Dimension"))
-    below = IntegerField(
+    below = LocaleIntegerField(
         _l("Score below"),
         validators=[Optional(), NumberRange(min=1, max=100)],
         description=_l("With a dimension: e.g. 40 picks those scoring under 40 out of 100."),

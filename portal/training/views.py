@@ -18,16 +18,17 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext, to_user_timezone, to_utc
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal import clock, formatting, geo
 from portal.access import PROVINCE_ROLES, login_required, public, roles_required
-from portal.audit import audited
+from portal.audit import audited, note_audit
 from portal.auth.models import Role
 from portal.billing import operations as billing
 from portal.businesses.models import Business
 from portal.extensions import db, limiter
+from portal.inputs import ids_from, int_arg
 from portal.permissions import can, performs, require
 from portal.scoping import get_scoped_or_404, scoped_select
 from portal.training import certificates, notify, operations, queries
@@ -121,6 +122,8 @@ def _error_message(error: operations.TrainingError) -> str:
 
 
 def _flash_error(error: operations.TrainingError) -> None:
+    # A refused action is still an attempt on someone's data: the audit row says so.
+    note_audit(detail=f"refused: {error.code}")
     flash(_error_message(error), "error")
 
 
@@ -140,7 +143,7 @@ def _can_withdraw_certificates(cohort: Cohort) -> bool:
 @login_required
 def catalog():
     filters = queries.CatalogFilters(
-        commune=request.args.get("commune", type=int),
+        commune=int_arg("commune"),
         format=request.args.get("format") or None,
         dimension=request.args.get("dimension") or None,
         fee=request.args.get("fee") or None,
@@ -268,7 +271,7 @@ def new_cohort(course_id: int):
         if request.method == "GET":
             form.trainer.data = current_user.id
     if form.validate_on_submit():
-        first = to_utc(form.first_session.data)
+        first = clock.to_utc(form.first_session.data)
         step = timedelta(days=form.days_between.data)
         sessions = [
             (first + step * n, form.session_minutes.data) for n in range(form.session_count.data)
@@ -332,7 +335,8 @@ def add_session(cohort_id: int):
     form = SessionForm()
     if form.validate_on_submit():
         try:
-            operations.add_session(cohort, to_utc(form.starts_at.data), form.duration_minutes.data)
+            starts_at = clock.to_utc(form.starts_at.data)
+            operations.add_session(cohort, starts_at, form.duration_minutes.data)
         except operations.TrainingError as error:
             db.session.rollback()
             form.starts_at.errors.append(_error_message(error))
@@ -351,14 +355,14 @@ def edit_session(session_id: int):
     form = SessionForm()
     if request.method == "GET":
         # The field shows local time; the database keeps naive UTC.
-        form.starts_at.data = to_user_timezone(session.starts_at).replace(tzinfo=None)
+        form.starts_at.data = clock.to_local(session.starts_at).replace(tzinfo=None)
         form.duration_minutes.data = session.duration_minutes
     status = 200
     if form.validate_on_submit():
         old_start = session.starts_at
         try:
             operations.reschedule_session(
-                session, to_utc(form.starts_at.data), form.duration_minutes.data, current_user
+                session, clock.to_utc(form.starts_at.data), form.duration_minutes.data, current_user
             )
         except operations.TrainingError as error:
             db.session.rollback()
@@ -544,6 +548,10 @@ def my_training():
 # -------------------------------------------------------------------------- assignment
 
 
+#: The assign page's filters, kept in its address when the page comes back.
+ASSIGN_QUERY = ("commune", "sector", "kind", "max_level", "dimension", "below", "search")
+
+
 @bp.route("/training/cohorts/<int:cohort_id>/assign", methods=["GET", "POST"])
 @performs("cohort.assign")
 @audited("class.assign", record="cohort_id")
@@ -553,7 +561,7 @@ def assign(cohort_id: int):
     if request.method == "POST":
         if not ActionForm().validate_on_submit():
             abort(400)
-        ids = [int(i) for i in request.form.getlist("business_id") if i.isdigit()]
+        ids = ids_from(request.form.getlist("business_id"))
         businesses = db.session.scalars(
             scoped_select(Business).where(
                 Business.id.in_(ids), Business.province_code == cohort.province_code
@@ -561,7 +569,8 @@ def assign(cohort_id: int):
         ).all()
         if not businesses:
             flash(_("Tick at least one business."), "error")
-            return redirect(url_for("training.assign", cohort_id=cohort.id, **request.args))
+            kept = {name: request.args[name] for name in ASSIGN_QUERY if name in request.args}
+            return redirect(url_for("training.assign", cohort_id=cohort.id, **kept))
         assigned, skipped = operations.assign(cohort, businesses, current_user)
         db.session.commit()
         flash(
@@ -658,7 +667,7 @@ def completion(cohort_id: int):
             abort(400)
         checks = None
         if course.requires_check:
-            passed = {int(i) for i in request.form.getlist("passed") if i.isdigit()}
+            passed = set(ids_from(request.form.getlist("passed")))
             checks = {
                 e.id: e.id in passed for e in queries.cohort_roster(cohort)[EnrolmentState.ENROLLED]
             }

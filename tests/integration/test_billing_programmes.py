@@ -120,7 +120,7 @@ def test_staff_edit_a_programme(app, client, auth, trainer, staff):
     programme_id = add_programme(app, share_pct=20, budget_vnd=1_000_000)
     auth.login(staff)
     page = client.get(f"/billing/programmes/{programme_id}/edit", headers=EN).get_data(True)
-    assert 'value="Digital transition aid"' in page and 'value="1000000"' in page
+    assert 'value="Digital transition aid"' in page and 'value="1,000,000"' in page
     response = client.post(
         f"/billing/programmes/{programme_id}/edit",
         data=form_data(course=str(course.course_id), share_pct="100", budget_vnd=""),
@@ -168,9 +168,10 @@ def test_budget_cannot_be_set_below_what_was_granted_or_reserved(
         ("share_pct", "abc", "Enter a percentage from 1 to 100."),
         ("share_pct", "0", "Enter a percentage from 1 to 100."),
         ("share_pct", "150", "Enter a percentage from 1 to 100."),
-        ("budget_vnd", "lots", "Enter the budget as a whole number of dong"),
-        ("budget_vnd", "-5", "Enter the budget as a whole number of dong"),
-        ("budget_vnd", "9" * 30, "Enter a budget from 0 to 1,000,000,000,000 dong."),
+        ("budget_vnd", "lots", "Enter a whole number, such as 1,000."),
+        ("budget_vnd", "50.000.000", "Enter a whole number, such as 50,000,000."),
+        ("budget_vnd", "-5", "Enter a budget from 0 to 1,000,000,000,000 dong."),
+        ("budget_vnd", "9" * 30, "This number has too many digits."),
         ("name_vi", "", "Enter the programme's name in Vietnamese."),
         ("name_en", "x" * 201, "Use at most 200 characters."),
         ("course", "999999", "Choose one of the province's courses, or all courses."),

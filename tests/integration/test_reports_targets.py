@@ -190,7 +190,7 @@ def test_bad_target_input_comes_back_with_a_message(app, client, auth, make_user
     cases = [
         ({"target": "150"}, "Enter a percentage from 1 to 100.", 'value="150"'),
         ({"target": "0"}, "Enter a percentage from 1 to 100.", 'value="0"'),
-        ({"target": "abc"}, "Enter a whole number.", 'value="abc"'),
+        ({"target": "abc"}, "Enter a whole number, such as 1,000.", 'value="abc"'),
         ({"target": ""}, "Enter the value to reach.", None),
         (
             {"metric": "digital_businesses", "target": "-3"},

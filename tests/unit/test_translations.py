@@ -18,7 +18,7 @@ def source_ids() -> set[str]:
     """Extract the strings of the code and templates the way `flask translate extract` does."""
     with open(os.path.join(TRANSLATIONS, "babel.cfg")) as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
-    keywords = DEFAULT_KEYWORDS | {"_l": None}
+    keywords = DEFAULT_KEYWORDS | {"_l": None, "lazy_ngettext": (1, 2)}
     ids = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         ROOT, method_map, options_map, keywords=keywords
