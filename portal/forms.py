@@ -269,6 +269,9 @@ class DayField(_ParsedField, DateField):
     """A day (YYYY-MM-DD, as a date input sends it) within FIRST_DAY and LAST_DAY."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
+        if not any(v.strip() for v in valuelist):
+            self.data = None  # left empty: the field's own "required" message (if any) says so
+            return
         try:
             super().process_formdata(valuelist)
         except ValueError:
@@ -283,6 +286,9 @@ class DayTimeField(_ParsedField, DateTimeLocalField):
     """A day and time (as a datetime-local input sends it) within FIRST_DAY and LAST_DAY."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
+        if not any(v.strip() for v in valuelist):
+            self.data = None  # left empty: the field's own "required" message (if any) says so
+            return
         try:
             super().process_formdata(valuelist)
         except ValueError:

@@ -93,8 +93,9 @@ def test_every_form_message_is_translated(app, make_user, form_class):
         en = _messages(app, form_class, data, "en", staff.id)
         # "1,000" is wrong on a Vietnamese page only: compare the fields wrong in both.
         for field in vi.keys() & en.keys():
-            for vi_text, en_text in zip(vi[field], en[field], strict=True):
-                assert vi_text != en_text, f"{form_class.__name__}.{field} ({case}): {vi_text!r}"
+            # A field may get more messages in one language (a number read two ways there).
+            same = set(vi[field]) & set(en[field])
+            assert not same, f"{form_class.__name__}.{field} ({case}): {same!r}"
 
 
 def _unbound_fields(form_class):
