@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import clock
+from portal import clock, jobs
 from portal.access import PROVINCE_ROLES, roles_required
 from portal.audit import audited, note_audit
 from portal.auth.models import Role
@@ -403,6 +403,9 @@ def stripe_webhook():
 @bp.cli.command("release-expired")
 def release_expired_command() -> None:
     """Release the seats whose payment time ran out (run it every few minutes)."""
-    released = operations.release_expired()
-    db.session.commit()
+    with jobs.single_run("release-expired") as acquired:
+        if not acquired:
+            return jobs.echo_skipped("release-expired")
+        released = operations.release_expired()
+        db.session.commit()
     click.echo(f"{released} held seats released")

@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from portal import clock
+from portal import clock, jobs
 from portal.extensions import db
 from portal.privacy import operations
 
@@ -21,6 +21,13 @@ def _when(instant: datetime | None) -> str:
 @click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
 def purge(dry_run: bool) -> None:
     """Delete unsubmitted drafts and rejected evidence files older than the retention settings."""
+    with jobs.single_run("privacy-purge") as acquired:
+        if not acquired:
+            return jobs.echo_skipped("privacy purge")
+        _purge(dry_run)
+
+
+def _purge(dry_run: bool) -> None:
     config = current_app.config
     expired = operations.find_expired()
     click.echo(

@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import clock, formatting, geo
+from portal import clock, formatting, geo, jobs
 from portal.access import roles_required
 from portal.assess.questionnaires import registry
 from portal.audit import audited
@@ -317,6 +317,9 @@ def export_enrolments(fmt: str):
 def refresh_command(province: int | None) -> None:
     """Re-evaluate every business's digital status (after a bulk import or a restore)."""
     codes = [province] if province else [int(p.code) for p in geo.provinces()]
-    changed = sum(operations.refresh_province(code) for code in codes)
-    db.session.commit()
+    with jobs.single_run("refresh-digital-status") as acquired:
+        if not acquired:
+            return jobs.echo_skipped("refresh-digital-status")
+        changed = sum(operations.refresh_province(code) for code in codes)
+        db.session.commit()
     click.echo(f"{changed} digital statuses changed")
