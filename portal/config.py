@@ -90,6 +90,8 @@ def load_config(instance_path: str) -> dict:
         #: Another API host (tests: localstripe); None means Stripe's own.
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
         "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+        #: Seconds to wait for each call to Stripe (tried three times in all).
+        "STRIPE_TIMEOUT_SECONDS": float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "10")),
         #: How long a paid seat is held while its payment is pending.
         "PAYMENT_HOLD_MINUTES": int(os.environ.get("PAYMENT_HOLD_MINUTES", "30")),
         #: Retention (`flask privacy purge`): unsubmitted drafts untouched this long are deleted.

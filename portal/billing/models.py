@@ -21,6 +21,8 @@ from portal.training.models import Course, Enrolment
 class PaymentStatus(enum.StrEnum):
     #: The seat is held; the owner has not paid yet.
     AWAITING = "awaiting"
+    #: The owner gave a card and the portal is asking Stripe (no lock is held meanwhile).
+    CREATING = "creating"
     #: Stripe has the payment; the webhook has not confirmed it yet.
     PROCESSING = "processing"
     SUCCEEDED = "succeeded"
@@ -34,7 +36,7 @@ class PaymentStatus(enum.StrEnum):
 
 
 #: Payments still holding a seat while money is awaited.
-OPEN_STATUSES = (PaymentStatus.AWAITING, PaymentStatus.PROCESSING)
+OPEN_STATUSES = (PaymentStatus.AWAITING, PaymentStatus.CREATING, PaymentStatus.PROCESSING)
 #: Payments that settled the fee (a refund may follow).
 SETTLED_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.SUBSIDISED)
 

@@ -1,4 +1,5 @@
-"""Writes for billing. Each function flushes and logs; the view commits once.
+"""Writes for billing. Each function flushes and logs; the view commits once, except for
+:func:`start_card_payment`, which commits before asking Stripe so that no lock is held meanwhile.
 
 Locks, always taken in this order so that no two requests wait on each other in a circle: the
 cohort (seats, see training.operations), then the payment, then the subsidy programme (budget).
@@ -44,6 +45,13 @@ ERROR_MESSAGES = {
     "hold_expired": _l("The time to pay has run out and the place was released."),
     "not_refundable": _l("This payment cannot be refunded."),
     "gateway": _l("The payment service could not be reached. Please try again in a moment."),
+    "card_gateway": _l(
+        "The payment service could not be reached or did not answer in time. Your place is "
+        "still held: please try again in a moment."
+    ),
+    "payment_in_progress": _l(
+        "Your card payment is already being sent. Wait a moment, then reload this page."
+    ),
     "budget_below_spent": _l(
         "The budget cannot be less than what the programme has already granted or reserved."
     ),
@@ -245,25 +253,77 @@ def _release(payment: Payment, status: PaymentStatus, user: User | None) -> None
     )
 
 
+def _lock_with_cohort(payment_id: int) -> Payment:
+    """Lock a payment's cohort, then the payment (the module's lock order)."""
+    cohort_id = db.session.scalar(
+        sa.select(Enrolment.cohort_id)
+        .join(Payment, Payment.enrolment_id == Enrolment.id)
+        .where(Payment.id == payment_id)
+    )
+    training.lock_cohort(cohort_id)
+    return _lock_payment(payment_id)
+
+
 def start_card_payment(payment: Payment, card_token: str, user: User) -> gateway.ChargeResult:
-    """Charge the card for an awaiting payment; a refused card releases the seat."""
-    training.lock_cohort(payment.enrolment.cohort_id)
-    payment = _lock_payment(payment.id)
+    """Charge the card for an awaiting payment; a refused card releases the seat. Commits.
+
+    Stripe is never asked while a row is locked, so a slow Stripe cannot stop others from
+    enrolling in the class: (1) under the locks the held payment becomes ``creating`` and is
+    committed; (2) Stripe is asked, with an idempotency key made of the payment's id, so a
+    retry never charges twice; (3) under the locks again its answer is recorded. If Stripe
+    cannot be reached the payment goes back to awaiting (the seat stays held until its time
+    runs out) and BillingError("card_gateway") tells the owner to try again.
+    """
+    payment = _lock_with_cohort(payment.id)
+    if payment.status == PaymentStatus.CREATING:
+        raise BillingError("payment_in_progress")
     if payment.status != PaymentStatus.AWAITING:
         raise BillingError("nothing_to_pay")
     if payment.hold_expires_at is not None and payment.hold_expires_at <= utcnow():
         _release(payment, PaymentStatus.EXPIRED, None)
         raise BillingError("hold_expired")
+    payment.status = PaymentStatus.CREATING
+    payment_id, amount_vnd, enrolment_id = payment.id, payment.amount_vnd, payment.enrolment_id
+    db.session.commit()
     try:
         result = gateway.charge_card(
-            payment.amount_vnd,
+            amount_vnd,
             card_token,
-            metadata={"payment_id": str(payment.id), "enrolment_id": str(payment.enrolment_id)},
-            idempotency_key=f"portal-payment-{payment.id}",
+            metadata={"payment_id": str(payment_id), "enrolment_id": str(enrolment_id)},
+            idempotency_key=f"portal-payment-{payment_id}",
         )
     except gateway.GatewayError as error:
-        raise BillingError("gateway") from error
-    payment.stripe_payment_intent_id = result.intent_id
+        payment = _lock_with_cohort(payment_id)
+        if payment.status == PaymentStatus.CREATING:
+            payment.status = PaymentStatus.AWAITING
+        db.session.commit()
+        log.warning("payment %s: no answer from Stripe (%s), seat kept", payment_id, error)
+        raise BillingError("card_gateway") from error
+    _record_charge(payment_id, result, user)
+    db.session.commit()
+    return result
+
+
+def _record_charge(payment_id: int, result: gateway.ChargeResult, user: User) -> None:
+    """Record Stripe's answer to a card payment (phase 3 of :func:`start_card_payment`)."""
+    payment = _lock_with_cohort(payment_id)
+    if payment.stripe_payment_intent_id is None:
+        payment.stripe_payment_intent_id = result.intent_id
+    if payment.status != PaymentStatus.CREATING:
+        # Settled while Stripe was asked (its webhook came first, or the hold ran out): the
+        # webhook settles the rest, refunding money taken for a seat already given up.
+        db.session.flush()
+        log.warning(
+            "payment %s was %s when Stripe answered %s (%s)",
+            payment.id,
+            payment.status.value,
+            result.status,
+            result.intent_id,
+        )
+        if payment.status in (PaymentStatus.EXPIRED, PaymentStatus.CANCELLED):
+            db.session.commit()
+            raise BillingError("hold_expired")
+        return
     if result.status == "failed":
         payment.failure_code = result.failure_code
         _release(payment, PaymentStatus.FAILED, user)
@@ -272,7 +332,6 @@ def start_card_payment(payment: Payment, card_token: str, user: User) -> gateway
         payment.status = PaymentStatus.PROCESSING
         db.session.flush()
         log.info("payment %s is processing as %s (%s)", payment.id, result.intent_id, result.status)
-    return result
 
 
 def release_expired(cohort_id: int | None = None, now: datetime | None = None) -> int:
@@ -366,12 +425,16 @@ def handle_event(event: Any) -> str:
             .join(Enrolment, Enrolment.id == Payment.enrolment_id)
             .where(Payment.stripe_payment_intent_id == intent_id)
         ).first()
+    if found is None and event["type"] in PAYMENT_EVENTS:
+        found = _payment_named_in(obj)
     if found is None:
         record.outcome = "ignored"
         log.warning("Stripe event %s names an unknown intent %s", event["id"], intent_id)
     else:
         training.lock_cohort(found.cohort_id)
         payment = _lock_payment(found.id)
+        if payment.stripe_payment_intent_id is None:
+            payment.stripe_payment_intent_id = intent_id
         if event["type"] == "payment_intent.succeeded":
             record.outcome = _succeeded(payment, int(obj["amount"]))
         elif event["type"] == "payment_intent.payment_failed":
@@ -383,6 +446,19 @@ def handle_event(event: Any) -> str:
     db.session.flush()
     log.info("Stripe event %s (%s): %s", event["id"], event["type"], record.outcome)
     return record.outcome
+
+
+def _payment_named_in(intent: dict) -> sa.Row | None:
+    """Find the payment an intent names in its metadata when the portal never learnt the
+    intent's id (Stripe's answer to the card payment was lost, e.g. to a timeout)."""
+    ref = (intent.get("metadata") or {}).get("payment_id")
+    if not isinstance(ref, str) or not ref.isdigit() or len(ref) > 18:
+        return None
+    return db.session.execute(
+        sa.select(Payment.id, Enrolment.cohort_id)
+        .join(Enrolment, Enrolment.id == Payment.enrolment_id)
+        .where(Payment.id == int(ref), Payment.stripe_payment_intent_id.is_(None))
+    ).first()
 
 
 def _succeeded(payment: Payment, amount: int) -> str:
@@ -514,7 +590,8 @@ def on_cancel(enrolment: Enrolment, user: User | None) -> None:
         return
     if not may_cancel(enrolment, user):
         raise BillingError("cancel_paid_staff_only")
-    if payment.status == PaymentStatus.AWAITING:
+    if payment.status in (PaymentStatus.AWAITING, PaymentStatus.CREATING):
+        # A card being sent right now: if Stripe takes it, its webhook refunds it.
         payment.status = PaymentStatus.CANCELLED
         payment.hold_expires_at = None
         _return_subsidy(payment)

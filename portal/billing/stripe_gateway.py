@@ -2,6 +2,8 @@
 
 Amounts are integers in VND, which Stripe treats as a zero-decimal currency: 500,000 VND is
 ``amount=500000``. ``STRIPE_API_BASE`` points the library at another host (tests: localstripe).
+Every call waits at most ``STRIPE_TIMEOUT_SECONDS`` per attempt and is retried twice; callers
+never hold a row lock while calling (see billing.operations).
 
 The card flow works with Stripe.js and with localstripe's stand-in alike: the page turns the
 card into a token (``stripe.createToken``), the server creates the PaymentIntent confirmed at
@@ -23,6 +25,8 @@ log = logging.getLogger(__name__)
 
 CURRENCY = "vnd"
 STRIPE_API = "https://api.stripe.com"
+#: Attempts after the first when Stripe cannot be reached or times out.
+MAX_NETWORK_RETRIES = 2
 
 
 class GatewayError(Exception):
@@ -88,10 +92,13 @@ def _client() -> stripe.StripeClient:
     if not config.get("STRIPE_SECRET_KEY"):
         raise GatewayError("card payments are not configured")
     base = config.get("STRIPE_API_BASE")
+    # A bounded wait per attempt: a Stripe that hangs must not hold a worker for long (the
+    # library's own default is 80 s). Retries reuse the idempotency key, so they charge once.
     return stripe.StripeClient(
         config["STRIPE_SECRET_KEY"],
         base_addresses={"api": base} if base else None,
-        max_network_retries=2,
+        http_client=stripe.RequestsClient(timeout=config["STRIPE_TIMEOUT_SECONDS"]),
+        max_network_retries=MAX_NETWORK_RETRIES,
     )
 
 
