@@ -32,6 +32,8 @@ class PaymentStatus(enum.StrEnum):
     EXPIRED = "expired"
     #: The enrolment was cancelled before anything was paid.
     CANCELLED = "cancelled"
+    #: Card money is owed back and being sent to Stripe (no lock is held meanwhile).
+    REFUNDING = "refunding"
     REFUNDED = "refunded"
 
 

@@ -1,5 +1,6 @@
 """Writes for billing. Each function flushes and logs; the view commits once, except for
-:func:`start_card_payment`, which commits before asking Stripe so that no lock is held meanwhile.
+:func:`start_card_payment`, :func:`refund_by_staff` and :func:`send_refund`, which commit before
+asking Stripe: no row is ever locked while Stripe is asked.
 
 Locks, always taken in this order so that no two requests wait on each other in a circle: the
 cohort (seats, see training.operations), then the payment, then the subsidy programme (budget).
@@ -48,6 +49,10 @@ ERROR_MESSAGES = {
     "card_gateway": _l(
         "The payment service could not be reached or did not answer in time. Your place is "
         "still held: please try again in a moment."
+    ),
+    "refund_queued": _l(
+        "The payment service could not be reached. The refund is recorded and will be sent "
+        "automatically in a few minutes."
     ),
     "payment_in_progress": _l(
         "Your card payment is already being sent. Wait a moment, then reload this page."
@@ -337,31 +342,34 @@ def _record_charge(payment_id: int, result: gateway.ChargeResult, user: User) ->
 def release_expired(cohort_id: int | None = None, now: datetime | None = None) -> int:
     """Release the seats whose payment time ran out (all, or one cohort's); return how many.
 
-    A payment Stripe already has is asked to cancel; if it succeeded meanwhile, it stays
-    processing for its webhook to settle.
+    A payment Stripe already has is asked to cancel first, with no lock held; if it succeeded
+    meanwhile, it stays processing for its webhook to settle.
     """
     now = now or utcnow()
     stmt = (
-        sa.select(Payment.id, Enrolment.cohort_id)
+        sa.select(Payment.id, Enrolment.cohort_id, Payment.stripe_payment_intent_id)
         .join(Enrolment, Enrolment.id == Payment.enrolment_id)
         .where(Payment.status.in_(OPEN_STATUSES), Payment.hold_expires_at <= now)
     )
     if cohort_id is not None:
         stmt = stmt.where(Enrolment.cohort_id == cohort_id)
-    released = 0
-    for payment_id, payment_cohort_id in db.session.execute(stmt).all():
-        training.lock_cohort(payment_cohort_id)
-        payment = _lock_payment(payment_id)
-        if payment.status not in OPEN_STATUSES:
-            continue
-        if payment.stripe_payment_intent_id:
+    due = []
+    for payment_id, payment_cohort_id, intent_id in db.session.execute(stmt).all():
+        if intent_id:
             try:
-                status = gateway.cancel_intent(payment.stripe_payment_intent_id)
+                status = gateway.cancel_intent(intent_id)
             except gateway.GatewayError:
-                log.warning("payment %s: could not cancel its intent; retrying later", payment.id)
+                log.warning("payment %s: could not cancel its intent; retrying later", payment_id)
                 continue
             if status != "canceled":
                 continue
+        due.append((payment_id, payment_cohort_id, intent_id))
+    released = 0
+    for payment_id, payment_cohort_id, intent_id in due:
+        training.lock_cohort(payment_cohort_id)
+        payment = _lock_payment(payment_id)
+        if payment.status not in OPEN_STATUSES or payment.stripe_payment_intent_id != intent_id:
+            continue  # paid, or sent to Stripe, while Stripe was asked
         _release(payment, PaymentStatus.EXPIRED, None)
         released += 1
     return released
@@ -389,13 +397,36 @@ def _object_id(value: Any) -> str | None:
 def handle_event(event: Any) -> str:
     """Apply a verified Stripe event once; return the outcome ("duplicate", "ignored"...).
 
-    Raises BillingError("gateway") when Stripe must be asked and cannot be reached: the view
-    then answers an error, nothing is recorded, and Stripe delivers the event again later.
+    What Stripe must be asked is asked before anything is written or locked. Raises
+    BillingError("gateway") when Stripe cannot be reached: the view then answers an error,
+    nothing is recorded, and Stripe delivers the event again later.
     """
     seen = sa.select(StripeEvent.id).where(StripeEvent.stripe_event_id == event["id"])
     if db.session.scalar(seen) is not None:
         log.info("Stripe event %s already received: nothing to do", event["id"])
         return "duplicate"
+    handled = event["type"] in HANDLED_EVENTS
+    obj = _as_dict(event["data"]["object"]) if handled else {}
+    if event["type"] in REFUND_EVENTS:
+        intent_id = _object_id(obj.get("payment_intent"))
+        charge_id = obj["id"] if obj.get("object") == "charge" else _object_id(obj.get("charge"))
+    else:
+        intent_id, charge_id = obj.get("id"), None
+    found = None
+    if handled and intent_id:
+        found = db.session.execute(
+            sa.select(Payment.id, Enrolment.cohort_id)
+            .join(Enrolment, Enrolment.id == Payment.enrolment_id)
+            .where(Payment.stripe_payment_intent_id == intent_id)
+        ).first()
+    if found is None and event["type"] in PAYMENT_EVENTS:
+        found = _payment_named_in(obj)
+    refunds = None
+    if found is not None and charge_id:
+        try:
+            refunds = gateway.charge_refunds(charge_id)
+        except gateway.GatewayError as error:
+            raise BillingError("gateway") from error
     # No savepoint here: on SQLite a SAVEPOINT opening the transaction commits on release, and
     # the event must stay unrecorded if applying it fails (Stripe then delivers it again).
     record = StripeEvent(stripe_event_id=event["id"], type=event["type"], outcome="new")
@@ -407,26 +438,11 @@ def handle_event(event: Any) -> str:
         db.session.rollback()
         log.info("Stripe event %s already received: nothing to do", event["id"])
         return "duplicate"
-    if event["type"] not in HANDLED_EVENTS:
+    if not handled:
         record.outcome = "ignored"
         db.session.flush()
         log.info("Stripe event %s of type %s ignored", event["id"], event["type"])
         return record.outcome
-    obj = _as_dict(event["data"]["object"])
-    if event["type"] in REFUND_EVENTS:
-        intent_id = _object_id(obj.get("payment_intent"))
-        charge_id = obj["id"] if obj.get("object") == "charge" else _object_id(obj.get("charge"))
-    else:
-        intent_id, charge_id = obj["id"], None
-    found = None
-    if intent_id:
-        found = db.session.execute(
-            sa.select(Payment.id, Enrolment.cohort_id)
-            .join(Enrolment, Enrolment.id == Payment.enrolment_id)
-            .where(Payment.stripe_payment_intent_id == intent_id)
-        ).first()
-    if found is None and event["type"] in PAYMENT_EVENTS:
-        found = _payment_named_in(obj)
     if found is None:
         record.outcome = "ignored"
         log.warning("Stripe event %s names an unknown intent %s", event["id"], intent_id)
@@ -439,8 +455,8 @@ def handle_event(event: Any) -> str:
             record.outcome = _succeeded(payment, int(obj["amount"]))
         elif event["type"] == "payment_intent.payment_failed":
             record.outcome = _failed(payment, obj)
-        elif charge_id:
-            record.outcome = _refunded_in_stripe(payment, charge_id)
+        elif refunds is not None:
+            record.outcome = _refunded_in_stripe(payment, charge_id, refunds)
         else:
             record.outcome = "ignored"
     db.session.flush()
@@ -451,7 +467,8 @@ def handle_event(event: Any) -> str:
 def _payment_named_in(intent: dict) -> sa.Row | None:
     """Find the payment an intent names in its metadata when the portal never learnt the
     intent's id (Stripe's answer to the card payment was lost, e.g. to a timeout)."""
-    ref = (intent.get("metadata") or {}).get("payment_id")
+    metadata = intent.get("metadata")
+    ref = metadata.get("payment_id") if isinstance(metadata, dict) else None
     if not isinstance(ref, str) or not ref.isdigit() or len(ref) > 18:
         return None
     return db.session.execute(
@@ -474,8 +491,10 @@ def _succeeded(payment: Payment, amount: int) -> str:
     if payment.status in (PaymentStatus.FAILED, PaymentStatus.EXPIRED, PaymentStatus.CANCELLED):
         # The money arrived after the seat was given up: give it back.
         payment.paid_at = utcnow()
-        _refund(payment, None)
+        _owe_refund(payment, None)
         return "refunded"
+    if payment.status == PaymentStatus.REFUNDING and payment.paid_at is None:
+        payment.paid_at = utcnow()  # the refund being sent now refunds instead of cancelling
     return "stale"
 
 
@@ -488,7 +507,7 @@ def _failed(payment: Payment, intent: dict) -> str:
     return "applied"
 
 
-def _refunded_in_stripe(payment: Payment, charge_id: str) -> str:
+def _refunded_in_stripe(payment: Payment, charge_id: str, refunds: gateway.ChargeRefunds) -> str:
     """Bring a payment in line with what Stripe has refunded on its charge.
 
     Stripe is asked for the charge's refunded total rather than trusting the event, so events
@@ -497,15 +516,14 @@ def _refunded_in_stripe(payment: Payment, charge_id: str) -> str:
     is released (the waitlist moves up) and the subsidy goes back to its budget. A partial one
     keeps the seat, like a refund by hand.
     """
-    try:
-        refunds = gateway.charge_refunds(charge_id)
-    except gateway.GatewayError as error:
-        raise BillingError("gateway") from error
     if refunds.intent_id != payment.stripe_payment_intent_id:
         log.error("charge %s does not belong to payment %s", charge_id, payment.id)
         return "ignored"
     if refunds.amount_refunded_vnd <= payment.refund_vnd:
         return "stale"
+    owed = payment.status == PaymentStatus.REFUNDING
+    if owed and payment.amount_vnd > refunds.amount_refunded_vnd:
+        return "pending"  # the portal's own refund, on its way: send_refund records it
     now = utcnow()
     # A refund proves the money was taken, even if the success event is still on its way.
     payment.paid_at = payment.paid_at or now
@@ -523,7 +541,7 @@ def _refunded_in_stripe(payment: Payment, charge_id: str) -> str:
         log.info("payment %s: %s VND refunded in Stripe", payment.id, payment.refund_vnd)
         return "applied"
     payment.status = PaymentStatus.REFUNDED
-    if enrolment.state in (EnrolmentState.ENROLLED, EnrolmentState.WAITLISTED):
+    if not owed and enrolment.state in (EnrolmentState.ENROLLED, EnrolmentState.WAITLISTED):
         _return_subsidy(payment)
         db.session.flush()
         training.cancel(enrolment, None)
@@ -542,23 +560,72 @@ def _refunded_in_stripe(payment: Payment, charge_id: str) -> str:
 # ------------------------------------------------------------------------------ refunds
 
 
-def _refund(payment: Payment, user: User | None) -> None:
-    """Refund what is left of a card payment (all of it unless part was refunded in Stripe)."""
-    already = payment.refund_vnd
-    key = f"portal-refund-{payment.id}" + (f"-after-{already}" if already else "")
-    try:
-        result = gateway.refund(
-            payment.stripe_payment_intent_id, payment.amount_vnd - already, idempotency_key=key
-        )
-    except gateway.GatewayError as error:
-        raise BillingError("gateway") from error
-    payment.status = PaymentStatus.REFUNDED
-    payment.refund_vnd = already + result.amount_vnd
-    payment.refunded_at = utcnow()
-    payment.stripe_refund_id = result.refund_id
+# Card money goes back in two steps, so that Stripe is never asked while a row is locked: under
+# the locks the payment becomes ``refunding`` (the seat and the subsidy are settled at once);
+# after commit, :func:`send_refund` asks Stripe and records its answer. A refund Stripe could not
+# be asked for stays owed, and ``flask billing release-expired`` sends it later.
+
+
+def _owe_refund(payment: Payment, user: User | None) -> None:
+    """Record that the payment's card money is owed back (:func:`send_refund` sends it)."""
+    payment.status = PaymentStatus.REFUNDING
+    payment.hold_expires_at = None
     payment.refunded_by_id = user.id if user is not None else None
     db.session.flush()
-    log.info("payment %s refunded: %s VND", payment.id, result.amount_vnd)
+    log.info("payment %s: its card money is owed back", payment.id)
+
+
+def send_refund(payment_id: int) -> Payment | None:
+    """Give an owed payment's card money back, asking Stripe with no row locked. Commits.
+
+    A payment Stripe never confirmed is cancelled there instead (or refunded if it succeeded
+    meanwhile). Raises BillingError("refund_queued") if Stripe cannot be asked: the refund
+    stays owed.
+    """
+    payment = db.session.get(Payment, payment_id, populate_existing=True)
+    if payment is None or payment.status != PaymentStatus.REFUNDING:
+        return payment
+    intent_id, confirmed = payment.stripe_payment_intent_id, payment.paid_at is not None
+    already, amount = payment.refund_vnd, payment.amount_vnd - payment.refund_vnd
+    db.session.commit()  # no transaction stays open while Stripe is asked
+    result = None
+    try:
+        status = "succeeded" if confirmed else gateway.cancel_intent(intent_id)
+        if status == "succeeded":
+            key = f"portal-refund-{payment_id}" + (f"-after-{already}" if already else "")
+            result = gateway.refund(intent_id, amount, idempotency_key=key)
+    except gateway.GatewayError as error:
+        log.warning("payment %s: refund not sent (%s); retrying later", payment_id, error)
+        raise BillingError("refund_queued") from error
+    payment = _lock_payment(payment_id)
+    if payment.status == PaymentStatus.REFUNDING:
+        if result is not None:
+            payment.status = PaymentStatus.REFUNDED
+            payment.paid_at = payment.paid_at or utcnow()
+            payment.refund_vnd = already + result.amount_vnd
+            payment.refunded_at = utcnow()
+            payment.stripe_refund_id = result.refund_id
+            log.info("payment %s refunded: %s VND", payment.id, result.amount_vnd)
+        elif status == "canceled":
+            payment.status = PaymentStatus.CANCELLED
+            log.info("payment %s: its intent was cancelled before any money was taken", payment.id)
+    db.session.commit()
+    return payment
+
+
+def send_owed_refunds() -> int:
+    """Send every refund still owed (Stripe could not be asked before); return how many went."""
+    owed = db.session.scalars(
+        sa.select(Payment.id).where(Payment.status == PaymentStatus.REFUNDING).order_by(Payment.id)
+    ).all()
+    sent = 0
+    for payment_id in owed:
+        try:
+            payment = send_refund(payment_id)
+        except BillingError:
+            continue
+        sent += payment is not None and payment.status != PaymentStatus.REFUNDING
+    return sent
 
 
 #: Payments whose cancellation moves card money (a refund, or keeping the fee after the deadline).
@@ -596,24 +663,15 @@ def on_cancel(enrolment: Enrolment, user: User | None) -> None:
         payment.hold_expires_at = None
         _return_subsidy(payment)
     elif payment.status == PaymentStatus.PROCESSING:
-        try:
-            status = gateway.cancel_intent(payment.stripe_payment_intent_id)
-        except gateway.GatewayError as error:
-            raise BillingError("gateway") from error
-        if status == "succeeded":
-            payment.status = PaymentStatus.SUCCEEDED
-            payment.paid_at = utcnow()
-            _refund(payment, user)
-        else:
-            payment.status = PaymentStatus.CANCELLED
-        payment.hold_expires_at = None
+        # Not confirmed yet: send_refund cancels the intent, or refunds it if it succeeded.
+        _owe_refund(payment, user)
         _return_subsidy(payment)
     elif payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.SUBSIDISED):
         if not is_refundable_now(enrolment):
             log.info("payment %s: cancelled after the deadline, no refund", payment.id)
             return
         if payment.status == PaymentStatus.SUCCEEDED:
-            _refund(payment, user)
+            _owe_refund(payment, user)
         else:
             payment.status = PaymentStatus.CANCELLED
         _return_subsidy(payment)
@@ -625,13 +683,17 @@ def on_cancel(enrolment: Enrolment, user: User | None) -> None:
 
 
 def refund_by_staff(payment: Payment, user: User) -> Payment:
-    """Refund a card payment by hand (the enrolment stays as it is; the subsidy stays granted)."""
+    """Refund a card payment by hand (the enrolment stays as it is; the subsidy stays granted).
+
+    Commits: the refund is recorded as owed, then sent (:func:`send_refund`).
+    """
     payment = _lock_payment(payment.id)
     if payment.status != PaymentStatus.SUCCEEDED or not payment.stripe_payment_intent_id:
         raise BillingError("not_refundable")
-    _refund(payment, user)
+    _owe_refund(payment, user)
+    db.session.commit()
     log.info("payment %s refunded by hand by user %s", payment.id, user.id)
-    return payment
+    return send_refund(payment.id)
 
 
 # ---------------------------------------------------------------------------- programmes

@@ -14,9 +14,14 @@ from portal.scoping import scoped_select, visible
 from portal.training.models import Course
 
 #: Payments whose card money was collected (a refund is counted separately).
-COLLECTED = (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED)
+COLLECTED = (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDING, PaymentStatus.REFUNDED)
 #: Payments whose subsidy was granted (unless it went back to the budget).
-GRANTED = (PaymentStatus.SUCCEEDED, PaymentStatus.SUBSIDISED, PaymentStatus.REFUNDED)
+GRANTED = (
+    PaymentStatus.SUCCEEDED,
+    PaymentStatus.SUBSIDISED,
+    PaymentStatus.REFUNDING,
+    PaymentStatus.REFUNDED,
+)
 
 
 def owner_payments(owner: User) -> list[Payment]:

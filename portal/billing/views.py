@@ -166,6 +166,7 @@ def cancel_enrolment(enrolment_id: int):
             _flash_error(error)
             return redirect(url_for("billing.show_price", enrolment_id=enrolment.id))
         db.session.commit()
+        _send_refund_of(enrolment)
         flash(_("The enrolment has been cancelled."), "success")
         if refunding:
             flash(
@@ -189,6 +190,16 @@ def cancel_enrolment(enrolment_id: int):
         deadline=operations.cancellation_deadline(enrolment.cohort),
         staff_only=not operations.may_cancel(enrolment, current_user),
     )
+
+
+def _send_refund_of(enrolment: Enrolment) -> None:
+    """Send the refund the cancellation owes, if any (the cron retries it if Stripe is down)."""
+    payment = operations.current_payment(enrolment)
+    if payment is not None and payment.status == PaymentStatus.REFUNDING:
+        try:
+            operations.send_refund(payment.id)
+        except operations.BillingError:
+            db.session.rollback()
 
 
 # ------------------------------------------------------------------------------ receipts
@@ -397,15 +408,20 @@ def stripe_webhook():
         log.warning("Stripe event %s not applied (%s): Stripe will retry", event["id"], error.code)
         return {"error": error.code}, 503
     db.session.commit()
+    if outcome == "refunded":
+        operations.send_owed_refunds()
     return {"received": True, "outcome": outcome}
 
 
 @bp.cli.command("release-expired")
 def release_expired_command() -> None:
-    """Release the seats whose payment time ran out (run it every few minutes)."""
+    """Release the seats whose payment time ran out and send refunds still owed (every few
+    minutes)."""
     with jobs.single_run("release-expired") as acquired:
         if not acquired:
             return jobs.echo_skipped("release-expired")
         released = operations.release_expired()
         db.session.commit()
+        refunds = operations.send_owed_refunds()
     click.echo(f"{released} held seats released")
+    click.echo(f"{refunds} owed refunds sent")

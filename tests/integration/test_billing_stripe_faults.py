@@ -1,5 +1,6 @@
 """A Stripe that hangs: the card payment gives up after the timeout (and its retries) with a
-message, keeps the seat held, and never blocks the class for others meanwhile.
+message, keeps the seat held, and never blocks the class for others meanwhile; a refund Stripe
+cannot be asked for is recorded as owed and sent by the cron job once Stripe answers.
 
 The stand-in for Stripe is a local HTTP server that accepts every request and answers nothing.
 """
@@ -13,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 
 from portal.billing import stripe_gateway as gateway
-from portal.billing.models import PaymentStatus
+from portal.billing.models import PaymentStatus, SubsidyProgramme
 from portal.extensions import db
-from portal.training.models import Cohort, EnrolmentState
+from portal.training.models import Cohort, Enrolment, EnrolmentState
 from tests.conftest import PASSWORD
 from tests.integration import test_billing
 from tests.integration.test_billing import (
@@ -23,12 +24,17 @@ from tests.integration.test_billing import (
     PUBLISHABLE_KEY,
     SECRET_KEY,
     WEBHOOK_SECRET,
+    _paid,
+    add_programme,
     owner_with_held_seat,
     payment_of,
 )
 from tests.integration.test_training import enrol_now, state_of
 
 trainer = test_billing.trainer
+staff = test_billing.staff
+localstripe_url = test_billing.localstripe_url
+stripe_on = test_billing.stripe_on
 
 UNANSWERED = "The payment service could not be reached or did not answer in time."
 
@@ -149,3 +155,62 @@ def test_class_stays_open_to_others_while_stripe_hangs(
         thread.join(timeout=60)
     assert UNANSWERED in answer.page
     assert payment_of(app, held.enrolment_id).status == PaymentStatus.AWAITING
+
+
+def _stripe_hangs(app, monkeypatch, stand_in: HangingStripe) -> None:
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", stand_in.url)
+    monkeypatch.setitem(app.config, "STRIPE_TIMEOUT_SECONDS", 0.5)
+
+
+def test_cancelling_while_stripe_hangs_owes_the_refund_and_the_cron_sends_it(
+    app, client, auth, make_user, make_business, trainer, stripe_on, monkeypatch
+):
+    programme = add_programme(app, share_pct=20)
+    owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
+    auth.login(owner)
+    _paid(app, client, stripe_on, held.enrolment_id)
+    with HangingStripe() as stand_in:
+        _stripe_hangs(app, monkeypatch, stand_in)
+        page = client.post(
+            f"/billing/enrolments/{held.enrolment_id}/cancel", headers=EN, follow_redirects=True
+        ).get_data(as_text=True)
+    assert "The enrolment has been cancelled." in page and "will be refunded" in page
+    # The seat and the subsidy are settled at once; the money is owed.
+    owed = payment_of(app, held.enrolment_id)
+    assert owed.status == PaymentStatus.REFUNDING and owed.refund_vnd == 0
+    assert state_of(app, held.enrolment_id) == EnrolmentState.CANCELLED
+    with app.app_context():
+        assert db.session.get(SubsidyProgramme, programme).spent_vnd == 0
+    assert "Refund in progress" in client.get("/billing/payments", headers=EN).get_data(True)
+    # Stripe answers again: the scheduled job sends what is owed, once.
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", stripe_on)
+    result = app.test_cli_runner().invoke(args=["billing", "release-expired"])
+    assert "1 owed refunds sent" in result.output
+    payment = payment_of(app, held.enrolment_id)
+    assert payment.status == PaymentStatus.REFUNDED and payment.refund_vnd == 400_000
+    again = app.test_cli_runner().invoke(args=["billing", "release-expired"])
+    assert "0 owed refunds sent" in again.output
+    with app.app_context():
+        assert db.session.get(Enrolment, held.enrolment_id).paid_at is None
+
+
+def test_staff_refund_while_stripe_hangs_says_it_will_be_sent(
+    app, client, auth, make_user, make_business, trainer, staff, stripe_on, monkeypatch
+):
+    owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
+    auth.login(owner)
+    payment = _paid(app, client, stripe_on, held.enrolment_id)
+    auth.logout()
+    auth.login(staff)
+    with HangingStripe() as stand_in:
+        _stripe_hangs(app, monkeypatch, stand_in)
+        page = client.post(
+            f"/billing/payments/{payment.id}/refund", headers=EN, follow_redirects=True
+        ).get_data(as_text=True)
+    assert "The refund is recorded and will be sent automatically" in page
+    assert payment_of(app, held.enrolment_id).status == PaymentStatus.REFUNDING
+    # A refund by hand keeps the place.
+    assert state_of(app, held.enrolment_id) == EnrolmentState.ENROLLED
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", stripe_on)
+    app.test_cli_runner().invoke(args=["billing", "release-expired"])
+    assert payment_of(app, held.enrolment_id).status == PaymentStatus.REFUNDED
