@@ -33,7 +33,8 @@ def dashboard():
         sa.select(Business.commune_code, sa.func.count(Business.id))
         .where(visible(Business))
         .group_by(Business.commune_code)
-        .order_by(sa.func.count(Business.id).desc())
+        # The commune code breaks ties: the same ten communes in the same order every time.
+        .order_by(sa.func.count(Business.id).desc(), Business.commune_code)
         .limit(10)
     ).all()
     user_count = db.session.scalar(sa.select(sa.func.count(User.id)).where(visible(User)))
