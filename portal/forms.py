@@ -265,36 +265,36 @@ def _check_day(day: date) -> None:
         )
 
 
-class DayField(_ParsedField, DateField):
+class _BoundedDay(_ParsedField):
+    """A day (or day and time) within FIRST_DAY and LAST_DAY; empty input is left to the
+    field's own "required" validator, if any."""
+
+    def unreadable_message(self) -> str:
+        raise NotImplementedError
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not any(v.strip() for v in valuelist):
+            self.data = None
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.unreadable_message()) from None
+        if self.data is not None:
+            value, self.data = self.data, None
+            _check_day(value.date() if isinstance(value, datetime) else value)
+            self.data = value
+
+
+class DayField(_BoundedDay, DateField):
     """A day (YYYY-MM-DD, as a date input sends it) within FIRST_DAY and LAST_DAY."""
 
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if not any(v.strip() for v in valuelist):
-            self.data = None  # left empty: the field's own "required" message (if any) says so
-            return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_("Enter a day such as 2026-01-31.")) from None
-        if self.data is not None:
-            day, self.data = self.data, None
-            _check_day(day)
-            self.data = day
+    def unreadable_message(self) -> str:
+        return _("Enter a day such as 2026-01-31.")
 
 
-class DayTimeField(_ParsedField, DateTimeLocalField):
+class DayTimeField(_BoundedDay, DateTimeLocalField):
     """A day and time (as a datetime-local input sends it) within FIRST_DAY and LAST_DAY."""
 
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if not any(v.strip() for v in valuelist):
-            self.data = None  # left empty: the field's own "required" message (if any) says so
-            return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_("Enter a day and time such as 2026-01-31 08:30.")) from None
-        if self.data is not None:
-            moment: datetime = self.data
-            self.data = None
-            _check_day(moment.date())
-            self.data = moment
+    def unreadable_message(self) -> str:
+        return _("Enter a day and time such as 2026-01-31 08:30.")
