@@ -7,6 +7,7 @@ The schema is built by the migrations, so every run also proves they work on tha
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import count
@@ -29,6 +30,23 @@ from portal.extensions import db, limiter
 PASSWORD = "correct-horse-42"
 QUANG_NINH = 22
 HA_NOI = 1
+
+
+def all_at_once(calls: list[Callable[[], Any]]) -> list:
+    """Run every call in its own thread, all released at the same moment; return results."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        barrier.wait()
+        results[index] = call()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
 
 
 def shifted_instant(spec: str, now: datetime | None = None) -> datetime:

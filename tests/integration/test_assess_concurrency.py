@@ -7,8 +7,6 @@ threaded server (or several gunicorn workers) runs requests side by side on eith
 """
 
 import re
-import threading
-from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -21,27 +19,11 @@ from portal.assess.questionnaires import registry
 from portal.auth.models import User
 from portal.businesses.models import Business, BusinessKind, BusinessSize
 from portal.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, all_at_once
 from tests.integration.test_assess import any_answers
 
 EN = {"Accept-Language": "en"}
 
-
-def _all_at_once(calls: list[Callable]) -> list:
-    """Run every call in its own thread, all released at the same moment; return results."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index: int, call: Callable) -> None:
-        barrier.wait()
-        results[index] = call()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def _signed_in(app, user):
@@ -100,7 +82,7 @@ def test_twenty_simultaneous_autosaves_of_twenty_questions_all_survive(
     clients = [_signed_in(app, owner) for _ in chosen]
     url = f"/assessments/{assessment_id}/autosave"
 
-    responses = _all_at_once(
+    responses = all_at_once(
         [
             lambda client=client, q=q: client.post(
                 url, json={"question": q.id, "value": _typed(answers[q.id])}
@@ -120,7 +102,7 @@ def test_a_double_submit_submits_once_and_both_clicks_show_the_same_result(
     assessment_id = _draft(app, enterprise, any_answers(questionnaire))
     clients = [_signed_in(app, owner) for _ in range(4)]
 
-    responses = _all_at_once(
+    responses = all_at_once(
         [
             lambda client=client: client.post(f"/assessments/{assessment_id}/review")
             for client in clients
@@ -160,7 +142,7 @@ def test_saves_racing_the_submission_are_scored_or_refused_never_lost(
         for client, q in zip(savers, changes, strict=True)
     ]
 
-    submitted, *saves = _all_at_once(calls)
+    submitted, *saves = all_at_once(calls)
 
     assert submitted.status_code == 302
     stored = _stored(app, assessment_id)
@@ -206,7 +188,7 @@ def test_a_double_click_on_start_opens_one_draft_and_both_clicks_land_in_it(
     clients = [_signed_in(app, owner) for _ in range(4)]
     url = f"/businesses/{enterprise.id}/assessments/start"
 
-    responses = _all_at_once([lambda client=client: client.post(url) for client in clients])
+    responses = all_at_once([lambda client=client: client.post(url) for client in clients])
 
     assert [r.status_code for r in responses] == [302] * 4
     with app.app_context():

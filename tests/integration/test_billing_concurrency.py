@@ -2,7 +2,6 @@
 paid seat, and a subsidy budget that never goes below zero."""
 
 import json
-import threading
 
 import pytest
 import sqlalchemy as sa
@@ -10,7 +9,7 @@ import sqlalchemy as sa
 from portal.billing.models import Payment, PaymentStatus, StripeEvent, SubsidyProgramme
 from portal.extensions import db
 from portal.training.models import Enrolment, EnrolmentState
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, all_at_once
 from tests.integration import test_billing
 from tests.integration.test_billing import (
     add_programme,
@@ -40,22 +39,6 @@ def _needs_postgresql(app):
             )
 
 
-def _all_at_once(calls) -> list:
-    """Run the callables in threads released together; return their results."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        barrier.wait()
-        results[index] = call()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
 
 def _signed_in(app, owner):
     client = app.test_client()
@@ -78,7 +61,7 @@ def test_same_webhook_delivered_ten_times_at_once_pays_once(
         )
         return response.status_code, response.get_json()["outcome"]
 
-    results = _all_at_once([deliver] * 10)
+    results = all_at_once([deliver] * 10)
 
     assert sorted(results) == [(200, "applied")] + [(200, "duplicate")] * 9
     with app.app_context():
@@ -105,7 +88,7 @@ def test_owners_racing_for_the_last_paid_seat_never_oversell_it(
             ).status_code
         )
 
-    statuses = _all_at_once([enrol(c, b) for c, b in clients])
+    statuses = all_at_once([enrol(c, b) for c, b in clients])
 
     assert statuses == [302] * people
     with app.app_context():
@@ -134,7 +117,7 @@ def test_subsidy_budget_never_goes_below_zero_under_simultaneous_enrolments(
             ).status_code
         )
 
-    statuses = _all_at_once([enrol(c, b) for c, b in clients])
+    statuses = all_at_once([enrol(c, b) for c, b in clients])
 
     assert statuses == [302] * 8
     with app.app_context():
