@@ -1,8 +1,10 @@
 """Translated error pages."""
 
 import contextlib
+from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -11,6 +13,8 @@ from portal.extensions import db, login_manager
 
 #: Errors that mean "the database cannot be reached now": 503, try again shortly.
 DATABASE_DOWN = (OperationalError, InterfaceError, DisconnectionError)
+#: The generic error page's heading, also the message of JSON error answers.
+GENERIC_ERROR = "This request could not be handled"
 #: Seconds a client (or a proxy) should wait before trying again.
 RETRY_AFTER = "30"
 
@@ -21,8 +25,13 @@ def init_app(app: Flask) -> None:
         return render_template("errors/csrf.html"), 400
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int, list[tuple[str, str]]]:
+    def http_error(error: HTTPException) -> tuple[Any, int, list[tuple[str, str]]]:
         code = error.code or 500
+        if request.is_json:
+            # A script sent JSON (the questionnaire's autosave): it reads JSON back.
+            body = jsonify(error=error.name.lower().replace(" ", "_"), message=_(GENERIC_ERROR))
+            headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+            return body, code, headers
         template = f"errors/{code}.html" if code in (403, 404, 429) else "errors/generic.html"
         # Keep the exception's own headers: Allow on a 405, Retry-After on a 429...
         return render_template(template, error=error), code, error.get_headers()

@@ -388,6 +388,13 @@ def test_autosave_refuses_nul_bytes(app, client, auth, owner, household, value):
     url = f"/assessments/{assessment_id}/autosave"
     response = client.post(url, json={"question": "internet", "value": value}, headers=EN)
     assert response.status_code == 400
+    assert response.json == {
+        "error": "bad_request",
+        "message": "This request could not be handled",
+    }
+    vi_page = {"Accept-Language": "vi"}
+    vi = client.post(url, json={"question": "internet", "value": value}, headers=vi_page)
+    assert vi.json["message"] != response.json["message"]  # in the page's language
     assert get_assessment(app, assessment_id).answers == {}
 
 
