@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.permissions import ACTIONS, COLUMNS, NO, OWN, VISITOR, YES, can
 from portal.training.models import Course, Enrolment, EnrolmentState, TrainingSession
 from tests.conftest import HA_NOI, PASSWORD, QUANG_NINH
+from tests.integration.test_access import ID_PARAMETERS
 
 ROOT = Path(__file__).resolve().parents[2]
 EN = {"Accept-Language": "en"}
@@ -200,23 +201,8 @@ FORM_DATA = {
 #: among the choices, so the request is refused with a message (and a redirect), not a 403.
 CHOSEN_IN_FORM = {"training.enrol"}
 
-#: Each id a POST route takes, and which world object fills it.
-ID_OBJECTS = {
-    "business_id": "business",
-    "user_id": "user",
-    "course_id": "course",
-    "cohort_id": "cohort",
-    "session_id": "session",
-    "enrolment_id": "enrolment",
-    "certificate_id": "certificate",
-    "payment_id": "payment",
-    "programme_id": "programme",
-    "assessment_id": "assessment",
-    "step": "step",
-    "onboarding_id": "onboarding",
-    "evidence_id": "evidence",
-    "token_id": "api_token",
-}
+#: Each id a POST route takes, and which world object fills it: the access test's table.
+ID_OBJECTS = ID_PARAMETERS
 
 
 @pytest.fixture
