@@ -1,5 +1,6 @@
 """Settings, read from the environment with safe development defaults."""
 
+import importlib.util
 import os
 from datetime import timedelta
 
@@ -32,6 +33,13 @@ def check_settings(config: dict) -> None:
         )
     if not config.get("PORTAL_BASE_URL"):
         raise RuntimeError("PORTAL_BASE_URL must be set, e.g. https://portal.example.vn")
+    backend = config.get("STORAGE_BACKEND")
+    if backend not in ("local", "s3"):
+        raise RuntimeError(f"STORAGE_BACKEND must be local or s3, not {backend!r}")
+    if backend == "s3" and not config.get("S3_BUCKET"):
+        raise RuntimeError("STORAGE_BACKEND=s3 needs S3_BUCKET (and S3_ENDPOINT_URL if not AWS)")
+    if backend == "s3" and importlib.util.find_spec("boto3") is None:
+        raise RuntimeError('STORAGE_BACKEND=s3 needs boto3: pip install "boto3>=1.36"')
 
 
 def load_config(instance_path: str) -> dict:
@@ -94,6 +102,18 @@ def load_config(instance_path: str) -> dict:
         "STRIPE_TIMEOUT_SECONDS": float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "10")),
         #: How long a paid seat is held while its payment is pending.
         "PAYMENT_HOLD_MINUTES": int(os.environ.get("PAYMENT_HOLD_MINUTES", "30")),
+        #: Uploaded files (evidence): "local" keeps them in UPLOAD_FOLDER on this server; "s3"
+        #: in a bucket every app server shares (AWS S3 or an S3-compatible server such as
+        #: MinIO at S3_ENDPOINT_URL; keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
+        "STORAGE_BACKEND": os.environ.get("STORAGE_BACKEND") or "local",
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or os.path.join(instance_path, "uploads"),
+        "S3_BUCKET": os.environ.get("S3_BUCKET") or None,
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL") or None,
+        "S3_REGION": os.environ.get("S3_REGION") or None,
+        #: Put before every key, e.g. "portal/" to share a bucket with other things.
+        "S3_PREFIX": os.environ.get("S3_PREFIX") or "",
+        #: Seconds to wait to connect and for each answer (tried three times in all).
+        "S3_TIMEOUT_SECONDS": float(os.environ.get("S3_TIMEOUT_SECONDS", "10")),
         #: Retention (`flask privacy purge`): unsubmitted drafts untouched this long are deleted.
         "RETENTION_DRAFT_DAYS": int(os.environ.get("RETENTION_DRAFT_DAYS", "365")),
         #: Retention: files of evidence rejected this long ago are deleted.

@@ -1,4 +1,4 @@
-"""Evidence files: recognised by their content, stored under the instance folder."""
+"""Evidence files: recognised by their content, kept in the portal's storage (portal.storage)."""
 
 import os
 import secrets
@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import IO
 
 from flask import current_app
+
+from portal.storage import storage
 
 #: Per-file limit; the request as a whole may be a little larger (form fields, multipart).
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -48,31 +50,9 @@ def max_bytes() -> int:
     return int(current_app.config.get("EVIDENCE_MAX_BYTES") or DEFAULT_MAX_BYTES)
 
 
-def upload_folder() -> str:
-    """Return the folder evidence files live in (``UPLOAD_FOLDER``, default instance/uploads)."""
-    return current_app.config.get("UPLOAD_FOLDER") or os.path.join(
-        current_app.instance_path, "uploads"
-    )
-
-
 def save(stream: IO[bytes], file_type: FileType, province_code: int) -> str:
-    """Store the upload under a random name and return its path relative to the upload folder."""
-    relative = os.path.join(
-        "evidence", str(province_code), f"{secrets.token_hex(16)}.{file_type.extension}"
-    )
-    target = os.path.join(upload_folder(), relative)
-    os.makedirs(os.path.dirname(target), exist_ok=True)
+    """Store the upload under a random name and return its storage key."""
+    key = f"evidence/{province_code}/{secrets.token_hex(16)}.{file_type.extension}"
     stream.seek(0)
-    with open(target, "wb") as out:
-        while chunk := stream.read(64 * 1024):
-            out.write(chunk)
-    return relative
-
-
-def absolute_path(relative: str) -> str:
-    """Return where a stored file lives, refusing anything that would leave the upload folder."""
-    root = os.path.realpath(upload_folder())
-    target = os.path.realpath(os.path.join(root, relative))
-    if os.path.commonpath([root, target]) != root:
-        raise ValueError("evidence path outside the upload folder")
-    return target
+    storage().save(key, stream)
+    return key

@@ -17,6 +17,7 @@ from portal.onboarding.models import Evidence, EvidenceKind, EvidenceStatus, Onb
 from portal.permissions import performs, require
 from portal.scoping import get_scoped_or_404, scoped_select
 from portal.security import accepts_upload
+from portal.storage import storage
 from portal.training.recommendations import listing_path_recommendations
 
 bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
@@ -191,17 +192,24 @@ def evidence_file(evidence_id: int):
     if evidence.kind != EvidenceKind.FILE or not evidence.file_path:
         abort(404)  # not a file, or deleted by retention or account closure
     try:
-        target = files.absolute_path(evidence.file_path)
-    except ValueError:
+        stored = storage().open(evidence.file_path)
+    except (ValueError, FileNotFoundError):
         abort(404)
-    return send_file(
-        target,
+    # Streamed through the portal from the folder or the bucket, never a public link: the
+    # check above is the only way to a file. The response closes the stream once sent.
+    response = send_file(
+        stored.stream,
         mimetype=evidence.content_type,
         download_name=evidence.file_name or f"evidence-{evidence.id}",
         # PDFs open in a new tab; nothing is ever served as HTML.
         as_attachment=False,
         max_age=0,
+        conditional=False,
+        etag=False,
     )
+    if stored.size is not None:
+        response.content_length = stored.size
+    return response
 
 
 @bp.route("/evidence/<int:evidence_id>/review", methods=["POST"])

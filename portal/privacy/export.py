@@ -7,6 +7,7 @@ owner sees it, in a fixed number of queries (the PDFs read a few rows each).
 
 import json
 import os
+import shutil
 import tempfile
 import zipfile
 from collections import defaultdict
@@ -25,11 +26,11 @@ from portal.billing import receipts
 from portal.billing.models import Payment
 from portal.businesses.models import Business
 from portal.extensions import db
-from portal.onboarding import files
 from portal.onboarding.models import Evidence, EvidenceKind, OnboardingPath, StepProgress
 from portal.privacy import notices
 from portal.privacy.models import PrivacyConsent
 from portal.scoping import scoped_select
+from portal.storage import CHUNK_BYTES, storage
 from portal.training import certificates
 from portal.training.models import (
     Attendance,
@@ -136,7 +137,7 @@ class OwnerExport:
         self.consents = db.session.scalars(
             scoped_select(PrivacyConsent, owner).order_by(PrivacyConsent.id)
         ).all()
-        #: ZIP member name -> a function rendering the PDF; name -> a stored file's path.
+        #: ZIP member name -> a function rendering the PDF; name -> a stored file's storage key.
         self.pdfs: dict[str, Callable[[], bytes]] = {}
         self.files: dict[str, str] = {}
 
@@ -297,12 +298,12 @@ class OwnerExport:
         stored = None
         if evidence.kind == EvidenceKind.FILE and evidence.file_path:
             try:
-                target = files.absolute_path(evidence.file_path)
+                kept = storage().exists(evidence.file_path)
             except ValueError:
-                target = None
-            if target and os.path.isfile(target):
+                kept = False
+            if kept:
                 stored = f"evidence/{evidence.id}-{_safe_name(evidence.file_name or 'file')}"
-                self.files[stored] = target
+                self.files[stored] = evidence.file_path
         return {
             "id": evidence.id,
             "step": evidence.step_id,
@@ -332,8 +333,13 @@ class OwnerExport:
             )
             for name, render in self.pdfs.items():
                 archive.writestr(name, render())
-            for name, path in self.files.items():
-                archive.write(path, name)
+            for name, key in self.files.items():
+                try:
+                    stored = storage().open(key)
+                except FileNotFoundError:
+                    continue  # deleted since data.json was written (retention)
+                with stored, archive.open(name, "w") as entry:
+                    shutil.copyfileobj(stored.stream, entry, CHUNK_BYTES)
         out.seek(0)
         return out  # type: ignore[return-value]
 

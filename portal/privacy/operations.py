@@ -2,7 +2,6 @@
 the caller commits, then removes the files the function names (a rollback keeps them)."""
 
 import logging
-import os
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,10 +15,10 @@ from portal.assess.models import Assessment, AssessmentStatus
 from portal.auth.models import User
 from portal.businesses.models import Business
 from portal.extensions import db
-from portal.onboarding import files
 from portal.onboarding.models import Evidence, EvidenceKind, EvidenceStatus
 from portal.privacy.models import PrivacyConsent
 from portal.scoping import scoped_select, visible
+from portal.storage import storage
 from portal.training.models import Certificate
 
 log = logging.getLogger(__name__)
@@ -132,15 +131,20 @@ def close_account(owner: User) -> Closure:
     return closure
 
 
-def remove_files(paths: Iterable[str]) -> int:
+def remove_files(keys: Iterable[str]) -> int:
     """Delete stored evidence files (after the commit that forgot them); return how many."""
     removed = 0
-    for relative in paths:
+    store = storage()
+    for key in keys:
         try:
-            os.remove(files.absolute_path(relative))
-            removed += 1
-        except (FileNotFoundError, ValueError):
+            store.delete(key)
+        except ValueError:
             continue
+        except OSError:
+            # The rows no longer name it: say which, so someone can delete it by hand.
+            log.exception("could not delete stored file %s", key)
+            continue
+        removed += 1
     return removed
 
 

@@ -4,7 +4,6 @@ download of everything, closing the account, and the retention command."""
 import dataclasses
 import io
 import json
-import os
 import shutil
 import zipfile
 from datetime import timedelta
@@ -31,6 +30,7 @@ from portal.querycount import count_queries
 from portal.reports import queries as reports
 from portal.reports.operations import set_definition
 from portal.reports.targets import METRICS
+from portal.storage import storage
 from portal.training import operations as training
 from portal.training.models import Certificate, Cohort, CourseFormat, TrainingSession
 from tests.conftest import PASSWORD, QUANG_NINH
@@ -44,6 +44,11 @@ PDF = b"%PDF-1.4\n" + b"\x00" * 64
 @pytest.fixture(autouse=True)
 def uploads(app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
+
+
+def is_stored(app, key: str) -> bool:
+    with app.app_context():
+        return storage().exists(key)
 
 
 def _copy_cookies(source, target) -> None:
@@ -387,8 +392,8 @@ def figures(app, staff: User) -> dict:
 def test_closing_the_account_erases_personal_data_and_keeps_the_counts(app, client, auth, history):
     with app.app_context():
         stored = db.session.get(Evidence, history.evidence_id)
-        file_on_disk = files.absolute_path(stored.file_path)
-    assert os.path.exists(file_on_disk)
+        key = stored.file_path
+    assert is_stored(app, key)
     before = figures(app, history.staff)
     assert before["activity"]["certificates"] == 2
 
@@ -420,7 +425,7 @@ def test_closing_the_account_erases_personal_data_and_keeps_the_counts(app, clie
         # The other owner keeps everything.
         other = db.session.get(Business, history.other.id)
         assert other.name == "Hộ Trần Văn Nam" and other.tax_code == "022190009999"
-    assert not os.path.exists(file_on_disk)
+    assert not is_stored(app, key)
 
     # The province's figures are exactly what they were.
     assert figures(app, history.staff) == before
@@ -498,7 +503,7 @@ def test_purge_dry_run_lists_and_purge_deletes_only_what_is_old_enough(
             )
             evidence.verified_at = now - timedelta(days=age)
             db.session.commit()
-            rejected.append((evidence_id, files.absolute_path(evidence.file_path)))
+            rejected.append((evidence_id, evidence.file_path))
     (old_evidence, old_file), (young_evidence, young_file) = rejected
 
     runner = app.test_cli_runner()
@@ -513,7 +518,7 @@ def test_purge_dry_run_lists_and_purge_deletes_only_what_is_old_enough(
     with app.app_context():
         assert db.session.get(Assessment, old_draft) is not None
         assert db.session.get(Evidence, old_evidence).file_path
-    assert os.path.exists(old_file)
+    assert is_stored(app, old_file)
 
     purged = runner.invoke(args=["privacy", "purge"])
     assert purged.exit_code == 0, purged.output
@@ -526,7 +531,7 @@ def test_purge_dry_run_lists_and_purge_deletes_only_what_is_old_enough(
         assert gone.file_path == "" and gone.status == EvidenceStatus.REJECTED
         assert gone.kind == EvidenceKind.FILE and gone.reason == "Ảnh mờ"
         assert db.session.get(Evidence, young_evidence).file_path
-    assert not os.path.exists(old_file)
-    assert os.path.exists(young_file)
+    assert not is_stored(app, old_file)
+    assert is_stored(app, young_file)
     again = runner.invoke(args=["privacy", "purge"])
     assert "Deleted 0 drafts and 0 files." in again.output
