@@ -25,8 +25,9 @@ apt_install() {
 
 bootstrap() {
   local with_test="${1:-}"
-  # WeasyPrint needs Pango; DejaVu/Noto fonts carry every Vietnamese diacritic.
-  local packages=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core python3-venv)
+  # WeasyPrint needs Pango; DejaVu/Noto fonts carry every Vietnamese diacritic; Liberation
+  # Serif (metrics of Times New Roman) sets the official documents of Decree 30/2020/NĐ-CP.
+  local packages=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core fonts-liberation2 python3-venv)
   if [ "$with_test" = "--test" ]; then
     packages+=(chromium postgresql poppler-utils redis-server)
   fi

@@ -200,4 +200,5 @@ def render_pdf(assessment: Assessment, lang: str) -> bytes:
             business=assessment.business,
             lang=lang,
         )
-    return HTML(string=html, base_url=current_app.root_path).write_pdf()
+    # Tagged for screen readers (PDF/UA-1); the language comes from <html lang>.
+    return HTML(string=html, base_url=current_app.root_path).write_pdf(pdf_variant="pdf/ua-1")

@@ -2,9 +2,11 @@
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from num2words import num2words
 from weasyprint import HTML
 
 from portal.billing.models import Payment
+from portal.reports import official
 
 
 def receipt_language(payment: Payment) -> str:
@@ -12,15 +14,38 @@ def receipt_language(payment: Payment) -> str:
     return locale if locale in current_app.config["LANGUAGES"] else "vi"
 
 
-def render_pdf(payment: Payment) -> bytes:
-    """Render the receipt of a payment: fee, subsidy, amount paid and any refund, in VND."""
-    lang = receipt_language(payment)
+def amount_in_words(amount_vnd: int, lang: str) -> str:
+    """Return an amount in words as receipts write it: "Ba trăm nghìn đồng"."""
+    if lang == "vi":
+        words = num2words(amount_vnd, lang="vi")
+        return f"{words[:1].upper()}{words[1:]} đồng"
+    words = num2words(amount_vnd, lang="en")
+    return f"{words[:1].upper()}{words[1:]} Vietnamese dong"
+
+
+def payer_name(payment: Payment) -> str:
+    """Return the person who paid: the business's owner (empty once the account is closed)."""
+    owner = payment.business.owner
+    return "" if owner is None or owner.is_closed else owner.name
+
+
+def render_pdf(payment: Payment, lang: str | None = None) -> bytes:
+    """Render the receipt of a payment: fee, subsidy, amount paid and any refund, in VND.
+
+    In ``lang`` when given, else in the owner's language.
+    """
+    if lang not in current_app.config["LANGUAGES"]:
+        lang = receipt_language(payment)
     with force_locale(lang):
         html = render_template(
             "billing/receipt_pdf.html",
             payment=payment,
             course=payment.course,
             cohort=payment.enrolment.cohort,
+            issuer=official.issuer(payment.province_code),
+            payer=payer_name(payment),
+            amount_words=amount_in_words(payment.amount_vnd, lang),
             lang=lang,
         )
-    return HTML(string=html, base_url=current_app.root_path).write_pdf()
+    # Tagged for screen readers (PDF/UA-1); the language comes from <html lang>.
+    return HTML(string=html, base_url=current_app.root_path).write_pdf(pdf_variant="pdf/ua-1")

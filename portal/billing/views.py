@@ -219,7 +219,7 @@ def receipt_pdf(payment_id: int):
     if not payment.has_receipt:
         abort(404)
     return send_file(
-        io.BytesIO(receipts.render_pdf(payment)),
+        io.BytesIO(receipts.render_pdf(payment, request.args.get("lang"))),
         mimetype="application/pdf",
         download_name=f"receipt-{payment.receipt_number}.pdf",
     )

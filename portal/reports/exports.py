@@ -12,9 +12,16 @@ from openpyxl.styles import Font
 from weasyprint import HTML
 
 from portal import clock
-from portal.reports.labels import EVENT_COLUMN_LABELS
+from portal.reports import official
+from portal.reports.labels import (
+    ANY_BUSINESSES_LABEL,
+    BUSINESS_COUNT_LABELS,
+    EVENT_COLUMN_LABELS,
+    EVENT_COUNT_LABELS,
+)
 from portal.reports.queries import COUNTED_STATES, EnrolmentCounts
 from portal.spreadsheets import append_text_safe, csv_row
+from portal.training.models import EventState
 
 
 @dataclass(frozen=True)
@@ -34,11 +41,36 @@ def exporter(name: str, mimetype: str) -> Callable:
     return register
 
 
+def columns() -> list[tuple[str, EventState | None, bool]]:
+    """Return the report's columns after the group: (label, state, counts businesses)."""
+    result: list[tuple[str, EventState | None, bool]] = []
+    for state in COUNTED_STATES:
+        result.append((str(EVENT_COUNT_LABELS[state]), state, False))
+        result.append((str(BUSINESS_COUNT_LABELS[state]), state, True))
+    result.append((str(ANY_BUSINESSES_LABEL), None, True))
+    return result
+
+
 def table(report: EnrolmentCounts, group_label: str) -> list[list]:
-    """Return the report as rows of cells: a header, one row per group, then the totals."""
-    header = [group_label, *(str(EVENT_COLUMN_LABELS[s]) for s in COUNTED_STATES), _("Total")]
-    rows = [[r.label, *(r.counts[s] for s in COUNTED_STATES), r.total] for r in report.rows]
-    totals = [_("Total"), *(report.totals[s] for s in COUNTED_STATES), report.total]
+    """Return the report as rows of cells: a header, one row per group, then the totals.
+
+    Events of one state add up down a column; businesses never do (one business can be in
+    several rows), so the total row's businesses are counted once over the whole report.
+    """
+    cols = columns()
+
+    def cells(counts: dict, businesses: dict, any_businesses: int) -> list[int]:
+        return [
+            any_businesses if state is None else (businesses if is_b else counts)[state]
+            for _label, state, is_b in cols
+        ]
+
+    header = [group_label, *(label for label, _s, _b in cols)]
+    rows = [[r.label, *cells(r.counts, r.businesses, r.any_businesses)] for r in report.rows]
+    totals = [
+        _("Total"),
+        *cells(report.totals, report.total_businesses, report.any_businesses),
+    ]
     return [header, *rows, totals]
 
 
@@ -73,10 +105,37 @@ def to_xlsx(context: dict) -> bytes:
 
 @exporter("pdf", "application/pdf")
 def to_pdf(context: dict) -> bytes:
+    """Render the working table, or the administrative document when ``official`` is set."""
+    if context.get("official"):
+        return to_official_pdf(context)
     html = render_template(
         "reports/enrolments_pdf.html",
         rows=table(context["report"], context["group_label"]),
         today=clock.today(),
         **context,
     )
-    return HTML(string=html, base_url=current_app.root_path).write_pdf()
+    return write_pdf(html)
+
+
+def to_official_pdf(context: dict) -> bytes:
+    """Render the report in the format of Decree 30/2020/NĐ-CP, in Vietnamese."""
+    f = context["f"]
+    issuer = official.issuer(f.province_code)
+    html = render_template(
+        "reports/enrolments_official_pdf.html",
+        issuer=issuer,
+        national_title=official.NATIONAL_TITLE,
+        motto=official.MOTTO,
+        date_line=official.place_and_date(issuer.place, clock.today()),
+        filters_line=" · ".join(context["filter_parts"]),
+        states=COUNTED_STATES,
+        state_labels={s: str(EVENT_COLUMN_LABELS[s]) for s in COUNTED_STATES},
+        S=EventState,
+        **context,
+    )
+    return write_pdf(html)
+
+
+def write_pdf(html: str) -> bytes:
+    """Return the PDF of ``html``, tagged for screen readers (PDF/UA-1; language from <html>)."""
+    return HTML(string=html, base_url=current_app.root_path).write_pdf(pdf_variant="pdf/ua-1")

@@ -606,10 +606,16 @@ GROUPINGS = ("course", "cohort", "trainer", "commune", "sector", "month")
 class CountRow:
     key: Any
     label: str
+    #: Events of each state: one business enrolled twice counts twice.
     counts: dict[EventState, int]
+    #: Distinct businesses with an event of each state.
+    businesses: dict[EventState, int] = field(default_factory=dict)
+    #: Distinct businesses with any counted event in this row.
+    any_businesses: int = 0
 
     @property
     def total(self) -> int:
+        """Events of every state added up (kept for the API; the pages show businesses)."""
         return sum(self.counts.values())
 
 
@@ -617,6 +623,10 @@ class CountRow:
 class EnrolmentCounts:
     by: str
     rows: list[CountRow]
+    #: Distinct businesses of the whole report by state: a business in several rows counts once.
+    total_businesses: dict[EventState, int] = field(default_factory=dict)
+    #: Distinct businesses with any counted event in the whole report.
+    any_businesses: int = 0
 
     @property
     def totals(self) -> dict[EventState, int]:
@@ -627,8 +637,28 @@ class EnrolmentCounts:
         return sum(r.total for r in self.rows)
 
 
+def _enrolment_stmt(f: Filters, user: User, *columns: Any, by: str | None = None) -> Any:
+    """Return a select of ``columns`` over the period's counted events, filters applied."""
+    stmt = (
+        sa.select(*columns)
+        .select_from(EnrolmentEvent)
+        .where(*_event_conditions(f, user), EnrolmentEvent.state.in_(COUNTED_STATES))
+    )
+    if by == "trainer":
+        stmt = stmt.join(Cohort, Cohort.id == EnrolmentEvent.cohort_id)
+    if f.kind is not None:
+        stmt = stmt.join(Business, Business.id == EnrolmentEvent.business_id).where(
+            Business.kind == f.kind
+        )
+    return stmt
+
+
 def enrolment_counts(f: Filters, by: str, user: User, lang: str) -> EnrolmentCounts:
-    """Count enrolment events of the period by one grouping (two queries: counts, then labels)."""
+    """Count enrolment events and distinct businesses of the period by one grouping.
+
+    Four queries: events and businesses by group and state, businesses by group, businesses
+    of the whole report by state and in all (distinct counts cannot be added up), then labels.
+    """
     key = {
         "course": EnrolmentEvent.course_id,
         "cohort": EnrolmentEvent.cohort_id,
@@ -637,26 +667,42 @@ def enrolment_counts(f: Filters, by: str, user: User, lang: str) -> EnrolmentCou
         "sector": EnrolmentEvent.sector,
         "month": _month(EnrolmentEvent.at),
     }[by].label("key")
+    distinct = sa.func.count(sa.distinct(EnrolmentEvent.business_id))
     # count(*): ids are never null, and PostgreSQL can then answer from the covering index.
-    stmt = (
-        sa.select(key, EnrolmentEvent.state, sa.func.count())
-        .select_from(EnrolmentEvent)
-        .where(*_event_conditions(f, user), EnrolmentEvent.state.in_(COUNTED_STATES))
-        .group_by(key, EnrolmentEvent.state)
+    by_state = _enrolment_stmt(
+        f, user, key, EnrolmentEvent.state, sa.func.count(), distinct, by=by
+    ).group_by(key, EnrolmentEvent.state)
+    grouped: dict[Any, CountRow] = {}
+    for k, state, n, businesses in db.session.execute(by_state):
+        row = grouped.get(k)
+        if row is None:
+            row = grouped[k] = CountRow(
+                k, "", dict.fromkeys(COUNTED_STATES, 0), dict.fromkeys(COUNTED_STATES, 0)
+            )
+        row.counts[state] = n
+        row.businesses[state] = businesses
+    by_group = _enrolment_stmt(f, user, key, distinct, by=by).group_by(key)
+    for k, businesses in db.session.execute(by_group):
+        grouped[k].any_businesses = businesses
+    # One statement for the report's own distinct counts: by state, and any state (NULL).
+    whole = sa.union_all(
+        _enrolment_stmt(f, user, EnrolmentEvent.state.label("state"), distinct.label("n")).group_by(
+            EnrolmentEvent.state
+        ),
+        _enrolment_stmt(f, user, sa.null().label("state"), distinct.label("n")),
     )
-    if by == "trainer":
-        stmt = stmt.join(Cohort, Cohort.id == EnrolmentEvent.cohort_id)
-    if f.kind is not None:
-        stmt = stmt.join(Business, Business.id == EnrolmentEvent.business_id).where(
-            Business.kind == f.kind
-        )
-    grouped: dict[Any, dict[EventState, int]] = {}
-    for k, state, n in db.session.execute(stmt):
-        grouped.setdefault(k, dict.fromkeys(COUNTED_STATES, 0))[state] = n
+    total_businesses, any_businesses = dict.fromkeys(COUNTED_STATES, 0), 0
+    for state, n in db.session.execute(whole):
+        if state is None:
+            any_businesses = n
+        else:
+            total_businesses[EventState(state)] = n
     labels = _labels(by, list(grouped), lang)
-    rows = [CountRow(k, labels.get(k, ""), counts) for k, counts in grouped.items()]
+    rows = list(grouped.values())
+    for row in rows:
+        row.label = labels.get(row.key, "")
     rows.sort(key=lambda r: (r.key is None, r.label if by != "month" else str(r.key)))
-    return EnrolmentCounts(by, rows)
+    return EnrolmentCounts(by, rows, total_businesses, any_businesses)
 
 
 def _labels(by: str, keys: list, lang: str) -> dict[Any, str]:

@@ -28,7 +28,6 @@ from portal.reports.forms import (
     RemoveTargetForm,
     TargetForm,
 )
-from portal.reports.labels import EVENT_COLUMN_LABELS
 from portal.reports.targets import TargetMetric
 from portal.scoping import can_manage_province
 
@@ -251,8 +250,7 @@ def _enrolment_context(lang: str) -> dict:
         "by": by,
         "report": queries.enrolment_counts(f, by, current_user, lang),
         "definition": definition.definition,
-        "columns": [EVENT_COLUMN_LABELS[s] for s in queries.COUNTED_STATES],
-        "states": queries.COUNTED_STATES,
+        "columns": exports.columns(),
     }
 
 
@@ -278,6 +276,7 @@ def _describe(context: dict) -> dict:
     return context | {
         "title": _("Enrolment counts: %(grouping)s", grouping=GROUPING_LABELS[context["by"]]),
         "scope": " · ".join(parts),
+        "filter_parts": parts[2:],
         "group_label": str(GROUPING_LABELS[context["by"]]),
     }
 
@@ -286,7 +285,9 @@ def _describe(context: dict) -> dict:
 @roles_required(*REPORT_ROLES)
 def enrolments():
     context = _describe(_enrolment_context(current_language()))
-    return render_template("reports/enrolments.html", **context)
+    official_args = {k: v for k, v in request.args.items() if k != "layout"}
+    official_args["layout"] = "official"
+    return render_template("reports/enrolments.html", official_args=official_args, **context)
 
 
 @bp.route("/enrolments.<fmt>")
@@ -299,11 +300,16 @@ def export_enrolments(fmt: str):
     lang = request.args.get("lang") or current_language()
     if lang not in ("vi", "en"):
         lang = current_language()
+    # The administrative document is in Vietnamese whatever the page's language.
+    official = fmt == "pdf" and request.args.get("layout") == "official"
+    if official:
+        lang = "vi"
     with force_locale(lang):
         context = _describe(_enrolment_context(lang))
-        data = exporter.render(context | {"lang": lang})
+        data = exporter.render(context | {"lang": lang, "official": official})
     f = context["f"]
-    name = f"enrolments-{f.province_code}-{f.start:%Y%m%d}-{f.end:%Y%m%d}.{fmt}"
+    kind = "report" if official else "enrolments"
+    name = f"{kind}-{f.province_code}-{f.start:%Y%m%d}-{f.end:%Y%m%d}.{fmt}"
     return send_file(
         io.BytesIO(data),
         mimetype=exporter.mimetype,

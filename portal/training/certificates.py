@@ -5,6 +5,8 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from weasyprint import HTML
 
+from portal import clock
+from portal.reports import official
 from portal.training.models import Certificate
 from portal.urls import external_url
 
@@ -24,19 +26,36 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
 
 
-def render_pdf(certificate: Certificate) -> bytes:
-    """Render the certificate as a PDF in its owner's language."""
-    lang = certificate_language(certificate)
+def holder_name(certificate: Certificate) -> str:
+    """Return the name of the person who took the course: the business's owner.
+
+    Empty once the owner closed the account (the certificate then names nobody).
+    """
+    owner = certificate.enrolment.business.owner
+    return "" if owner is None or owner.is_closed else owner.name
+
+
+def render_pdf(certificate: Certificate, lang: str | None = None) -> bytes:
+    """Render the certificate as a PDF, in ``lang`` or else its owner's language."""
+    if lang not in current_app.config["LANGUAGES"]:
+        lang = certificate_language(certificate)
     url = verification_url(certificate)
     enrolment = certificate.enrolment
+    issuer = official.issuer(enrolment.cohort.province_code)
     with force_locale(lang):
         html = render_template(
             "training/certificate_pdf.html",
             certificate=certificate,
             course=enrolment.cohort.course,
             cohort=enrolment.cohort,
+            holder=holder_name(certificate),
+            issuer=issuer,
+            date_line=official.place_and_date(
+                issuer.place, clock.local_date(certificate.issued_at), lang
+            ),
             lang=lang,
             verify_url=url,
             qr=qr_data_uri(url),
         )
-    return HTML(string=html, base_url=current_app.root_path).write_pdf()
+    # Tagged for screen readers (PDF/UA-1); the language comes from <html lang>.
+    return HTML(string=html, base_url=current_app.root_path).write_pdf(pdf_variant="pdf/ua-1")

@@ -723,7 +723,7 @@ def certificate_pdf(certificate_id: int):
             certificate=certificate,
             cohort=certificate.enrolment.cohort,
         ), 410
-    pdf = certificates.render_pdf(certificate)
+    pdf = certificates.render_pdf(certificate, request.args.get("lang"))
     return send_file(
         io.BytesIO(pdf),
         mimetype="application/pdf",

@@ -39,8 +39,10 @@ MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct
 #: Forms no page may show, whatever the language.
 FORBIDDEN = {
     "Babel's abbreviated Vietnamese month (1 thg 12, 2026)": r"\bthg\b",
+    # Except the place and date line of official documents and certificates, which Decree
+    # 30/2020/NĐ-CP writes out: "Quảng Ninh, ngày 01 tháng 12 năm 2026".
     "month written out in Vietnamese (1 tháng 12, 2026)": (
-        r"\d{1,2} tháng \d{1,2}\b|\btháng \d{1,2},? (?:năm )?\d{4}"
+        r"(?<!ngày )(?<!\d)\d{1,2} tháng \d{1,2}\b|(?<!ngày \d\d )\btháng \d{1,2},? (?:năm )?\d{4}"
     ),
     "two-digit year (22/10/26)": r"(?<![\d/])\d{1,2}/\d{1,2}/\d{2}(?![\d/])",
     "ISO date or month shown as text (2026-01)": (

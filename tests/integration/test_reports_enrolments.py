@@ -32,7 +32,14 @@ def _fixture(app, make_user, make_business):
         db.session.commit()
     hanoi = make_user(role=Role.TRAINER, province_code=HA_NOI)
     complete_with_certificate(app, hanoi, make_business(province_code=HA_NOI))
-    return {"enrolled": 5, "cancelled": 1, "completed": 1, "total": 7}
+    # Five businesses, each enrolled once: 7 events of three kinds, never added together.
+    return {"enrolled": 5, "cancelled": 1, "completed": 1, "businesses": 5}
+
+
+def _foot(page: str) -> list[str]:
+    """Return the cells of the table's total row."""
+    foot = page[page.index("<tfoot>") : page.index("</tfoot>")]
+    return re.findall(r">([^<>]*)</th>", foot)
 
 
 def test_counts_by_course_with_totals(app, client, auth, make_user, make_business):
@@ -40,7 +47,14 @@ def test_counts_by_course_with_totals(app, client, auth, make_user, make_busines
     auth.login(make_user(role=Role.STAFF))
     page = client.get("/reports/enrolments?by=course", headers=EN).get_data(as_text=True)
     assert "Digital payments" in page and "Selling on e-commerce marketplaces" in page
-    assert f'<th class="num">{hand["total"]}</th></tr></tfoot>' in page
+    header = page[page.index("<thead>") : page.index("</thead>")]
+    assert "Times enrolled" in header and "Businesses enrolled" in header
+    assert "Businesses, each counted once" in header and ">Total<" not in header
+    foot = _foot(page)
+    assert foot[0] == "Total"
+    # Times and businesses of each state side by side, then businesses once: 5, not 7.
+    assert foot[3:5] == [str(hand["enrolled"]), str(hand["businesses"])]
+    assert foot[-1] == str(hand["businesses"])
 
 
 def test_csv_export_totals_equal_the_hand_count(app, client, auth, make_user, make_business):
@@ -52,10 +66,12 @@ def test_csv_export_totals_equal_the_hand_count(app, client, auth, make_user, ma
     header, total = rows[2], rows[-1]
     assert header[0] == "Sector" and total[0] == "Total"
     counts = dict(zip(header[1:], (int(n) for n in total[1:]), strict=True))
-    assert counts["Enrolled"] == hand["enrolled"]
-    assert counts["Cancelled"] == hand["cancelled"]
-    assert counts["Completed"] == hand["completed"]
-    assert counts["Total"] == hand["total"]
+    assert counts["Times enrolled"] == hand["enrolled"]
+    assert counts["Businesses enrolled"] == hand["businesses"]
+    assert counts["Times cancelled"] == counts["Businesses that cancelled"] == hand["cancelled"]
+    assert counts["Times completed"] == hand["completed"]
+    assert counts["Businesses, each counted once"] == hand["businesses"]
+    assert "Total" not in counts
 
 
 def test_xlsx_export_totals_equal_the_hand_count(app, client, auth, make_user, make_business):
@@ -65,8 +81,8 @@ def test_xlsx_export_totals_equal_the_hand_count(app, client, auth, make_user, m
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert rows[-1][0] == "Tổng cộng"
-    assert rows[-1][-1] == hand["total"]
-    assert sum(row[-1] for row in rows[3:-1]) == hand["total"]
+    assert rows[-1][-1] == hand["businesses"]
+    assert rows[-1][3] == sum(row[3] for row in rows[3:-1]) == hand["enrolled"]
 
 
 def test_pdf_export_names_province_period_and_totals(app, client, auth, make_user, make_business):
@@ -80,7 +96,7 @@ def test_pdf_export_names_province_period_and_totals(app, client, auth, make_use
     assert "Quảng Ninh" in text and "Hà Nội" not in text
     assert "Enrolment counts: Month" in text and re.search(r"\b1\s*/\s*1\b", text)
     total_line = next(line for line in text.splitlines() if line.strip().startswith("Total"))
-    assert total_line.split()[-1] == str(hand["total"])
+    assert total_line.split()[-1] == str(hand["businesses"])
 
 
 def test_staff_exports_never_include_another_province(app, client, auth, make_user, make_business):
@@ -93,7 +109,35 @@ def test_staff_exports_never_include_another_province(app, client, auth, make_us
             )
         )
     )
-    assert rows[-1][-1] == "2"  # Hà Nội's own enrolled + completed only
+    assert rows[-1][-1] == "1"  # Hà Nội's own business only
+    assert rows[-1][3] == "1"  # ... enrolled once
+
+
+def test_a_business_in_two_rows_is_counted_once_in_the_total(
+    app, client, auth, make_user, make_business
+):
+    trainer = make_user(role=Role.TRAINER)
+    first = new_training(app, trainer)
+    second = new_training(app, trainer, title_vi="Thanh toán số", title_en="Digital payments")
+    keen = make_business()
+    enrol_now(app, first.cohort_id, keen.id)
+    enrol_now(app, second.cohort_id, keen.id)
+    enrol_now(app, second.cohort_id, make_business().id)
+    auth.login(make_user(role=Role.STAFF))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get("/reports/enrolments.csv?by=course&lang=en")
+                .get_data(as_text=True)
+                .lstrip("\ufeff")
+            )
+        )
+    )
+    header, body, total = rows[2], rows[3:-1], rows[-1]
+    column = header.index("Businesses, each counted once")
+    assert sorted(int(r[column]) for r in body) == [1, 2]  # the rows add up to 3...
+    assert total[column] == "2"  # ...but two businesses took part
+    assert total[header.index("Times enrolled")] == "3"
 
 
 @pytest.mark.parametrize("prefix", ["=", "+", "-", "@"])
