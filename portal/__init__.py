@@ -121,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.billing.views import bp as billing_bp
     from portal.businesses.views import bp as businesses_bp
+    from portal.field.views import bp as field_bp
     from portal.health import bp as health_bp
     from portal.main.views import bp as main_bp
     from portal.onboarding.views import bp as onboarding_bp
@@ -142,5 +143,6 @@ def register_blueprints(app: Flask) -> None:
         privacy_bp,
         audit_bp,
         health_bp,
+        field_bp,
     ):
         app.register_blueprint(bp)

@@ -10,6 +10,7 @@ ROLE_LABELS = {
     Role.TRAINER: _l("Trainer"),
     Role.STAFF: _l("Province staff"),
     Role.ADMIN: _l("National administrator"),
+    Role.HELPER: _l("Field helper (commune digital team)"),
 }
 
 KIND_LABELS = {

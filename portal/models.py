@@ -6,6 +6,7 @@ from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User
 from portal.billing.models import Payment, PaymentStatus, StripeEvent, SubsidyProgramme
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
+from portal.field.models import FieldAnswer, FieldHousehold, HelperCommune
 from portal.onboarding.models import Evidence, EvidenceStatus, OnboardingPath, StepProgress
 from portal.privacy.models import PrivacyConsent
 from portal.reports.models import (
@@ -41,6 +42,9 @@ __all__ = [
     "Enrolment",
     "EnrolmentEvent",
     "Evidence",
+    "FieldAnswer",
+    "FieldHousehold",
+    "HelperCommune",
     "EvidenceStatus",
     "OnboardingPath",
     "Payment",

@@ -42,7 +42,14 @@ YES, OWN, NO = Grant.YES, Grant.OWN, Grant.NO
 #: Somebody not signed in: only public actions are granted to them.
 VISITOR = "visitor"
 #: The table's columns, in the README's order.
-COLUMNS = (VISITOR, Role.OWNER.value, Role.TRAINER.value, Role.STAFF.value, Role.ADMIN.value)
+COLUMNS = (
+    VISITOR,
+    Role.OWNER.value,
+    Role.TRAINER.value,
+    Role.STAFF.value,
+    Role.ADMIN.value,
+    Role.HELPER.value,
+)
 
 
 @dataclass(frozen=True)
@@ -68,12 +75,19 @@ class Action:
         return tuple(r for r in Role if self.grant(r.value) is not NO)
 
 
-def _grants(visitor=NO, owner=NO, trainer=NO, staff=NO, admin=NO) -> dict[str, Grant]:
-    return {VISITOR: visitor, "owner": owner, "trainer": trainer, "staff": staff, "admin": admin}
+def _grants(visitor=NO, owner=NO, trainer=NO, staff=NO, admin=NO, helper=NO) -> dict[str, Grant]:
+    return {
+        VISITOR: visitor,
+        "owner": owner,
+        "trainer": trainer,
+        "staff": staff,
+        "admin": admin,
+        "helper": helper,
+    }
 
 
-EVERYONE = _grants(YES, YES, YES, YES, YES)
-SIGNED_IN = _grants(NO, YES, YES, YES, YES)
+EVERYONE = _grants(YES, YES, YES, YES, YES, YES)
+SIGNED_IN = _grants(NO, YES, YES, YES, YES, YES)
 OWNERS_OWN = _grants(owner=OWN)
 PROVINCE_MANAGERS = _grants(staff=YES, admin=YES)
 #: A class's own trainer, the province's staff, the national administrator.
@@ -247,6 +261,18 @@ ACTIONS: dict[str, Action] = _table(
         PROVINCE_MANAGERS,
     ),
     Action("target.set", "Set or remove the province's targets", PROVINCE_MANAGERS),
+    # Field teams
+    Action(
+        "field.collect",
+        "Assess households in the field and send their records (in the communes the helper is "
+        "attached to)",
+        _grants(helper=YES),
+    ),
+    Action(
+        "field.team",
+        "Create field helpers' accounts and attach them to the province's communes",
+        _grants(staff=YES),
+    ),
 )
 
 

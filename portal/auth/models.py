@@ -17,6 +17,9 @@ class Role(enum.StrEnum):
     TRAINER = "trainer"
     STAFF = "staff"
     ADMIN = "admin"
+    #: A member of a commune's digital technology team: assesses households in the field
+    #: (the /field/ app) in the communes province staff attach them to.
+    HELPER = "helper"
 
 
 class User(UserMixin, db.Model):
@@ -30,7 +33,8 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(sa.String(15), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(sa.Enum(Role, native_enum=False, length=16), index=True)
-    #: The province a trainer or staff member works for; None for owners and national admins.
+    #: The province a trainer, staff member or field helper works for; None for owners and
+    #: national admins.
     province_code: Mapped[int | None] = mapped_column(index=True)
     #: Preferred interface language ("vi" or "en"); None means "not chosen yet".
     locale: Mapped[str | None] = mapped_column(sa.String(5))

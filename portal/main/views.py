@@ -1,12 +1,12 @@
 """Home page and each user's dashboard."""
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal import geo
 from portal.access import login_required, public
-from portal.auth.models import User
+from portal.auth.models import Role, User
 from portal.businesses.models import Business
 from portal.extensions import db
 from portal.scoping import scoped_select, visible
@@ -23,6 +23,8 @@ def home():
 @bp.route("/dashboard")
 @login_required
 def dashboard():
+    if current_user.role == Role.HELPER:
+        return redirect(url_for("field.app"))
     if current_user.is_owner:
         businesses = db.session.scalars(scoped_select(Business).order_by(Business.name)).all()
         return render_template("main/dashboard_owner.html", businesses=businesses)

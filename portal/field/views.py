@@ -1,0 +1,257 @@
+"""Field teams: the helpers' installable app (/field/), its JSON, and the staff's team page."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from assessments.field_export import export
+from assessments.recommend import load_rules
+from portal import geo
+from portal.access import public, roles_required
+from portal.assess.labels import LEVEL_MEANINGS
+from portal.assess.questionnaires import registry
+from portal.audit import audited
+from portal.auth.models import Role, User
+from portal.businesses.models import Sector
+from portal.extensions import db
+from portal.field import operations, queries
+from portal.field.forms import HelperForm
+from portal.field.labels import REFUSALS
+from portal.i18n import current_language
+from portal.labels import SECTOR_LABELS
+from portal.permissions import performs
+from portal.privacy import notices
+from portal.scoping import get_scoped_or_404
+
+bp = Blueprint("field", __name__, url_prefix="/field")
+
+#: The app's files, cached by its service worker (with the page itself).
+ASSETS = ("field/app.js", "field/scorer.js", "field/store.js", "field/field.css", "css/app.css")
+
+
+@cache
+def _definitions() -> dict[str, Any]:
+    return export(registry(), load_rules())
+
+
+def _strings() -> dict[str, Any]:
+    """The texts the app's script shows, in the page's language."""
+    return {
+        "queue_one": _("%(num)d household not sent", num=1).replace("1", "{n}", 1),
+        "queue_other": _("%(num)d households not sent", num=2).replace("2", "{n}", 1),
+        "all_sent": _("Every household has been sent."),
+        "offline": _("Offline: records are kept on this phone."),
+        "online": _("Online"),
+        "sending": _("Sending…"),
+        "sent": _("Sent."),
+        "sign_in": _("Sign in again to send the records."),
+        "send_failed": _("Sending failed; the records stay on this phone and are sent later."),
+        "refused": _("Refused by the portal"),
+        "mismatch": _("The portal's score differs from the phone's; the portal's counts."),
+        "match": _("A household with this phone already exists in this commune: staff will check."),
+        "required": _("Please answer this question."),
+        "name_required": _("Please write the household's name."),
+        "consent_required": _("The household must agree to the privacy notice first."),
+        "phone_invalid": _("Please write a phone number of 10 digits starting with 0."),
+        "not_loaded": _("Open this page once with a connection to load the questionnaire."),
+        "level": _("Level %(level)s", level="{level}"),
+        "score": _("Score: %(score)s/100", score="{score}"),
+        "next_steps": _("Next steps"),
+        "courses": _("Courses"),
+        "paths": _("Sell online"),
+        "nearest": _("Nearest class: %(place)s", place="{place}"),
+        "online_class": _("online"),
+        "no_class": _("No open class yet"),
+        "claim": _("Claim code: %(code)s", code="{code}"),
+        "waiting": _("not sent"),
+        "done": _("sent"),
+        "level_meanings": {str(k): str(v) for k, v in LEVEL_MEANINGS.items()},
+        "refusals": {k: str(v) for k, v in REFUSALS.items()},
+        "other": _("other"),
+    }
+
+
+@bp.route("/")
+@roles_required(Role.HELPER)
+def app() -> str:
+    lang = current_language()
+    return render_template(
+        "field/app.html",
+        strings=_strings(),
+        sectors=[(s.value, SECTOR_LABELS[s]) for s in Sector],
+        lang=lang,
+    )
+
+
+@bp.route("/sw.js")
+@public
+def service_worker() -> Response:
+    """The service worker, at /field/ so that its scope covers the app; names every file to
+    keep offline, with its version, so a new release replaces the cache."""
+    assets = [url_for("static", filename=name) for name in ASSETS]
+    body = render_template("field/sw.js", assets=json.dumps(assets), version=_version(assets))
+    response = Response(body, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _version(assets: list[str]) -> str:
+    return str(abs(hash((tuple(assets), _definitions()["version"]))))[:12]
+
+
+@bp.route("/manifest.webmanifest")
+@public
+def manifest() -> Response:
+    body = {
+        "name": _("Field assessments"),
+        "short_name": _("Field"),
+        "start_url": url_for("field.app"),
+        "scope": url_for("field.app"),
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#0b5394",
+        "lang": current_language(),
+        "icons": [
+            {
+                "src": url_for("static", filename="img/icon.svg"),
+                "sizes": "any",
+                "type": "image/svg+xml",
+            }
+        ],
+    }
+    response = Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/api/definitions")
+@public
+def definitions() -> Response:
+    """Questionnaires, scoring rules and recommendation rules, as scorer.js reads them."""
+    data = _definitions()
+    response = current_app.response_class(
+        json.dumps(data, ensure_ascii=False, separators=(",", ":")), mimetype="application/json"
+    )
+    response.set_etag(data["version"])
+    response.headers["Cache-Control"] = "no-cache"
+    return response.make_conditional(request)
+
+
+@bp.route("/api/session")
+@roles_required(Role.HELPER)
+def session_data() -> Response:
+    """What the app keeps for offline work: the helper's communes, the notice in force, the
+    courses and listing paths to recommend, and a CSRF token for the next upload."""
+    notice = notices.current_notice()
+    response = jsonify(
+        helper={"id": current_user.id, "name": current_user.name},
+        province=current_user.province_code,
+        communes=queries.communes_of(current_user),
+        notice={"version": notice.version, "url": url_for("privacy.notice")},
+        courses=queries.courses_for_households(current_user.province_code),
+        listing_paths=queries.listing_paths(),
+        definitions_version=_definitions()["version"],
+        csrf_token=generate_csrf(),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/api/sync", methods=["POST"])
+@performs("field.collect")
+def sync() -> Response | tuple[Response, int]:
+    """Store a batch of records; answer each one's fate (stored, duplicate or refused)."""
+    payload = request.get_json(silent=True)
+    records = payload.get("records") if isinstance(payload, dict) else None
+    try:
+        outcomes = operations.receive(current_user, records)
+    except operations.FieldError as error:
+        return jsonify(error=error.code, message=REFUSALS[error.code] % error.params), 400
+    db.session.commit()
+    return jsonify(results=[_outcome_json(o) for o in outcomes])
+
+
+def _outcome_json(outcome: operations.Outcome) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": outcome.client_id, "status": outcome.status}
+    if outcome.reason:
+        out["reason"] = outcome.reason
+        params = {"field": "", "question": "", "questionnaire": "", "version": ""}
+        out["message"] = str(REFUSALS[outcome.reason]) % (params | outcome.params)
+    household = outcome.household
+    if household is not None:
+        out.update(
+            mismatch=household.score_mismatch,
+            match=household.match_business_id is not None,
+            claim_code=household.claim_code,
+        )
+    if outcome.result is not None:
+        out["scores"] = {
+            "dimensions": outcome.result.dimensions,
+            "overall": outcome.result.overall,
+            "level": outcome.result.level,
+        }
+    return out
+
+
+# ------------------------------------------------------------------------------ staff
+
+
+@bp.route("/team", methods=["GET", "POST"])
+@performs("field.team")
+@audited("user.list", table="users")
+def team() -> Any:
+    province = current_user.province_code
+    form = HelperForm()
+    form.communes.choices = [(c.code, c.name) for c in geo.communes(province)]
+    if form.validate_on_submit():
+        helper = operations.create_helper(
+            name=form.name.data,
+            email=form.email.data or None,
+            phone=form.phone.data or None,
+            password=form.password.data,
+            province_code=province,
+            created_by=current_user,
+        )
+        operations.set_communes(helper, form.communes.data or [], current_user)
+        db.session.commit()
+        flash(_("The helper's account is ready."), "success")
+        return redirect(url_for("field.team"))
+    return render_template(
+        "field/team.html",
+        form=form,
+        helpers=queries.helpers_of_province(province),
+        communes=geo.communes(province),
+        commune_name=geo.commune_name,
+    )
+
+
+@bp.route("/team/<int:user_id>/communes", methods=["POST"])
+@performs("field.team")
+@audited("user.edit", record="user_id")
+def set_communes(user_id: int) -> Any:
+    helper = get_scoped_or_404(User, user_id)
+    if helper.role != Role.HELPER:
+        abort(404)
+    codes = [int(c) for c in request.form.getlist("communes") if c.isdigit()]
+    operations.set_communes(helper, codes, current_user)
+    db.session.commit()
+    flash(_("The helper's communes are saved."), "success")
+    return redirect(url_for("field.team"))

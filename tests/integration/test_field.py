@@ -1,0 +1,374 @@
+"""Field teams: staff attach helpers to communes; helpers' records sync idempotently, are
+validated, re-scored and matched, and land as household businesses with an assessment."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from assessments import load_all, parse_questionnaire, score
+from assessments.loader import QUESTIONNAIRE_DIR, QuestionnaireRegistry, _YamlLoader
+from portal import clock, geo
+from portal.assess import questionnaires as assess_questionnaires
+from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
+from portal.assess.questionnaires import registry
+from portal.auth.models import Role, User
+from portal.businesses.models import Business, BusinessKind
+from portal.extensions import db
+from portal.field.models import FieldAnswer, FieldHousehold, HelperCommune
+from portal.privacy import notices
+from tests.conftest import HA_NOI, PASSWORD, QUANG_NINH, all_at_once
+from tests.integration.test_assess import any_answers
+
+EN = {"Accept-Language": "en"}
+COMMUNES = [int(c.code) for c in geo.communes(QUANG_NINH)[:3]]
+
+
+def _attach(app, helper, codes):
+    with app.app_context():
+        for code in codes:
+            db.session.add(
+                HelperCommune(helper_id=helper.id, province_code=QUANG_NINH, commune_code=code)
+            )
+        db.session.commit()
+
+
+@pytest.fixture
+def helper(app, make_user):
+    user = make_user(role=Role.HELPER)
+    with app.app_context():
+        db.session.get(User, user.id).province_code = QUANG_NINH
+        db.session.commit()
+    _attach(app, user, COMMUNES[:2])
+    user.province_code = QUANG_NINH
+    return user
+
+
+def _notice_version(app) -> int:
+    with app.app_context():
+        return notices.current_version()
+
+
+def record(app, *, commune=None, phone=None, version=1, answers=None, scores=None, name=None):
+    """A record as the field app sends it, scored as the phone would."""
+    questionnaire = registry().get("household", version)
+    answers = answers if answers is not None else any_answers(questionnaire)
+    result = score(questionnaire, answers)
+    now = clock.utcnow().replace(microsecond=0).isoformat() + "Z"
+    return {
+        "id": str(uuid.uuid4()),
+        "name": name or "Hộ ông Nguyễn Văn A",
+        "phone": phone,
+        "commune": commune or COMMUNES[0],
+        "kind": "household",
+        "sector": "agriculture",
+        "consent": {"version": _notice_version(app), "at": now},
+        "questionnaire": {"id": "household", "version": version},
+        "lang": "vi",
+        "answers": [
+            {"id": str(uuid.uuid4()), "question": q, "value": v} for q, v in answers.items()
+        ],
+        "scores": scores
+        or {"dimensions": result.dimensions, "overall": result.overall, "level": result.level},
+        "assessed_at": now,
+    }
+
+
+def _sync(client, records):
+    return client.post("/field/api/sync", json={"records": records})
+
+
+def _count(app, model, *where) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def test_a_batch_sent_twice_or_cut_and_resent_is_stored_once(app, client, auth, helper):
+    auth.login(helper)
+    records = [record(app, name=f"Hộ {n}") for n in range(5)]
+    # Cut after two records: the app sends everything again.
+    first = _sync(client, records[:2])
+    assert [r["status"] for r in first.json["results"]] == ["stored", "stored"]
+    again = _sync(client, records)
+    assert [r["status"] for r in again.json["results"]] == ["duplicate"] * 2 + ["stored"] * 3
+    third = _sync(client, records)
+    assert [r["status"] for r in third.json["results"]] == ["duplicate"] * 5
+
+    assert _count(app, FieldHousehold) == 5
+    answers = sum(len(r["answers"]) for r in records)
+    assert _count(app, FieldAnswer) == answers
+    with app.app_context():
+        rows = db.session.scalars(sa.select(FieldHousehold).order_by(FieldHousehold.id)).all()
+        assert sorted(h.name for h in rows) == [f"Hộ {n}" for n in range(5)]
+        for household in rows:
+            business = household.business
+            assert business.kind == BusinessKind.HOUSEHOLD
+            assert business.commune_code == COMMUNES[0]
+            assert business.owner.role == Role.OWNER and business.owner.login == ""
+            assert business.owner.privacy_version == _notice_version(app)
+            assessment = db.session.get(Assessment, household.assessment_id)
+            assert assessment.status == AssessmentStatus.SUBMITTED
+            assert assessment.assisted_by_id == helper.id
+            assert assessment.overall_score == household.client_scores["overall"]
+            assert len(assessment.scores) == 5
+            assert not household.score_mismatch
+    # The dashboards count them like any household.
+    assert _count(app, Business, Business.kind == BusinessKind.HOUSEHOLD) == 5
+    assert _count(app, AssessmentScore) == 25
+
+
+def test_server_rescores_and_flags_a_difference(app, client, auth, helper):
+    auth.login(helper)
+    honest = record(app)
+    wrong = record(app, scores={"dimensions": {"devices": 100.0}, "overall": 99.9, "level": 5})
+    response = _sync(client, [honest, wrong])
+    ok, flagged = response.json["results"]
+    assert ok["mismatch"] is False and flagged["mismatch"] is True
+    assert flagged["scores"] == ok["scores"]  # the same answers: the server's score counts
+    with app.app_context():
+        stored = db.session.scalar(
+            sa.select(FieldHousehold).where(FieldHousehold.client_id == wrong["id"])
+        )
+        assert stored.score_mismatch
+        assert (
+            db.session.get(Assessment, stored.assessment_id).overall_score
+            == (ok["scores"]["overall"])
+        )
+
+
+def test_records_are_validated_one_by_one(app, client, auth, helper, make_user):
+    auth.login(helper)
+    good = record(app)
+    bad_id = record(app) | {"id": "not-a-uuid"}
+    not_mine = record(app, commune=COMMUNES[2])
+    other_province = record(app, commune=int(geo.communes(HA_NOI)[0].code))
+    no_consent = record(app) | {"consent": None}
+    gone = record(app)
+    gone["questionnaire"] = {"id": "household", "version": 99}
+    bad_answer = record(app)
+    bad_answer["answers"][0]["value"] = "no-such-option"
+    missing = record(app)
+    missing["answers"] = missing["answers"][1:]
+    bad_answer_id = record(app)
+    bad_answer_id["answers"][0]["id"] = "123"
+
+    response = _sync(
+        client,
+        [good, bad_id, not_mine, other_province, no_consent, gone, bad_answer, missing,
+         bad_answer_id],
+    )  # fmt: skip
+    assert response.status_code == 200
+    got = [(r["status"], r.get("reason")) for r in response.json["results"]]
+    assert got == [
+        ("stored", None),
+        ("refused", "bad_id"),
+        ("refused", "not_your_commune"),
+        ("refused", "not_your_commune"),
+        ("refused", "no_consent"),
+        ("refused", "unknown_questionnaire"),
+        ("refused", "bad_answer"),
+        ("refused", "missing_answers"),
+        ("refused", "bad_id"),
+    ]
+    assert "99" in response.json["results"][5]["message"]
+    assert _count(app, FieldHousehold) == 1
+
+    # Another helper cannot claim (or learn about) a stored record's id.
+    other = make_user(role=Role.HELPER, email="khac@example.vn")
+    with app.app_context():
+        db.session.get(User, other.id).province_code = QUANG_NINH
+        db.session.commit()
+    _attach(app, other, COMMUNES[:1])
+    auth.logout()
+    auth.login(other)
+    response = _sync(client, [good])
+    assert response.json["results"][0] == {
+        "id": good["id"],
+        "status": "refused",
+        "reason": "bad_id",
+        "message": response.json["results"][0]["message"],
+    }
+
+
+def test_a_batch_that_is_not_a_list_or_too_long_is_refused(app, client, auth, helper):
+    auth.login(helper)
+    assert client.post("/field/api/sync", json={"records": "x"}).status_code == 400
+    response = _sync(client, [record(app) for _ in range(51)])
+    assert response.status_code == 400
+    assert _count(app, FieldHousehold) == 0
+
+
+def _household_v2():
+    raw = yaml.load(
+        (QUESTIONNAIRE_DIR / "household-v1.yaml").read_text(encoding="utf-8"), Loader=_YamlLoader
+    )
+    raw["version"] = 2
+    raw["dimensions"][0]["questions"][0]["weight"] = 7
+    return parse_questionnaire(raw, "household-v2.yaml")
+
+
+def test_a_record_of_an_older_version_is_kept_and_scored_on_its_version(
+    app, client, auth, helper, monkeypatch
+):
+    with_v2 = QuestionnaireRegistry((*load_all(), _household_v2()))
+    monkeypatch.setattr(assess_questionnaires, "load_all", lambda: with_v2)
+    assess_questionnaires.registry.cache_clear()
+    try:
+        assert registry().for_audience("household").version == 2
+        auth.login(helper)
+        old = record(app, version=1)
+        new = record(app, version=2)
+        results = _sync(client, [old, new]).json["results"]
+        assert [r["status"] for r in results] == ["stored", "stored"]
+        assert [r["mismatch"] for r in results] == [False, False]
+        with app.app_context():
+            versions = db.session.scalars(sa.select(Assessment.questionnaire_version)).all()
+            assert sorted(versions) == [1, 2]
+    finally:
+        assess_questionnaires.registry.cache_clear()
+
+
+def test_same_phone_in_same_commune_is_proposed_as_a_match_never_merged(
+    app, client, auth, helper, make_user, make_business
+):
+    owner = make_user(phone="0912345678", email=None)
+    existing = make_business(owner=owner, commune_code=COMMUNES[0], kind=BusinessKind.HOUSEHOLD)
+    auth.login(helper)
+    same = record(app, phone="091 234 5678")
+    elsewhere = record(app, phone="0912345678", commune=COMMUNES[1])
+    results = _sync(client, [same, elsewhere]).json["results"]
+    assert [r["match"] for r in results] == [True, False]
+    # A second field record with the phone of the first field record of that commune.
+    again = _sync(client, [record(app, phone="0912345678", commune=COMMUNES[1])]).json
+    assert again["results"][0]["match"] is True
+    with app.app_context():
+        stored = db.session.scalar(
+            sa.select(FieldHousehold).where(FieldHousehold.client_id == same["id"])
+        )
+        assert stored.match_business_id == existing.id
+        assert stored.business_id != existing.id
+    assert _count(app, Business) == 4
+
+
+def test_definitions_are_served_with_an_etag(client):
+    response = client.get("/field/api/definitions")
+    assert response.status_code == 200
+    data = response.json
+    assert {q["id"] for q in data["questionnaires"]} == {"household", "enterprise"}
+    assert response.headers["ETag"].strip('"') == data["version"]
+    again = client.get(
+        "/field/api/definitions", headers={"If-None-Match": response.headers["ETag"]}
+    )
+    assert again.status_code == 304
+
+
+def test_helper_session_lists_their_communes_and_a_token(app, client, auth, helper):
+    auth.login(helper)
+    data = client.get("/field/api/session").json
+    assert sorted(c["code"] for c in data["communes"]) == sorted(COMMUNES[:2])
+    assert data["notice"]["version"] == _notice_version(app)
+    assert data["csrf_token"]
+    # The app page, its worker and manifest.
+    page = client.get("/field/", headers=EN).get_data(True)
+    assert "field/app.js" in page and "manifest.webmanifest" in page and "<script>" not in page
+    worker = client.get("/field/sw.js")
+    assert worker.mimetype == "text/javascript" and "/field/" in worker.get_data(True)
+    assert client.get("/field/manifest.webmanifest").json["scope"] == "/field/"
+    # Signing in leads a helper to the app.
+    assert client.get("/dashboard").headers["Location"].endswith("/field/")
+
+
+def test_only_helpers_use_the_app_and_only_staff_the_team_page(
+    app, client, auth, make_user, helper
+):
+    auth.login(make_user(role=Role.STAFF, province_code=QUANG_NINH))
+    assert client.get("/field/").status_code == 403
+    assert client.post("/field/api/sync", json={"records": []}).status_code == 403
+    assert client.get("/field/team").status_code == 200
+    auth.logout()
+    auth.login(helper)
+    assert client.get("/field/team").status_code == 403
+
+
+def test_staff_create_a_helper_and_attach_communes(app, client, auth, make_user, helper):
+    staff = make_user(role=Role.STAFF, province_code=QUANG_NINH)
+    auth.login(staff)
+    response = client.post(
+        "/field/team",
+        data={
+            "name": "Trần Thị Bình",
+            "phone": "0987654321",
+            "password": "tre-xanh-ben-song-9",
+            "confirm": "tre-xanh-ben-song-9",
+            "communes": [str(COMMUNES[1]), str(COMMUNES[2])],
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        new = db.session.scalar(sa.select(User).where(User.phone == "0987654321"))
+        assert new.role == Role.HELPER and new.province_code == QUANG_NINH
+        new_id = new.id
+    assert _count(app, HelperCommune, HelperCommune.helper_id == new_id) == 2
+    page = client.get("/field/team", headers=EN).get_data(True)
+    assert "Trần Thị Bình" in page
+    # Re-attach to one commune; a commune of another province is ignored.
+    client.post(
+        f"/field/team/{new_id}/communes",
+        data={"communes": [str(COMMUNES[0]), str(geo.communes(HA_NOI)[0].code)]},
+    )
+    with app.app_context():
+        codes = db.session.scalars(
+            sa.select(HelperCommune.commune_code).where(HelperCommune.helper_id == new_id)
+        ).all()
+    assert codes == [COMMUNES[0]]
+    # Staff of another province do not reach this province's helpers.
+    auth.logout()
+    auth.login(make_user(role=Role.STAFF, province_code=HA_NOI))
+    assert client.post(f"/field/team/{new_id}/communes", data={}).status_code == 404
+    # The new helper agrees to the privacy notice at first sign-in, then syncs in their commune.
+    with app.app_context():
+        from portal.privacy.operations import record_consent
+
+        record_consent(db.session.get(User, new_id), notices.current_version(), "vi")
+        db.session.commit()
+    auth.logout()
+    assert auth.login("0987654321", "tre-xanh-ben-song-9").status_code == 302
+    assert _sync(client, [record(app, commune=COMMUNES[0])]).json["results"][0]["status"] == (
+        "stored"
+    )
+
+
+@pytest.mark.postgres_only
+def test_simultaneous_uploads_of_the_same_batch_store_each_record_once(app, helper):
+    records = [record(app, name=f"Hộ {n}") for n in range(6)]
+    clients = []
+    for _ in range(4):
+        c = app.test_client()
+        assert (
+            c.post("/auth/login", data={"login": helper.login, "password": PASSWORD}).status_code
+            == 302
+        )
+        clients.append(c)
+    # Each upload sends the records in its own order.
+    orders = [records, records[::-1], records[3:] + records[:3], records[1:] + records[:1]]
+    responses = all_at_once(
+        [lambda c=c, o=o: _sync(c, o) for c, o in zip(clients, orders, strict=True)]
+    )
+    assert [r.status_code for r in responses] == [200] * 4
+    stored = [res["status"] for r in responses for res in r.json["results"]]
+    assert stored.count("stored") == 6 and stored.count("duplicate") == 18
+    assert _count(app, FieldHousehold) == 6
+    assert _count(app, Business) == 6
+    assert _count(app, FieldAnswer) == sum(len(r["answers"]) for r in records)
+
+
+def test_a_record_time_in_the_future_is_refused(app, client, auth, helper):
+    auth.login(helper)
+    late = record(app)
+    late["assessed_at"] = (clock.utcnow() + timedelta(days=1)).isoformat() + "Z"
+    result = _sync(client, [late]).json["results"][0]
+    assert (result["status"], result["reason"]) == ("refused", "bad_record")
