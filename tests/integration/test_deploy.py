@@ -1,13 +1,7 @@
 """Running it for real: health checks, request logs, the first administrator, 503s."""
 
-import contextlib
 import json
-import os
 import re
-import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +16,7 @@ from portal.access import public
 from portal.auth.models import Role, User
 from portal.extensions import db
 from tests.conftest import PASSWORD, QUANG_NINH
+from tests.servers import PostgresCluster, postgres_cluster
 
 ADMIN_PASSWORD = "violet-ferry-quartz-71"
 
@@ -249,69 +244,14 @@ def test_create_admin_leaves_another_account_with_that_email_alone(app: Flask, m
 # 503 while PostgreSQL is down --------------------------------------------------------------
 
 
-def _pg_bin() -> Path | None:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
-    return found[-1] if found else None
-
-
-class ThrowawayPostgres:
-    """A PostgreSQL cluster in a temporary directory that a test can stop and start again."""
-
-    def __init__(self, bin_dir: Path) -> None:
-        self.bin = bin_dir
-        self.dir = Path(tempfile.mkdtemp(prefix="portal-pg-down-"))
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        if os.geteuid() == 0:
-            shutil.chown(self.dir, "postgres")
-        self._run("initdb", "-D", str(self.dir / "data"), "-U", "portal", "--auth=trust")
-        self.url = f"postgresql+psycopg://portal@127.0.0.1:{self.port}/postgres"
-
-    def _run(self, tool: str, *args: str) -> None:
-        command = [str(self.bin / tool), *args]
-        if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-            command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, capture_output=True, timeout=60)
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(
-            "pg_ctl",
-            "-D",
-            str(self.dir / "data"),
-            "-l",
-            str(self.dir / "log"),
-            "-w",
-            "-o",
-            options,
-            "start",
-        )
-
-    def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
-
-    def remove(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
 @pytest.fixture
-def postgres() -> Iterator[ThrowawayPostgres]:
-    bin_dir = _pg_bin()
-    if bin_dir is None:
-        pytest.skip("PostgreSQL is not installed: scripts/test installs it")
-    cluster = ThrowawayPostgres(bin_dir)
-    try:
-        cluster.start()
+def postgres() -> Iterator[PostgresCluster]:
+    with postgres_cluster() as cluster:
         yield cluster
-    finally:
-        cluster.remove()
 
 
 def test_database_down_gives_503_in_both_languages_and_json_then_recovers(
-    postgres: ThrowawayPostgres, make_user
+    postgres: PostgresCluster, make_user
 ) -> None:
     app = create_app(
         {

@@ -6,11 +6,9 @@ loopback port); sign-in attempts spread over both are counted once.
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,7 +16,8 @@ from collections.abc import Iterator
 
 import pytest
 
-REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
+from tests.servers import free_port, redis_server, wait_for_port
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 SERVE = """
@@ -36,41 +35,10 @@ make_server("127.0.0.1", int(sys.argv[1]), app).serve_forever()
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(port: int, process: subprocess.Popen) -> None:
-    for _ in range(200):
-        if process.poll() is not None:
-            raise AssertionError(process.stderr.read().decode() if process.stderr else "exited")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"nothing listens on {port}")
-
-
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    if not os.path.exists(REDIS):
-        pytest.skip("redis-server is not installed: scripts/test installs it")
-    port = _free_port()
-    server = subprocess.Popen(
-        [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        _wait_for(port, server)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(10)
-        server.stderr.close()
+    with redis_server() as url:
+        yield url
 
 
 @pytest.fixture
@@ -90,7 +58,7 @@ def two_app_processes(redis_url) -> Iterator[list[str]]:
     processes, urls = [], []
     try:
         for n in range(2):
-            port = _free_port()
+            port = free_port()
             process = subprocess.Popen(
                 [sys.executable, "-c", SERVE, str(port), "migrate" if n == 0 else "serve"],
                 cwd=ROOT,
@@ -99,7 +67,7 @@ def two_app_processes(redis_url) -> Iterator[list[str]]:
                 stderr=subprocess.PIPE,
             )
             processes.append(process)
-            _wait_for(port, process)
+            wait_for_port(port, process)
             urls.append(f"http://127.0.0.1:{port}")
         yield urls
     finally:

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from tests.integration.test_multi_server import fresh_database
+from tests.servers import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = Path(sys.executable).parent / "flask"
