@@ -48,3 +48,13 @@ ERROR_MESSAGES = {
         "fill in this assessment."
     ),
 }
+
+#: What each level (0-5, the same in every questionnaire) means, in one plain line.
+LEVEL_MEANINGS = {
+    0: _l("You do not use digital tools for your work yet."),
+    1: _l("You have made a start: a few digital tools, used now and then."),
+    2: _l("You use digital tools for part of your work; selling and getting paid online are new."),
+    3: _l("Digital tools are part of your everyday work; a few areas still need work."),
+    4: _l("You use digital tools well in most of your work."),
+    5: _l("You lead the way: others can learn from how you work with digital tools."),
+}

@@ -39,6 +39,19 @@ def choose(business: Business) -> Choice:
     return Choice("enterprise", "employing_business")
 
 
+#: About how long one question takes to read and answer on a phone.
+SECONDS_PER_QUESTION = 20
+
+
+def minutes_to_answer(audience: str) -> int:
+    """Return about how long the audience's latest questionnaire takes, in whole 5 minutes.
+
+    Every question counts, follow-ups too, so the figure errs on the long side.
+    """
+    questions = len(registry().for_audience(audience).questions)
+    return max(5, 5 * round(questions * SECONDS_PER_QUESTION / 300))
+
+
 def questionnaire_of(questionnaire_id: str, version: int) -> Questionnaire:
     """Return the exact version an assessment was started (and scored) with."""
     return registry().get(questionnaire_id, version)

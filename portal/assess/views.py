@@ -32,10 +32,10 @@ from portal.assess.forms import (
     read_autosave,
     shown_values,
 )
-from portal.assess.labels import ERROR_MESSAGES, REASONS
+from portal.assess.labels import ERROR_MESSAGES, LEVEL_MEANINGS, REASONS
 from portal.assess.models import Assessment
 from portal.assess.operations import AssessError, can_fill
-from portal.assess.questionnaires import choose, questionnaire_of
+from portal.assess.questionnaires import choose, minutes_to_answer, questionnaire_of
 from portal.audit import audited
 from portal.businesses.models import Business
 from portal.extensions import db, limiter
@@ -46,6 +46,7 @@ from portal.training.recommendations import listing_path_recommendations, recomm
 
 bp = Blueprint("assess", __name__)
 bp.add_app_template_global(queries.progress_of, "assessment_progress")
+bp.add_app_template_global(minutes_to_answer, "assessment_minutes")
 
 
 def _flash_error(error: AssessError) -> None:
@@ -395,11 +396,16 @@ def show(assessment_id: int):
         return render_template("assess/draft.html", assessment=assessment)
     lang = current_language()
     result = report.build_report(assessment, lang)
+    weakest = min(result.dimensions, key=lambda row: row.score, default=None)
+    steps = weakest.band.next_steps if weakest else ()
     return render_template(
         "assess/result.html",
         assessment=assessment,
         business=assessment.business,
         report=result,
+        level_meaning=LEVEL_MEANINGS.get(result.level.number, ""),
+        # When no listing path is suggested: the weakest part's first step instead.
+        first_step=steps[0].get(lang) if steps else None,
         recommendations=recommended_courses(assessment.business, result.dimension_scores, lang),
         path_recommendations=listing_path_recommendations(
             assessment.business, result.dimension_scores, lang

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 from portal.auth.models import User
 from portal.auth.passwords import password_problem
 from portal.businesses.forms import BusinessFieldsMixin
+from portal.businesses.models import BusinessKind
 from portal.extensions import db
 from portal.forms import PortalForm, strip_filter, validate_phone
 
@@ -42,6 +43,14 @@ class StrongPassword:
 def new_password_field(label: Any) -> PasswordField:
     return PasswordField(
         label,
+        # Told before the first try, next to the field (the form macro ties it with
+        # aria-describedby): the length, and what password_problem refuses.
+        description=_l(
+            "At least %(num)d characters and hard to guess: not your name, phone number or a "
+            "date, not a common password, no runs like 123456 or qwerty. A few unrelated words "
+            "are easy to remember and hard to guess.",
+            num=MIN_PASSWORD,
+        ),
         validators=[
             DataRequired(_l("Choose a password.")),
             Length(
@@ -110,6 +119,23 @@ class AccountFieldsMixin:
 
 class RegisterForm(AccountFieldsMixin, BusinessFieldsMixin, PortalForm):
     """A business owner signs up together with their first business."""
+
+    #: Not asked of plain households (the page's script hides it when "Household" is chosen).
+    tax_code = StringField(
+        _l("Tax code"),
+        filters=[strip_filter],
+        description=_l(
+            "Households leave this empty. Enterprises and cooperatives: 10 digits, or 13 for a "
+            "branch (e.g. 0101234567-001). A household business may give the owner's 12-digit "
+            "personal ID number, or leave it empty."
+        ),
+    )
+
+    def validate_tax_code(self, field: Any) -> None:
+        if self.kind.data == BusinessKind.HOUSEHOLD.value:
+            field.data = None  # whatever a household typed (or its browser filled in) is ignored
+            return
+        super().validate_tax_code(field)
 
     #: Consent to the privacy notice in force (the page links it); recorded with its version.
     consent = BooleanField(

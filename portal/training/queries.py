@@ -1,6 +1,9 @@
 """Reads for training: catalog, rosters, owners' enrolments, group selection, invitations."""
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -8,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from portal import clock
 from portal.auth.models import Role, User
+from portal.billing.models import OPEN_STATUSES, Payment, PaymentStatus
 from portal.businesses.models import Business, BusinessKind, Sector
 from portal.clock import utcnow
 from portal.extensions import db
@@ -191,6 +195,40 @@ def owner_enrolments(owner: User, states: tuple[EnrolmentState, ...] | None = No
     if states:
         stmt = stmt.where(Enrolment.state.in_(states))
     return list(db.session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class SeatHold:
+    """A seat of a paid course held while its fee is awaited."""
+
+    #: A card was given and the payment is being confirmed: the seat stays held meanwhile.
+    confirming: bool
+    #: When the hold ends unless paid (naive UTC); None when no end is set.
+    until: datetime | None
+
+    @property
+    def minutes_left(self) -> int:
+        """Whole minutes (rounded up) until the hold ends; 0 once it has."""
+        if self.until is None:
+            return 0
+        return max(0, math.ceil((self.until - utcnow()).total_seconds() / 60))
+
+
+def seat_holds(enrolments: Iterable[Enrolment]) -> dict[int, SeatHold]:
+    """Return {enrolment id: hold} for those enrolled but not yet paid, in one query."""
+    ids = [e.id for e in enrolments if e.state == EnrolmentState.ENROLLED and e.requires_payment]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Payment.enrolment_id, Payment.status, Payment.hold_expires_at)
+        .where(Payment.enrolment_id.in_(ids), Payment.status.in_(OPEN_STATUSES))
+        .order_by(Payment.id)
+    ).all()
+    holds = {i: SeatHold(confirming=False, until=None) for i in ids}
+    for enrolment_id, status, until in rows:
+        confirming = status in (PaymentStatus.CREATING, PaymentStatus.PROCESSING)
+        holds[enrolment_id] = SeatHold(confirming, until)
+    return holds
 
 
 def upcoming_sessions(owner: User, limit: int = 10) -> list[tuple[TrainingSession, Enrolment]]:

@@ -2,16 +2,19 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from assessments.listing_paths import ListingPath, load_catalog
 from assessments.recommend import Recommendation, load_rules, recommend
+from portal import clock
 from portal.businesses.models import Business, BusinessKind
 from portal.extensions import db
 from portal.i18n import current_language
-from portal.training.models import Audience, Course
+from portal.training.models import Audience, Cohort, Course, CourseFormat, TrainingSession
 from portal.training.queries import open_cohorts
 
 #: Dimension ids that only the household questionnaire has.
@@ -27,14 +30,67 @@ def audience_of(business: Business, dimension_scores: Mapping[str, float]) -> st
     return "household" if business.kind == BusinessKind.HOUSEHOLD else "enterprise"
 
 
+#: How near a class is to the business, nearest first. The commune list we have
+#: (vietnam-provinces) carries neither coordinates nor neighbours, so after the business's own
+#: commune come online classes (no travel at all), then the rest of the province.
+SAME_COMMUNE, ONLINE, IN_PROVINCE = 0, 1, 2
+
+
+class CourseRecommendation(NamedTuple):
+    """A recommended course, why, and its open class nearest the business."""
+
+    course: Course
+    reason: str
+    cohort: Cohort
+    #: SAME_COMMUNE, ONLINE or IN_PROVINCE.
+    closeness: int
+    #: The class's next session still to come; None if none is planned.
+    next_session: TrainingSession | None
+
+
+def closeness(cohort: Cohort, business: Business) -> int:
+    """Tell how near the class meets: in the business's commune, online, or elsewhere."""
+    if cohort.commune_code is not None and cohort.commune_code == business.commune_code:
+        return SAME_COMMUNE
+    if cohort.course.format == CourseFormat.ONLINE:
+        return ONLINE
+    return IN_PROVINCE
+
+
+def _next_session(cohort: Cohort, now: datetime) -> TrainingSession | None:
+    return next((s for s in cohort.sessions if s.starts_at >= now), None)
+
+
+def _nearest_class(
+    course: Course, reason: str, business: Business, now: datetime
+) -> CourseRecommendation:
+    """Pick the course's open class nearest the business, the sooner one of equally near."""
+    far_future = datetime.max
+
+    def key(cohort: Cohort) -> tuple[int, datetime, int]:
+        upcoming = _next_session(cohort, now)
+        return (
+            closeness(cohort, business),
+            upcoming.starts_at if upcoming else far_future,
+            cohort.id,
+        )
+
+    cohort = min(open_cohorts(course), key=key)
+    return CourseRecommendation(
+        course, reason, cohort, closeness(cohort, business), _next_session(cohort, now)
+    )
+
+
 def recommended_courses(
     business: Business, dimension_scores: Mapping[str, float], lang: str | None = None
-) -> list[tuple[Course, str]]:
+) -> list[CourseRecommendation]:
     """Return the province's courses with an open class that answer the business's weak
-    dimensions, weakest first, each with its reason ("Your score for … is 20/100.").
+    dimensions, each with its reason ("Your score for … is 20/100.") and its nearest class.
 
-    A course matches a recommendation by its topic, or else by a dimension it strengthens.
-    Listing-path recommendations are left out here (see ``listing_path_recommendations``).
+    Nearest first (the business's commune, online, the rest of the province), then weakest
+    dimension first. A course matches a recommendation by its topic, or else by a dimension it
+    strengthens. Listing-path recommendations are left out here (see
+    ``listing_path_recommendations``).
     """
     lang = lang or current_language()
     audience = audience_of(business, dimension_scores)
@@ -54,7 +110,7 @@ def recommended_courses(
                 Course.active.is_(True),
                 Course.audience.in_((Audience(audience), Audience.BOTH)),
             )
-            .options(selectinload(Course.cohorts))
+            .options(selectinload(Course.cohorts).selectinload(Cohort.sessions))
             .order_by(Course.id)
         )
         if (not c.sectors or business.sector.value in c.sectors) and open_cohorts(c)
@@ -66,9 +122,10 @@ def recommended_courses(
     for rec, matches in by_topic + by_dimension:
         for course in matches:
             chosen.setdefault(course.id, (course, rec.reason(lang, rules)))
-    # Weakest dimension first: order by the recommendation that picked each course.
-    order = {course_id: _rank(recs, course) for course_id, (course, _r) in chosen.items()}
-    return sorted(chosen.values(), key=lambda item: order[item[0].id])
+    now = clock.utcnow()
+    result = [_nearest_class(c, reason, business, now) for c, reason in chosen.values()]
+    # Nearest first; of equally near, the course for the weakest dimension first.
+    return sorted(result, key=lambda r: (r.closeness, _rank(recs, r.course)))
 
 
 @dataclass(frozen=True)

@@ -225,6 +225,7 @@ def show_course(course_id: int):
         counts=counts,
         enrol_form=enrol_form,
         mine=mine,
+        holds=queries.seat_holds(mine),
         can_manage=_can_manage(),
     )
 
@@ -538,9 +539,11 @@ def _answer_assignment(enrolment_id: int, accept: bool):
 @bp.route("/training/mine")
 @roles_required(Role.OWNER)
 def my_training():
+    enrolments = queries.owner_enrolments(current_user)
     return render_template(
         "training/mine.html",
-        enrolments=queries.owner_enrolments(current_user),
+        enrolments=enrolments,
+        holds=queries.seat_holds(enrolments),
         summary=queries.owner_training_summary(current_user),
     )
 

@@ -92,6 +92,8 @@ def test_household_completes_the_assessment_on_a_phone_and_downloads_the_report(
     page.get_by_role("button", name="Submit and see my results").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Assessment results")
+    # The scores are folded under the level and the next steps: open them.
+    page.locator("details.result-details > summary").click()
     radar = page.locator("svg.radar")
     expect(radar).to_be_visible()
     assert radar.bounding_box()["width"] <= 340

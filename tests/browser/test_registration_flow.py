@@ -16,7 +16,9 @@ def test_owner_registers_signs_out_and_in_and_switches_language(phone, artifacts
     # Nothing overflows the 360 px viewport.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
-    page.get_by_role("link", name="Đăng ký doanh nghiệp").first.click()
+    # The main call to action ("Tạo tài khoản" once translated; it reads as an account, not
+    # as the legal registration of a company).
+    page.locator(".hero a.button[href$='/auth/register']").click()
     page.get_by_label("Họ và tên").fill("Phạm Văn Hải")
     page.get_by_label("Email").fill("hai@example.vn")
     page.get_by_label("Mật khẩu", exact=True).fill("mat-khau-cua-hai")
@@ -73,3 +75,18 @@ def test_bad_input_in_browser_keeps_what_was_typed(phone):
     expect(page.get_by_role("alert")).to_be_visible()
     expect(page.get_by_label("Họ và tên")).to_have_value("Lê Thị Mai")
     expect(page.get_by_label("Mã số thuế")).to_have_value("123")
+
+
+def test_tax_code_is_not_asked_of_a_household(phone_en):
+    page = phone_en
+    page.goto("/auth/register")
+    tax_code = page.get_by_label("Tax code")
+    password_hint = page.locator("#password-help")
+    expect(password_hint).to_contain_text("At least 10 characters")
+    expect(page.get_by_label("Password", exact=True)).to_have_attribute(
+        "aria-describedby", "password-help"
+    )
+    page.get_by_label("Kind").select_option("household")
+    expect(tax_code).to_be_hidden()
+    page.get_by_label("Kind").select_option("enterprise")
+    expect(tax_code).to_be_visible()

@@ -192,7 +192,8 @@ def test_results_page_shows_each_dimension_against_its_group(
     _count, page = _page_queries(app, client, f"/assessments/{mine_id}")
     assert "Based on 10 businesses." in page and "Based on 14 businesses." in page
     assert page.count('class="peer-bar"') == 2 * (1 + len(HOUSEHOLD_DIMENSIONS))
-    assert "Middle half of the businesses" in page
+    assert "Where the middle half of similar businesses score" in page
+    assert "median" not in page.lower() and "quarter" not in page.lower()
     online_sales = benchmark(_latest_scores(app, peers)["online_sales"])
     median, q1, q3 = (
         format_decimal(v, "#,##0.#", locale="en")
@@ -202,7 +203,7 @@ def test_results_page_shows_each_dimension_against_its_group(
     # The PDF report shows the same table, one row per dimension and one for the overall score.
     text = pdf_text(client.get(f"/assessments/{mine_id}/report.pdf?lang=en").data)
     assert "Based on 10 businesses." in text and "Based on 14 businesses." in text
-    assert text.count("Median (middle half)") == 2
+    assert text.count("Middle score (middle half)") == 2
     assert f"{median} ({q1}–{q3})" in text
 
 

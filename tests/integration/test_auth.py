@@ -212,7 +212,7 @@ def test_reset_for_unknown_account_says_the_same_and_sends_nothing(client, app):
 def test_language_defaults_to_vietnamese_then_follows_browser(client):
     assert 'lang="vi"' in client.get("/").get_data(as_text=True)
     page = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
-    assert 'lang="en"' in page and "Register your business" in page
+    assert 'lang="en"' in page and "Create an account" in page
 
 
 def test_language_choice_sticks_in_session_and_account(client, app, auth, make_user):

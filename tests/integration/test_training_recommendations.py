@@ -63,7 +63,7 @@ def test_courses_of_the_province_with_open_classes_are_recommended_weakest_first
     with app.test_request_context(headers={"Accept-Language": "en"}):
         b = db.session.get(Business, business.id)
         result = recommended_courses(b, scores)
-        assert [(c.id, reason) for c, reason in result] == [
+        assert [(r.course.id, r.reason) for r in result] == [
             (payments.course_id, "Your score for “Digital payments” is 20/100."),
             (by_dimension.course_id, "Your score for “Devices and connectivity” is 30/100."),
             (selling.course_id, "Your score for “Selling online” is 45/100."),
@@ -95,6 +95,6 @@ def test_enterprise_scores_pick_enterprise_rules(app, make_user, make_business):
         result = recommended_courses(
             db.session.get(Business, business.id), {"security": 12, "strategy": 80}
         )
-        assert [(c.id, r) for c, r in result] == [
+        assert [(r.course.id, r.reason) for r in result] == [
             (t.course_id, "Điểm “An toàn thông tin và quản lý rủi ro” của bạn là 12/100.")
         ]
