@@ -42,9 +42,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     inputs.init_app(app)  # before the blueprints: their rules use its id converter
     register_blueprints(app)
-    from portal import cli, errors, formatting, permissions, security, templating
+    from portal import cli, errors, formatting, permissions, security, static_files, templating
 
     security.init_app(app)
+    static_files.init_app(app)
     permissions.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
