@@ -66,16 +66,21 @@ def _head(path: str) -> bytes:
     ).encode()
 
 
+def _connect(server: str) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", int(server.rsplit(":", 1)[1])), timeout=10)
+
+
 class Trickler(threading.Thread):
     """A client that sends its request head a byte at a time and never finishes it."""
 
     def __init__(self, server: str) -> None:
         super().__init__(daemon=True)
-        self.sock = socket.create_connection(("127.0.0.1", int(server.rsplit(":", 1)[1])))
+        self.sock = _connect(server)
         self.sock.settimeout(30)
         self.stop = threading.Event()
-        #: Set when the server has ended the connection: what it sent first, if anything.
+        #: Set when the server has ended the connection.
         self.cut_off = threading.Event()
+        #: What the server sent before ending it, if anything.
         self.answer = b""
 
     def run(self) -> None:
@@ -101,10 +106,6 @@ class Trickler(threading.Thread):
         self.stop.set()
         self.join(5)
         self.sock.close()
-
-
-def _connect(server: str) -> socket.socket:
-    return socket.create_connection(("127.0.0.1", int(server.rsplit(":", 1)[1])), timeout=10)
 
 
 def test_slow_clients_leave_the_server_answering(database: dict[str, str]) -> None:
