@@ -408,7 +408,7 @@ def show(assessment_id: int):
         first_step=steps[0].get(lang) if steps else None,
         recommendations=recommended_courses(assessment.business, result.dimension_scores, lang),
         path_recommendations=listing_path_recommendations(
-            assessment.business, result.dimension_scores, lang
+            assessment.business, result.dimension_scores, lang, assessment.answers or {}
         ),
         can_fill=can_fill(current_user, assessment.business),
         languages=current_app.config["LANGUAGES"],

@@ -128,6 +128,11 @@ def recommended_courses(
     return sorted(result, key=lambda r: (r.closeness, _rank(recs, r.course)))
 
 
+#: Listing paths only for businesses that say they qualify: path id -> (the assessment question
+#: that tells, the answers that qualify). The OCOP marketplace takes OCOP-rated products only.
+QUALIFYING_ANSWERS = {"ocop_marketplace": ("ocop", frozenset({"three_stars", "four_stars"}))}
+
+
 @dataclass(frozen=True)
 class PathRecommendation:
     """A listing path suggested by an assessment, with the reason to show."""
@@ -135,6 +140,9 @@ class PathRecommendation:
     path: ListingPath
     reason: str
     recommendation: Recommendation
+    #: False when the answers do not show what the path requires (no OCOP stars, or the
+    #: questionnaire did not ask): its first step, what to get first, is shown instead.
+    qualifies: bool = True
 
     @property
     def target(self) -> str:
@@ -142,10 +150,17 @@ class PathRecommendation:
 
 
 def listing_path_recommendations(
-    business: Business, dimension_scores: Mapping[str, float], lang: str | None = None
+    business: Business,
+    dimension_scores: Mapping[str, float],
+    lang: str | None = None,
+    answers: Mapping[str, object] | None = None,
 ) -> list[PathRecommendation]:
     """Return the listing paths the assessment suggests, weakest dimension first, leaving out
-    paths not offered to the business's kind and sector (e.g. Tiki for a household)."""
+    paths not offered to the business's kind and sector (e.g. Tiki for a household).
+
+    With the assessment's ``answers``, a path of QUALIFYING_ANSWERS is marked as not
+    qualifying unless the answers show that the business meets its condition.
+    """
     lang = lang or current_language()
     audience = audience_of(business, dimension_scores)
     catalog, rules = load_catalog(), load_rules()
@@ -153,8 +168,17 @@ def listing_path_recommendations(
     for rec in recommend(audience, business.sector.value, dimension_scores, rules):
         path = catalog.get(rec.target) if rec.kind == "listing_path" else None
         if path is not None and path.is_offered_to(business.kind.value, business.sector.value):
-            result.append(PathRecommendation(path, rec.reason(lang, rules), rec))
+            result.append(
+                PathRecommendation(path, rec.reason(lang, rules), rec, _qualifies(path, answers))
+            )
     return result
+
+
+def _qualifies(path: ListingPath, answers: Mapping[str, object] | None) -> bool:
+    if answers is None or path.id not in QUALIFYING_ANSWERS:
+        return True
+    question, qualifying = QUALIFYING_ANSWERS[path.id]
+    return answers.get(question) in qualifying
 
 
 def _rank(recs: list[Recommendation], course: Course) -> tuple[int, int]:

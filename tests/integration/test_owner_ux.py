@@ -21,6 +21,7 @@ from portal.training.recommendations import (
     IN_PROVINCE,
     ONLINE,
     SAME_COMMUNE,
+    listing_path_recommendations,
     recommended_courses,
 )
 from tests.conftest import QUANG_NINH
@@ -338,3 +339,36 @@ def test_time_to_answer_is_the_same_on_the_home_page_and_in_each_questionnaire(c
         intro = registry().for_audience(audience).intro
         assert re.findall(r"(\d+) minutes", intro.get("en")) == [str(minutes)]
         assert re.findall(r"(\d+) phút", intro.get("vi")) == [str(minutes)]
+
+
+# ------------------------------------------------------------------------------- OCOP
+
+
+def test_ocop_marketplace_only_for_products_with_ocop_stars(
+    app, client, auth, make_user, make_business
+):
+    owner, business = household_in_hoanh_mo(make_user, make_business)
+    scores = {
+        "devices": 90,
+        "payments": 0,
+        "online_sales": 0,
+        "product_info": 60,
+        "skills_safety": 80,
+    }
+    with app.test_request_context(headers=EN):
+        b = db.session.get(Business, business.id)
+        for answer, qualifies in (("no", False), ("preparing", False), ("three_stars", True)):
+            paths = listing_path_recommendations(b, scores, answers={"ocop": answer})
+            ocop = next(p for p in paths if p.target == "ocop_marketplace")
+            assert ocop.qualifies is qualifies, answer
+            assert all(p.qualifies for p in paths if p.target != "ocop_marketplace")
+        # Without answers (the onboarding page): unchanged.
+        assert all(p.qualifies for p in listing_path_recommendations(b, scores))
+
+    not_rated = submitted_assessment(app, business, answers=WEAK_ANSWERS | {"ocop": "no"})
+    auth.login(owner)
+    page = client.get(f"/assessments/{not_rated}", headers=EN).get_data(as_text=True)
+    assert "First: Have the OCOP certificate ready." in page
+    rated = submitted_assessment(app, business, answers=WEAK_ANSWERS)  # three stars
+    page = client.get(f"/assessments/{rated}", headers=EN).get_data(as_text=True)
+    assert "s OCOP marketplace</strong>" in page and "First: Have the OCOP" not in page
