@@ -128,7 +128,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.onboarding.views import bp as onboarding_bp
     from portal.privacy.views import bp as privacy_bp
     from portal.reports.views import bp as reports_bp
-    from portal.training.views import bp as training_bp
+    from portal.training.trainer_views import bp as training_bp  # views.py's, and trainers'
 
     for bp in (
         main_bp,

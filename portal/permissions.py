@@ -227,7 +227,21 @@ ACTIONS: dict[str, Action] = _table(
         CLASS_TEAM,
     ),
     Action("cohort.assign", "Assign a class to businesses", CLASS_TEAM),
-    Action("attendance.take", "Take attendance", CLASS_TEAM),
+    Action(
+        "cohort.contacts",
+        "See a class's participants with their phone numbers",
+        CLASS_TEAM,
+    ),
+    Action(
+        "attendance.take",
+        "Take attendance, show a session's check-in QR code",
+        CLASS_TEAM,
+    ),
+    Action(
+        "attendance.check_in",
+        "Check in to a session by scanning its QR code (a business enrolled in the class)",
+        OWNERS_OWN,
+    ),
     Action("cohort.complete", "Mark completion and issue certificates", CLASS_TEAM),
     Action("certificate.withdraw", "Withdraw a certificate", CLASS_TEAM),
     Action(

@@ -23,6 +23,7 @@ from portal.auth.forms import (
     ResetPasswordForm,
     ResetRequestForm,
 )
+from portal.auth.models import Role
 from portal.extensions import db, limiter
 from portal.i18n import current_language
 from portal.permissions import performs
@@ -102,7 +103,9 @@ def login():
             if user.locale:
                 session["locale"] = user.locale
             flash(_("You are signed in."), "success")
-            return redirect(_safe_next(url_for("main.dashboard")))
+            # A trainer's day starts from their teaching schedule.
+            home = "training.trainer_home" if user.role == Role.TRAINER else "main.dashboard"
+            return redirect(_safe_next(url_for(home)))
     return render_template("auth/login.html", form=form)
 
 

@@ -314,6 +314,10 @@ def set_attendance(
     session = _lock_session(session.id, shared=True)
     if not has_started(session):
         raise TrainingError("session_not_started", at=session.starts_at)
+    # A participant's own check-in (training/checkin.py) may add the row at the same moment.
+    db.session.execute(
+        sa.select(Enrolment.id).where(Enrolment.id == enrolment.id).with_for_update()
+    )
     row = db.session.scalar(
         sa.select(Attendance).where(
             Attendance.session_id == session.id, Attendance.enrolment_id == enrolment.id

@@ -161,6 +161,17 @@ CASES: dict[str, Case] = {
         lambda w: w.session_id,
         as_user="qn_trainer",
     ),
+    "training.class_roster": Case(
+        "GET",
+        lambda w: f"/training/cohorts/{w.cohort_id}/participants",
+        lambda w: w.cohort_id,
+        as_user="qn_trainer",
+    ),
+    "training.checkin_board": Case(
+        "GET",
+        lambda w: f"/training/sessions/{w.session_id}/check-in",
+        lambda w: w.session_id,
+    ),
     "training.completion": Case(
         "GET", lambda w: f"/training/cohorts/{w.cohort_id}/completion", lambda w: w.cohort_id
     ),

@@ -129,3 +129,26 @@ def test_owner_dashboard_query_count_does_not_grow_with_businesses(
     for _ in range(6):
         make_business(owner=owner)
     assert _queries(app, client, "/dashboard") == small
+
+
+def test_trainer_home_query_count_does_not_grow_with_classes(
+    app, client, auth, make_user, make_business
+):
+    from tests.integration.test_trainer_home import earlier_today, mark_present
+    from tests.integration.test_training import enrol_now, new_training
+
+    trainer = make_user(role=Role.TRAINER, province_code=QUANG_NINH)
+
+    def add_class() -> None:
+        # A session earlier today (one present of two) and one in the coming week.
+        t = new_training(app, trainer, sessions=2, first_session=earlier_today())
+        present = enrol_now(app, t.cohort_id, make_business().id)
+        enrol_now(app, t.cohort_id, make_business().id)
+        mark_present(app, trainer, t.session_ids[0], present)
+
+    add_class()
+    auth.login(trainer)
+    one = _queries(app, client, "/training/teaching")
+    for _ in range(4):
+        add_class()
+    assert _queries(app, client, "/training/teaching") == one
