@@ -410,9 +410,11 @@ async function sync() {
     const waiting = (await store.allRecords()).filter((r) => r.state === "waiting");
     if (!waiting.length) return;
     message.textContent = T.sending;
+    message.dataset.state = "sending";
     const token = await refreshSession();
     if (!token) {
       message.textContent = T.sign_in;
+      message.dataset.state = "signed-out";
       return;
     }
     for (let start = 0; start < waiting.length; start += BATCH) {
@@ -444,8 +446,10 @@ async function sync() {
       await renderRecords();
     }
     message.textContent = T.sent;
+    message.dataset.state = "sent";
   } catch (error) {
     message.textContent = T.send_failed;
+    message.dataset.state = "failed";
   } finally {
     syncing = false;
     await renderRecords();

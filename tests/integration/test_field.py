@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ from tests.conftest import HA_NOI, PASSWORD, QUANG_NINH, all_at_once
 from tests.integration.test_assess import any_answers
 
 EN = {"Accept-Language": "en"}
+ROOT = Path(__file__).resolve().parents[2]
 COMMUNES = [int(c.code) for c in geo.communes(QUANG_NINH)[:3]]
 
 
@@ -372,3 +374,18 @@ def test_a_record_time_in_the_future_is_refused(app, client, auth, helper):
     late["assessed_at"] = (clock.utcnow() + timedelta(days=1)).isoformat() + "Z"
     result = _sync(client, [late]).json["results"][0]
     assert (result["status"], result["reason"]) == ("refused", "bad_record")
+
+
+def test_the_app_shell_weighs_under_150_kb_compressed(app, client, auth, helper):
+    import gzip
+
+    from portal.field.views import ASSETS
+
+    auth.login(helper)
+    total = len(gzip.compress(client.get("/field/").get_data()))
+    for name in ASSETS:
+        total += len(gzip.compress((ROOT / "static" / name).read_bytes()))
+    total += len(gzip.compress(client.get("/field/sw.js").get_data()))
+    assert total < 150 * 1024, total
+    # The questionnaires and rules it keeps offline, for the record: well under a megabyte.
+    assert len(gzip.compress(client.get("/field/api/definitions").get_data())) < 200 * 1024
