@@ -16,9 +16,8 @@ def test_owner_registers_signs_out_and_in_and_switches_language(phone, artifacts
     # Nothing overflows the 360 px viewport.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
-    # The main call to action ("Tạo tài khoản" once translated; it reads as an account, not
-    # as the legal registration of a company).
-    page.locator(".hero a.button[href$='/auth/register']").click()
+    # The main call to action reads as an account, not as the legal registration of a company.
+    page.locator(".hero").get_by_role("link", name="Tạo tài khoản").click()
     page.get_by_label("Họ và tên").fill("Phạm Văn Hải")
     page.get_by_label("Email").fill("hai@example.vn")
     page.get_by_label("Mật khẩu", exact=True).fill("mat-khau-cua-hai")

@@ -290,6 +290,9 @@ def test_home_and_register_say_create_an_account(client):
     home = client.get("/", headers=EN).get_data(as_text=True)
     assert '<a class="button" href="/auth/register">Create an account</a>' in home
     assert "Register your business" not in home
+    home_vi = client.get("/", headers={"Accept-Language": "vi"}).get_data(as_text=True)
+    assert '<a class="button" href="/auth/register">Tạo tài khoản</a>' in home_vi
+    assert "Đăng ký doanh nghiệp" not in home_vi
     page = client.get("/auth/register", headers=EN).get_data(as_text=True)
     assert "<h1>Create an account</h1>" in page
 
