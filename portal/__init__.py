@@ -126,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.health import bp as health_bp
     from portal.main.views import bp as main_bp
     from portal.onboarding.views import bp as onboarding_bp
+    from portal.paysign.views import bp as paysign_bp
     from portal.privacy.views import bp as privacy_bp
     from portal.reports.views import bp as reports_bp
     from portal.training.trainer_views import bp as training_bp  # views.py's, and trainers'
@@ -139,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
         assess_bp,
         billing_bp,
         onboarding_bp,
+        paysign_bp,
         reports_bp,
         api_bp,
         privacy_bp,

@@ -8,6 +8,7 @@ from portal.billing.models import Payment, PaymentStatus, StripeEvent, SubsidyPr
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
 from portal.field.models import FieldAnswer, FieldHousehold, HelperCommune
 from portal.onboarding.models import Evidence, EvidenceStatus, OnboardingPath, StepProgress
+from portal.paysign.models import PaymentSign
 from portal.privacy.models import PrivacyConsent
 from portal.reports.models import (
     DigitalStatus,
@@ -49,6 +50,7 @@ __all__ = [
     "OnboardingPath",
     "Payment",
     "PrivacyConsent",
+    "PaymentSign",
     "PaymentStatus",
     "ProvinceSettings",
     "ProvinceSettingsChange",

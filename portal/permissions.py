@@ -204,6 +204,11 @@ ACTIONS: dict[str, Action] = _table(
         "Verify or reject listing evidence",
         _grants(trainer=YES, staff=YES, admin=YES),
     ),
+    Action(
+        "payment_sign.edit",
+        "Make or change a business's VietQR payment sign (its bank account)",
+        OWNERS_OWN,
+    ),
     # Training
     Action(
         "course.create",

@@ -56,6 +56,15 @@ bootstrap() {
       "$PYTHON" -m venv "$ROOT/.venv-localstripe"
       "$ROOT/.venv-localstripe/bin/pip" install -q --disable-pip-version-check "localstripe>=1.15,<1.16"
     fi
+    # vietnam-qr-pay, the independent VietQR decoder of the payment-sign tests, as locked.
+    command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+    local js_stamp
+    js_stamp="$ROOT/tests/js/node_modules/.installed-$(sha1sum < "$ROOT/tests/js/package-lock.json" | cut -c1-12)"
+    if [ ! -f "$js_stamp" ]; then
+      echo ">>> installing the test decoders in tests/js (npm ci)"
+      (cd "$ROOT/tests/js" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+      touch "$js_stamp"
+    fi
   fi
   # Compiled catalogs are build products: make them from the committed .po files.
   (cd "$ROOT" && FLASK_APP=portal PORTAL_ENV=development "$VENV/bin/flask" translate compile >/dev/null)

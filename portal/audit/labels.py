@@ -19,6 +19,8 @@ ACTION_LABELS = {
     "evidence.queue": _l("Opened the evidence to verify"),
     "evidence.file": _l("Opened an evidence file"),
     "evidence.review": _l("Verified or rejected evidence"),
+    "payment_sign.view": _l("Opened a business's payment sign (bank account)"),
+    "payment_sign.pdf": _l("Downloaded a business's payment sign (PDF)"),
     "course.edit": _l("Opened or edited a course and its fee"),
     "class.view": _l("Opened a class list"),
     "class.edit": _l("Opened or edited a class"),

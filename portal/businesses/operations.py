@@ -14,6 +14,7 @@ from portal.businesses.queries import count_open_enrolments
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.onboarding.models import Evidence, OnboardingPath, StepProgress
+from portal.paysign.models import PaymentSign
 from portal.reports.models import DigitalStatus
 from portal.reports.operations import move_digital_status
 from portal.training.models import Attendance, Certificate, Enrolment, EnrolmentEvent
@@ -76,6 +77,7 @@ _MOVED_MODELS = (
     EnrolmentEvent,
     Certificate,
     DigitalStatus,
+    PaymentSign,
 )
 
 
@@ -151,6 +153,7 @@ def move_business(business: Business, province_code: int, commune_code: int, by:
     )
     _update(EnrolmentEvent, EnrolmentEvent.business_id == bid, commune_code=commune_code, **place)
     certificates = _update(Certificate, Certificate.business_id == bid, **place)
+    _update(PaymentSign, PaymentSign.business_id == bid, **place)
     business.province_code, business.commune_code = province_code, commune_code
     db.session.flush()
     statuses = move_digital_status(bid, province_code, commune_code, at)

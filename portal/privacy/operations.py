@@ -16,6 +16,7 @@ from portal.auth.models import User
 from portal.businesses.models import Business
 from portal.extensions import db
 from portal.onboarding.models import Evidence, EvidenceKind, EvidenceStatus
+from portal.paysign.models import PaymentSign
 from portal.privacy.models import PrivacyConsent
 from portal.scoping import scoped_select, visible
 from portal.storage import storage
@@ -68,7 +69,8 @@ def close_account(owner: User) -> Closure:
     log, certificates (valid, without the holder's name), payments (accounting), evidence
     status and dates (verified listings count). Erased: the account's name and contacts, the
     businesses' names, addresses and tax codes or personal ID numbers, every answer, drafts,
-    evidence links, notes and files. The account can never sign in again.
+    evidence links, notes and files, the payment sign (bank account). The account can never
+    sign in again.
     """
     closure = Closure()
     businesses = db.session.scalars(scoped_select(Business, owner)).all()
@@ -112,6 +114,12 @@ def close_account(owner: User) -> Closure:
             .values(url="", file_path="", file_name="", file_size=0, note="", reason="")
             .execution_options(synchronize_session=False)
         ).rowcount
+        # A bank account and its holder's name: nothing of it is needed once closed.
+        db.session.execute(
+            sa.delete(PaymentSign)
+            .where(PaymentSign.business_id.in_(ids))
+            .execution_options(synchronize_session=False)
+        )
     owner.name = DELETED_ACCOUNT_NAME
     owner.email = None
     owner.phone = None

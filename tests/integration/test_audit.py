@@ -20,6 +20,7 @@ from portal.auth.models import Role, User
 from portal.billing.models import SubsidyProgramme
 from portal.businesses.models import Business
 from portal.extensions import db
+from portal.paysign.operations import save_sign
 from portal.training.models import TrainingSession
 from tests.conftest import HA_NOI, PASSWORD, QUANG_NINH
 from tests.integration.test_business_move import (
@@ -58,6 +59,16 @@ def world(app, make_user, make_business) -> SimpleNamespace:
         w.programme_id = db.session.scalar(
             sa.select(SubsidyProgramme.id).where(SubsidyProgramme.province_code == QUANG_NINH)
         )
+        save_sign(
+            business,
+            db.session.get(User, business.owner_id),
+            bank_bin="970436",
+            account_number="0011002345",
+            account_name="NGUYEN VAN A",
+            amount_vnd=None,
+            message="",
+        )
+        db.session.commit()
     return w
 
 
@@ -191,6 +202,15 @@ CASES: dict[str, Case] = {
     "billing.new_programme": Case("GET", lambda w: "/billing/programmes/new"),
     "billing.edit_programme": Case(
         "GET", lambda w: f"/billing/programmes/{w.programme_id}/edit", lambda w: w.programme_id
+    ),
+    "paysign.show_sign": Case(
+        "GET", lambda w: f"/payment-sign/businesses/{w.business.id}", lambda w: w.business.id
+    ),
+    "paysign.sign_pdf": Case(
+        "GET",
+        lambda w: f"/payment-sign/businesses/{w.business.id}/sign.pdf",
+        lambda w: w.business.id,
+        as_user="qn_trainer",
     ),
     "admin.list_users": Case("GET", lambda w: "/admin/users"),
     "admin.new_user": Case("GET", lambda w: "/admin/users/new"),

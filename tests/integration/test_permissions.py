@@ -173,6 +173,11 @@ FORM_DATA = {
     "onboarding.tick_step": lambda w: {"step": "account", "done": "1"},
     "onboarding.add_evidence": lambda w: {"step": "account", "url": "https://postmart.vn/shop/2"},
     "onboarding.review_evidence": lambda w: {"decision": "verify"},
+    "paysign.save_sign": lambda w: {
+        "bank": "970436",
+        "account_number": "0011002345",
+        "account_name": "NGUYEN VAN A",
+    },
     "admin.new_user": lambda w: {
         "name": "Giảng viên mới",
         "email": "moi@example.vn",
