@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -52,11 +53,18 @@ def _definitions() -> dict[str, Any]:
     return export(registry(), load_rules())
 
 
+def _queue(num: int) -> str:
+    return ngettext("%(num)d household not sent", "%(num)d households not sent", num).replace(
+        str(num), "{n}", 1
+    )
+
+
 def _strings() -> dict[str, Any]:
     """The texts the app's script shows, in the page's language."""
     return {
-        "queue_one": _("%(num)d household not sent", num=1).replace("1", "{n}", 1),
-        "queue_other": _("%(num)d households not sent", num=2).replace("2", "{n}", 1),
+        # Vietnamese has one form, English two: the app fills in {n}.
+        "queue_one": _queue(1),
+        "queue_other": _queue(2),
         "all_sent": _("Every household has been sent."),
         "offline": _("Offline: records are kept on this phone."),
         "online": _("Online"),
@@ -85,7 +93,6 @@ def _strings() -> dict[str, Any]:
         "done": _("sent"),
         "level_meanings": {str(k): str(v) for k, v in LEVEL_MEANINGS.items()},
         "refusals": {k: str(v) for k, v in REFUSALS.items()},
-        "other": _("other"),
     }
 
 

@@ -368,12 +368,20 @@ def test_simultaneous_uploads_of_the_same_batch_store_each_record_once(app, help
     assert _count(app, FieldAnswer) == sum(len(r["answers"]) for r in records)
 
 
-def test_a_record_time_in_the_future_is_refused(app, client, auth, helper):
+def test_a_phone_clock_ahead_of_the_portal_counts_as_received_now(app, client, auth, helper):
     auth.login(helper)
     late = record(app)
     late["assessed_at"] = (clock.utcnow() + timedelta(days=1)).isoformat() + "Z"
-    result = _sync(client, [late]).json["results"][0]
-    assert (result["status"], result["reason"]) == ("refused", "bad_record")
+    bad = record(app) | {"assessed_at": "yesterday"}
+    results = _sync(client, [late, bad]).json["results"]
+    assert [(r["status"], r.get("reason")) for r in results] == [
+        ("stored", None),
+        ("refused", "bad_record"),
+    ]
+    with app.app_context():
+        stored = db.session.scalar(sa.select(FieldHousehold))
+        assert stored.assessed_at <= clock.utcnow()
+        assert stored.assessed_at == db.session.get(Assessment, stored.assessment_id).submitted_at
 
 
 def test_the_app_shell_weighs_under_150_kb_compressed(app, client, auth, helper):
