@@ -1,7 +1,7 @@
 """Province staff manage their trainers and staff; national admins manage every province."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -69,6 +69,28 @@ def edit_user(user_id: int):
     if form.validate_on_submit():
         if user.id == current_user.id and not form.active.data:
             flash(_("You cannot deactivate your own account."), "error")
+        elif user.active and not form.active.data and request.form.get("confirmed") != "1":
+            # Locking an account: say what it stops first; the confirmation posts again.
+            return render_template(
+                "confirm.html",
+                title=_("Lock the account?"),
+                subject=f"{user.name} · {user.login}",
+                effects=[
+                    _(
+                        "%(name)s is signed out everywhere and can no longer sign in.",
+                        name=user.name,
+                    ),
+                    _(
+                        "What they recorded stays: classes, attendance, certificates and "
+                        "verifications keep their name."
+                    ),
+                    _("The account can be unlocked again on this page."),
+                ],
+                action=url_for("admin.edit_user", user_id=user.id),
+                fields={"role": form.role.data, "confirmed": "1"},
+                button=_("Lock the account"),
+                back=url_for("admin.edit_user", user_id=user.id),
+            )
         else:
             update_user_status(
                 user, active=form.active.data, role=Role(form.role.data), by=current_user

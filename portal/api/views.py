@@ -83,11 +83,28 @@ def tokens():
     return _tokens_page(blank, new_token=plaintext)
 
 
-@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 @performs("api_token.manage")
 def revoke_token(token_id: int):
     token = get_scoped_or_404(ApiToken, token_id)
     require("api_token.manage", token)
+    if request.method == "GET":
+        if token.revoked_at is not None:
+            flash(_("This token was already revoked."), "info")
+            return redirect(url_for("api.tokens"))
+        # Say what revoking stops before it is done (the POST of the same URL does it).
+        return render_template(
+            "confirm.html",
+            title=_("Revoke the token?"),
+            subject=_("Token “%(name)s”", name=token.name),
+            effects=[
+                _("Every system that reads the portal's data with this token stops at once."),
+                _("It cannot be turned back on: a new token has to be created and given to them."),
+            ],
+            action=url_for("api.revoke_token", token_id=token.id),
+            button=_("Revoke the token"),
+            back=url_for("api.tokens"),
+        )
     if operations.revoke_token(token, current_user):
         db.session.commit()
         flash(_("The token “%(name)s” was revoked.", name=token.name), "success")

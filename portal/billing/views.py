@@ -255,12 +255,14 @@ def money_report():
     )
 
 
-@bp.route("/payments/<int:payment_id>/refund", methods=["POST"])
+@bp.route("/payments/<int:payment_id>/refund", methods=["GET", "POST"])
 @performs("payment.refund")
 @audited("payment.refund", record="payment_id")
 def refund_payment(payment_id: int):
     payment = get_scoped_or_404(Payment, payment_id)
     require("payment.refund", payment)
+    if request.method == "GET":
+        return _confirm_refund(payment)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -272,6 +274,31 @@ def refund_payment(payment_id: int):
         db.session.commit()
         flash(_("The payment has been refunded."), "success")
     return redirect(url_for("billing.money_report"))
+
+
+def _confirm_refund(payment: Payment):
+    """Say what a refund by hand changes before it is made (the POST of the same URL)."""
+    if payment.status != PaymentStatus.SUCCEEDED or not payment.stripe_payment_intent_id:
+        abort(404)
+    amount = format_vnd(payment.amount_vnd - payment.refund_vnd)
+    return render_template(
+        "confirm.html",
+        title=_("Refund the payment?"),
+        subject=_(
+            "%(amount)s paid by %(business)s for %(course)s",
+            amount=amount,
+            business=payment.business.name,
+            course=payment.course.title(current_language()),
+        ),
+        effects=[
+            _("%(amount)s goes back to the card it was paid with.", amount=amount),
+            _("The place in the class stays taken and the province's subsidy stays granted."),
+            _("The refund cannot be undone from the portal."),
+        ],
+        action=url_for("billing.refund_payment", payment_id=payment.id),
+        button=_("Refund %(amount)s", amount=amount),
+        back=url_for("billing.money_report"),
+    )
 
 
 # -------------------------------------------------------------------- subsidy programmes

@@ -9,6 +9,7 @@ from portal.access import login_required, public
 from portal.auth.models import Role, User
 from portal.businesses.models import Business
 from portal.extensions import db
+from portal.reports import progress
 from portal.scoping import scoped_select, visible
 
 bp = Blueprint("main", __name__)
@@ -42,6 +43,8 @@ def dashboard():
     user_count = db.session.scalar(sa.select(sa.func.count(User.id)).where(visible(User)))
     return render_template(
         "main/dashboard_staff.html",
+        # Province staff open on their province's target (None for other roles).
+        staff_home=progress.staff_home(current_user),
         business_count=business_count,
         user_count=user_count,
         by_commune=[(geo.commune_name(code), n) for code, n in by_commune],

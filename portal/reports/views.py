@@ -5,7 +5,7 @@ from datetime import date
 
 import click
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,7 +19,7 @@ from portal.extensions import db
 from portal.i18n import current_language
 from portal.labels import KIND_LABELS, SECTOR_LABELS, SIZE_LABELS
 from portal.permissions import performs
-from portal.reports import charts, exports, operations, queries
+from portal.reports import charts, exports, operations, progress, queries
 from portal.reports.forms import (
     GROUPING_LABELS,
     DefinitionForm,
@@ -28,7 +28,7 @@ from portal.reports.forms import (
     RemoveTargetForm,
     TargetForm,
 )
-from portal.reports.targets import TargetMetric
+from portal.reports.targets import METRICS, TargetMetric
 from portal.scoping import can_manage_province
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", cli_group=None)
@@ -76,41 +76,6 @@ def _dimension_titles(lang: str) -> dict[str, str]:
     return {d.id: d.title.get(lang) for q in registry() for d in q.dimensions}
 
 
-def _trajectory(f: queries.Filters, target, today: date):
-    """Return the chart and its table rows: month, needed count, actual count."""
-    if target is not None:
-        first, last = target.start_on, target.end_on
-    else:
-        first, last = f.start, f.end
-    months = queries.months_between(first, last)
-    actual = queries.monthly_digital(f, months, current_user)
-    this_month = f"{today.year:04d}-{today.month:02d}"
-    needed: dict[str, float] = {}
-    if target is not None:
-        baseline = queries.count_digital_at(f, target.start_on, current_user)
-        span = (target.end_on - target.start_on).days or 1
-        for m in months:
-            year, month = int(m[:4]), int(m[5:])
-            month_end = date(year + month // 12, month % 12 + 1, 1)
-            days = min(max((month_end - target.start_on).days, 0), span)
-            needed[m] = round(baseline + (target.target - baseline) * days / span, 1)
-    rows = [(m, needed.get(m), actual[m] if m <= this_month else None) for m in months]
-    series = [charts.Series(_("Actual"), [r[2] for r in rows], charts.ACTUAL)]
-    if target is not None:
-        series.insert(
-            0,
-            charts.Series(
-                _("Needed to reach the target"), [r[1] for r in rows], charts.NEEDED, True
-            ),
-        )
-    chart = charts.line_chart(
-        [formatting.format_month(m) for m in months],
-        series,
-        _("Digital businesses at the end of each month"),
-    )
-    return chart, rows
-
-
 def _target_form(province: int, target, today: date) -> TargetForm:
     """Return the target form filled with the digital-business target (or sensible defaults)."""
     return TargetForm(
@@ -131,7 +96,7 @@ def _dashboard_page(target_form: TargetForm | None = None, province: int | None 
     today = clock.today()
     targets = queries.targets_of(f.province_code, current_user)
     target = targets.get(TargetMetric.DIGITAL_BUSINESSES)
-    chart, trajectory = _trajectory(f, target, today)
+    chart, trajectory = progress.trajectory(f, target, today, current_user)
     definition = queries.definition_in_use(f.province_code, current_user, history=True)
     definition_form = DefinitionForm(
         formdata=None,
@@ -222,9 +187,12 @@ def set_target():
     return redirect(url_for("reports.dashboard", province=province))
 
 
-@bp.route("/target/remove", methods=["POST"])
+@bp.route("/target/remove", methods=["GET", "POST"])
 @performs("target.set")
 def remove_target():
+    """Ask first (GET: what the removal affects), then remove the target (POST)."""
+    if request.method == "GET":
+        return _confirm_remove_target()
     form = RemoveTargetForm()
     province = _managed_province(form)
     if form.validate() and form.metric.data in set(TargetMetric):
@@ -234,6 +202,43 @@ def remove_target():
     else:
         flash(_("The target was not removed: reload the page and try again."), "error")
     return redirect(url_for("reports.dashboard", province=province))
+
+
+def _confirm_remove_target():
+    form = RemoveTargetForm(request.args)
+    province = _managed_province(form)
+    metric = form.metric.data if form.metric.data in set(TargetMetric) else None
+    target = queries.target_of(province, current_user, TargetMetric(metric)) if metric else None
+    if target is None:
+        flash(_("This target no longer exists."), "info")
+        return redirect(url_for("reports.dashboard", province=province))
+    label = str(METRICS[target.metric].label)
+    return render_template(
+        "confirm.html",
+        title=_("Remove the target?"),
+        subject=_(
+            "%(metric)s: %(target)s by %(year)s, %(province)s",
+            metric=label,
+            target=format_decimal(target.target),
+            year=target.by_year,
+            province=geo.province_name(province),
+        ),
+        effects=[
+            _(
+                "The target disappears from the province's progress page, from staff's home "
+                "and from the API; nobody will see whether the province is on track for it."
+            ),
+            _("The needed line of the trajectory goes with it."),
+            _(
+                "The figures themselves do not change: businesses, courses and listings stay "
+                "counted. A new target can be set again at any time."
+            ),
+        ],
+        action=url_for("reports.remove_target"),
+        fields={"province": province, "metric": target.metric.value},
+        button=_("Remove the target"),
+        back=url_for("reports.dashboard", province=province),
+    )
 
 
 # ------------------------------------------------------------------ enrolment counts

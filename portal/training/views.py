@@ -28,6 +28,7 @@ from portal.auth.models import Role
 from portal.billing import operations as billing
 from portal.businesses.models import Business
 from portal.extensions import db, limiter
+from portal.i18n import current_language
 from portal.inputs import ids_from, int_arg
 from portal.permissions import can, performs, require
 from portal.scoping import get_scoped_or_404, scoped_select
@@ -474,12 +475,14 @@ def enrol(cohort_id: int):
     return redirect(url_for("training.my_training"))
 
 
-@bp.route("/training/enrolments/<int:enrolment_id>/cancel", methods=["POST"])
+@bp.route("/training/enrolments/<int:enrolment_id>/cancel", methods=["GET", "POST"])
 @performs("enrolment.cancel")
 @audited("enrolment.cancel", record="enrolment_id")
 def cancel_enrolment(enrolment_id: int):
     enrolment = get_scoped_or_404(Enrolment, enrolment_id)
     require("enrolment.cancel", enrolment)
+    if request.method == "GET":
+        return _confirm_cancel(enrolment)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -495,6 +498,52 @@ def cancel_enrolment(enrolment_id: int):
     if current_user.is_owner:
         return redirect(url_for("training.my_training"))
     return redirect(url_for("training.show_cohort", cohort_id=enrolment.cohort_id))
+
+
+def _confirm_cancel(enrolment: Enrolment):
+    """Say what cancelling changes before it is done (the POST of the same URL does it)."""
+    if enrolment.state not in (EnrolmentState.ENROLLED, EnrolmentState.WAITLISTED):
+        abort(404)
+    cohort, business = enrolment.cohort, enrolment.business
+    if cohort.course.fee_vnd:
+        # A course with a fee: the billing page says what happens to the money, and who may.
+        return redirect(url_for("billing.cancel_enrolment", enrolment_id=enrolment.id))
+    title = cohort.course.title(current_language())
+    if enrolment.state == EnrolmentState.WAITLISTED:
+        effects = [
+            _(
+                "%(business)s leaves the waiting list of this class and loses its turn.",
+                business=business.name,
+            ),
+        ]
+        heading, button = _("Leave the waiting list?"), _("Leave the waiting list")
+    else:
+        effects = [
+            _("%(business)s loses its place in this class.", business=business.name),
+            _(
+                "If anyone is on the waiting list, the first of them takes the place; "
+                "otherwise it is free for others."
+            ),
+        ]
+        heading, button = _("Cancel the enrolment?"), _("Cancel the enrolment")
+    effects.append(_("To take part later, the business has to enrol again while places are left."))
+    if current_user.is_owner:
+        back = url_for("training.my_training")
+    else:
+        back = url_for("training.show_cohort", cohort_id=cohort.id)
+    subject = title
+    if cohort.starts_at:
+        subject = f"{title} · {formatting.format_datetime(cohort.starts_at)}"
+    return render_template(
+        "confirm.html",
+        title=heading,
+        subject=f"{subject} · {business.name}",
+        effects=effects,
+        action=url_for("training.cancel_enrolment", enrolment_id=enrolment.id),
+        button=button,
+        back=back,
+        back_label=_("Keep the place"),
+    )
 
 
 @bp.route("/training/enrolments/<int:enrolment_id>/accept", methods=["POST"])

@@ -123,7 +123,8 @@ def test_deactivating_an_account_ends_its_sessions(app, client, auth, make_user)
     assert _signed_in(client)
     admin_client = app.test_client()
     admin_client.post("/auth/login", data={"login": admin.login, "password": PASSWORD})
-    admin_client.post(f"/admin/users/{user.id}", data={"role": "trainer"})  # active unticked
+    # Active unticked, then confirmed on the page that says what locking does.
+    admin_client.post(f"/admin/users/{user.id}", data={"role": "trainer", "confirmed": "1"})
     with app.app_context():
         assert db.session.get(User, user.id).active is False
     assert not _signed_in(client)

@@ -186,7 +186,8 @@ FORM_DATA = {
         "role": "trainer",
         "province": str(QUANG_NINH),
     },
-    "admin.edit_user": lambda w: {"role": "staff"},
+    # Unticked "active" locks the account: the confirmation page posts "confirmed".
+    "admin.edit_user": lambda w: {"role": "staff", "confirmed": "1"},
     "api.tokens": lambda w: {"name": "Sở Công Thương", "province": str(QUANG_NINH)},
     "billing.set_programme_active": lambda w: {"active": "0"},
     "reports.set_definition": lambda w: {

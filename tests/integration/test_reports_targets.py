@@ -1,5 +1,6 @@
 """Several targets per province, one per metric, each with its progress."""
 
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -250,7 +251,8 @@ def test_staff_remove_a_target_and_admin_set_any_province(app, client, auth, mak
         _target(QUANG_NINH, M.DIGITAL_BUSINESSES, 500, date(2026, 1, 1))
         db.session.commit()
     auth.login(make_user(role=Role.STAFF, province_code=QUANG_NINH))
-    assert client.get("/reports/target/remove").status_code == 405
+    # Asking to remove nothing shows nothing to confirm: back to the dashboard.
+    assert client.get("/reports/target/remove").status_code == 302
     response = client.post("/reports/target/remove", data={"metric": "listings_verified"})
     assert response.status_code == 302
     response = client.post("/reports/target/remove", data={"metric": "nonsense"})
@@ -303,3 +305,41 @@ def test_api_summary_lists_each_target_with_its_progress(app, client, make_user,
     assert (trained["unit"], trained["current"], trained["progress_pct"]) == ("count", 2, 25.0)
     assert targets["digital_businesses"]["current"] == 1
     assert all(isinstance(t["on_track"], bool) for t in body["targets"])
+
+
+# ------------------------------------------------------------------------- staff's home
+
+
+def test_staff_home_opens_on_the_target_its_trajectory_and_this_week(
+    app, client, auth, make_user, make_business
+):
+    make_digital(app, make_user, make_business())
+    auth.login(make_user(role=Role.STAFF))
+    client.post(
+        "/reports/target",
+        data={
+            "province": QUANG_NINH,
+            "metric": M.DIGITAL_BUSINESSES.value,
+            "target": "500",
+            "by_year": "2030",
+            # A year back: the straight line already asks for more than the one business.
+            "start_on": f"{clock.today().year - 1}-01-01",
+        },
+    )
+    page = client.get("/dashboard", headers=EN).get_data(as_text=True)
+    main = page[page.index("<main") :]
+    # The target comes first, before the counts of registrations.
+    assert main.index('id="staff-target"') < main.index("registered businesses and households")
+    block = main[main.index('id="staff-target"') : main.index("</section>")]
+    assert "of a target of 500 by 2030" in block and "Behind" in block
+    assert block.index('id="home-trajectory"') < block.index('id="week-changes"')
+    assert "<svg" in block
+    week = block[block.index('id="week-changes"') : block.index("</table>")]
+    row = week[week.index("Digital businesses") :]
+    assert re.findall(r'<td class="num">([^<]*)</td>', row)[:2] == ["1", "+1"]
+    assert "1 course completed" in block and "1 certificate issued" in block
+
+
+def test_trainers_home_has_no_target_block(app, client, auth, make_user):
+    auth.login(make_user(role=Role.TRAINER))
+    assert 'id="staff-target"' not in client.get("/dashboard").get_data(as_text=True)
