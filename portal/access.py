@@ -45,8 +45,9 @@ def roles_required(*roles: Role) -> Callable[[Callable], Callable]:
     return decorator
 
 
-#: Any signed-in user.
-login_required = roles_required(*ANY_ROLE)
+#: Any signed-in user of the portal's pages. Field helpers use only the field app (/field/): they
+#: have a province but must not browse its businesses.
+login_required = roles_required(*(r for r in ANY_ROLE if r != Role.HELPER))
 
 
 def _bearer_token() -> str | None:

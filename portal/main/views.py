@@ -5,7 +5,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal import geo
-from portal.access import login_required, public
+from portal.access import ANY_ROLE, public, roles_required
 from portal.auth.models import Role, User
 from portal.businesses.models import Business
 from portal.extensions import db
@@ -22,7 +22,7 @@ def home():
 
 
 @bp.route("/dashboard")
-@login_required
+@roles_required(*ANY_ROLE)
 def dashboard():
     if current_user.role == Role.HELPER:
         return redirect(url_for("field.app"))

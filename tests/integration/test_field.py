@@ -294,6 +294,9 @@ def test_only_helpers_use_the_app_and_only_staff_the_team_page(
     auth.logout()
     auth.login(helper)
     assert client.get("/field/team").status_code == 403
+    # A helper has a province but does not browse its businesses, classes or assessments.
+    for path in ("/businesses/", "/training/", "/onboarding/"):
+        assert client.get(path).status_code == 403, path
 
 
 def test_staff_create_a_helper_and_attach_communes(app, client, auth, make_user, helper):
