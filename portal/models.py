@@ -6,6 +6,7 @@ from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User
 from portal.billing.models import Payment, PaymentStatus, StripeEvent, SubsidyProgramme
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
+from portal.claims.models import ClaimCode
 from portal.field.models import FieldAnswer, FieldHousehold, HelperCommune
 from portal.onboarding.models import Evidence, EvidenceStatus, OnboardingPath, StepProgress
 from portal.paysign.models import PaymentSign
@@ -37,6 +38,7 @@ __all__ = [
     "BusinessKind",
     "BusinessSize",
     "Certificate",
+    "ClaimCode",
     "Cohort",
     "Course",
     "DigitalStatus",

@@ -28,6 +28,7 @@ from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
 from portal.assess.questionnaires import registry
 from portal.auth.models import Role, User
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
+from portal.claims.operations import issue_code
 from portal.extensions import db
 from portal.field.models import FieldAnswer, FieldHousehold, HelperCommune
 from portal.forms import normalize_phone
@@ -430,6 +431,8 @@ def _store(record: _Record, helper: User, now: datetime) -> Outcome:
     db.session.flush()
     household.business_id = business.id
     household.assessment_id = assessment.id
+    # The slip's code, made on the phone, is the business's claim code (one claim flow).
+    issue_code(business, code=record.claim_code, check_phone=record.phone)
     for question_id, answer_id in record.answer_ids.items():
         _insert_ignoring_duplicates(
             FieldAnswer,
