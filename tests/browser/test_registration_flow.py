@@ -41,10 +41,10 @@ def test_owner_registers_signs_out_and_in_and_switches_language(phone, artifacts
 
     # On a phone the menu folds behind one button.
     expect(page.get_by_role("button", name="Đăng xuất")).to_be_hidden()
-    page.get_by_role("button", name="Menu").click()
-    expect(page.get_by_role("button", name="Menu")).to_have_attribute("aria-expanded", "true")
+    page.get_by_role("button", name="Danh mục").click()
+    expect(page.get_by_role("button", name="Danh mục")).to_have_attribute("aria-expanded", "true")
     page.get_by_role("button", name="Đăng xuất").click()
-    menu = page.get_by_role("navigation", name="Menu chính")
+    menu = page.get_by_role("navigation", name="Danh mục chính")
     expect(menu.get_by_role("link", name="Đăng nhập")).to_be_visible()
 
     menu.get_by_role("link", name="Đăng nhập").click()
@@ -60,8 +60,8 @@ def test_owner_registers_signs_out_and_in_and_switches_language(phone, artifacts
     page.reload()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.get_by_role("button", name="Tiếng Việt").click()
-    page.get_by_role("button", name="Menu").click()
-    expect(page.get_by_role("link", name="Bảng điều khiển")).to_be_visible()
+    page.get_by_role("button", name="Danh mục").click()
+    expect(page.get_by_role("link", name="Trang của tôi")).to_be_visible()
     page.screenshot(path=os.path.join(artifacts, "dashboard-owner-360.png"), full_page=True)
 
 

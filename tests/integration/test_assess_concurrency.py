@@ -119,7 +119,10 @@ def test_a_double_submit_submits_once_and_both_clicks_show_the_same_result(
         )
     assert rows == len(questionnaire.dimensions)
     pages = [c.get(f"/assessments/{assessment_id}", headers=EN) for c in clients]
-    scores = {re.search(r'class="big-number">([^<]+)<', p.get_data(as_text=True))[1] for p in pages}
+    scores = {
+        re.search(r'class="result-score muted">([^<]+)<', p.get_data(as_text=True))[1]
+        for p in pages
+    }
     assert [p.status_code for p in pages] == [200] * 4 and len(scores) == 1
 
 
