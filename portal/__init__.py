@@ -124,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.businesses.views import bp as businesses_bp
     from portal.field.views import bp as field_bp
     from portal.health import bp as health_bp
+    from portal.imports.views import bp as imports_bp
     from portal.main.views import bp as main_bp
     from portal.onboarding.views import bp as onboarding_bp
     from portal.paysign.views import bp as paysign_bp
@@ -147,5 +148,6 @@ def register_blueprints(app: Flask) -> None:
         audit_bp,
         health_bp,
         field_bp,
+        imports_bp,
     ):
         app.register_blueprint(bp)

@@ -8,6 +8,7 @@ from portal.billing.models import Payment, PaymentStatus, StripeEvent, SubsidyPr
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
 from portal.claims.models import ClaimCode
 from portal.field.models import FieldAnswer, FieldHousehold, HelperCommune
+from portal.imports.models import ImportBatch, ImportedBusiness
 from portal.onboarding.models import Evidence, EvidenceStatus, OnboardingPath, StepProgress
 from portal.paysign.models import PaymentSign
 from portal.privacy.models import PrivacyConsent
@@ -48,6 +49,8 @@ __all__ = [
     "FieldAnswer",
     "FieldHousehold",
     "HelperCommune",
+    "ImportBatch",
+    "ImportedBusiness",
     "EvidenceStatus",
     "OnboardingPath",
     "Payment",

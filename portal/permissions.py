@@ -288,6 +288,12 @@ ACTIONS: dict[str, Action] = _table(
         _grants(helper=YES),
     ),
     Action(
+        "import.run",
+        "Import a list of the province's businesses and households (check it first), send "
+        "their invitations",
+        _grants(staff=YES),
+    ),
+    Action(
         "field.team",
         "Create field helpers' accounts and attach them to the province's communes",
         _grants(staff=YES),

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from portal import geo
 from portal.assess.models import Assessment, AssessmentScore
-from portal.auth.models import User
+from portal.auth.models import Role, User
 from portal.businesses.models import Business
 from portal.businesses.queries import count_open_enrolments
 from portal.clock import utcnow
@@ -29,6 +29,33 @@ class MoveError(Exception):
         super().__init__(code)
         self.code = code
         self.params = params
+
+
+#: The password hash of an unclaimed owner account: matches no password, so nobody signs in.
+UNCLAIMED_PASSWORD = "!"
+
+
+def unclaimed_owner_values(name: str, locale: str | None, created_by_id: int | None) -> dict:
+    """The columns of an *unclaimed* owner account: one that holds a business recorded on
+    someone's behalf (a field household, a bulk import) until that person claims it. It has no
+    e-mail, phone or usable password."""
+    return {
+        "name": name[:120],
+        "role": Role.OWNER,
+        "password_hash": UNCLAIMED_PASSWORD,
+        "locale": locale,
+        "created_by_id": created_by_id,
+    }
+
+
+def create_unclaimed_owner(
+    name: str, locale: str | None, created_by_id: int | None, **fields: Any
+) -> User:
+    """Add an unclaimed owner account (``fields``: e.g. the privacy consent it carries)."""
+    owner = User(**unclaimed_owner_values(name, locale, created_by_id), **fields)
+    db.session.add(owner)
+    db.session.flush()
+    return owner
 
 
 def create_business(owner: User, **fields: Any) -> Business:

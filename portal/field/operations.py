@@ -28,6 +28,7 @@ from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
 from portal.assess.questionnaires import registry
 from portal.auth.models import Role, User
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
+from portal.businesses.operations import create_unclaimed_owner
 from portal.claims.operations import issue_code
 from portal.extensions import db
 from portal.field.models import FieldAnswer, FieldHousehold, HelperCommune
@@ -370,17 +371,13 @@ def _store(record: _Record, helper: User, now: datetime) -> Outcome:
     assert household is not None
     # The household's own (unclaimed) account: no e-mail, phone or usable password until the
     # household claims it with the slip's code; it carries the household's consent.
-    owner = User(
-        name=record.name,
-        role=Role.OWNER,
-        password_hash="!",
-        locale=record.locale,
-        created_by_id=helper.id,
+    owner = create_unclaimed_owner(
+        record.name,
+        record.locale,
+        helper.id,
         privacy_version=record.consent_version,
         privacy_consented_at=record.consented_at,
     )
-    db.session.add(owner)
-    db.session.flush()
     db.session.add(
         PrivacyConsent(
             user_id=owner.id,

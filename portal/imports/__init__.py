@@ -1,0 +1,1 @@
+"""Bulk import: province staff bring in the businesses and households they already know."""

@@ -1,0 +1,188 @@
+"""Writes of the bulk import: a previewed batch, then its import in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from portal import clock
+from portal.auth.models import User
+from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
+from portal.businesses.operations import unclaimed_owner_values
+from portal.claims import codes
+from portal.claims.models import ClaimCode
+from portal.claims.operations import issue_code
+from portal.extensions import db
+from portal.imports import letters, parsing, validation
+from portal.imports.models import BatchStatus, ImportBatch, ImportedBusiness
+from portal.mail import send_mail
+from portal.storage import storage
+
+log = logging.getLogger(__name__)
+
+#: Rows inserted per statement when importing.
+INSERT_CHUNK = 1000
+
+
+def preview(data: bytes, file_name: str, province_code: int, by: User) -> ImportBatch:
+    """Check ``data`` (raises parsing.FileRefused), keep the file, and record what it holds."""
+    sheet = parsing.read(data)
+    rows = validation.validate(sheet, province_code)
+    key = f"imports/{province_code}/{secrets.token_hex(16)}.{sheet.kind}"
+    storage().save(key, io.BytesIO(data))
+    batch = ImportBatch(
+        province_code=province_code,
+        created_by_id=by.id,
+        file_name=file_name[:200] or "-",
+        file_key=key,
+        file_sha256=hashlib.sha256(data).hexdigest(),
+    )
+    _record(batch, rows)
+    db.session.add(batch)
+    db.session.flush()
+    log.info(
+        "import batch %s previewed by user %s: %s rows, %s accepted",
+        batch.id, by.id, batch.total_rows, batch.accepted_rows,
+    )  # fmt: skip
+    return batch
+
+
+def _record(batch: ImportBatch, rows: list[validation.Row]) -> None:
+    batch.total_rows = len(rows)
+    batch.accepted_rows = sum(1 for r in rows if r.accepted)
+    batch.known_rows = sum(1 for r in rows if r.known)
+    batch.refused_rows = batch.total_rows - batch.accepted_rows - batch.known_rows
+    batch.preview = validation.summary(rows)
+
+
+@dataclass
+class Imported:
+    batch: ImportBatch
+    business_ids: list[int]
+
+
+def run(batch: ImportBatch, by: User) -> Imported:
+    """Import the accepted rows of a previewed batch, all or none (the caller commits).
+
+    The kept file is checked again: a row the portal got meanwhile (another batch, a
+    registration) is then found as a duplicate, so importing twice adds nothing.
+    """
+    if batch.status != BatchStatus.PREVIEWED:
+        raise ValueError("batch already imported")
+    with storage().open(batch.file_key) as stored:
+        data = stored.stream.read()
+    rows = validation.validate(parsing.read(data), batch.province_code)
+    accepted = [r for r in rows if r.accepted]
+    ids: list[int] = []
+    for start in range(0, len(accepted), INSERT_CHUNK):
+        ids.extend(_insert(batch, accepted[start : start + INSERT_CHUNK], by))
+    _issue_codes(ids)
+    _record(batch, rows)
+    batch.status = BatchStatus.IMPORTED
+    batch.imported_at = clock.utcnow()
+    batch.imported_by_id = by.id
+    batch.imported_count = len(ids)
+    storage().delete(batch.file_key)
+    db.session.flush()
+    log.info("import batch %s: %s businesses imported by user %s", batch.id, len(ids), by.id)
+    return Imported(batch, ids)
+
+
+def _insert(batch: ImportBatch, rows: list[validation.Row], by: User) -> list[int]:
+    """Insert one chunk: unclaimed owners, their businesses, the import records."""
+    owner_ids = list(
+        db.session.scalars(
+            sa.insert(User).returning(User.id, sort_by_parameter_order=True),
+            [unclaimed_owner_values(r.values["name"], "vi", by.id) for r in rows],
+        )
+    )
+    now = clock.utcnow()
+    business_ids = list(
+        db.session.scalars(
+            sa.insert(Business).returning(Business.id, sort_by_parameter_order=True),
+            [
+                {
+                    "owner_id": owner_id,
+                    "name": r.values["name"],
+                    "kind": BusinessKind(r.values["kind"]),
+                    "tax_code": r.values["tax_code"],
+                    "sector": Sector(r.values["sector"]),
+                    "size": BusinessSize(r.values["size"]),
+                    "province_code": batch.province_code,
+                    "commune_code": r.values["commune_code"],
+                    "address": r.values["address"],
+                    "created_at": now,
+                }
+                for owner_id, r in zip(owner_ids, rows, strict=True)
+            ],
+        )
+    )
+    db.session.execute(
+        sa.insert(ImportedBusiness),
+        [
+            {
+                "batch_id": batch.id,
+                "business_id": business_id,
+                "province_code": batch.province_code,
+                "row_number": r.number,
+                "phone": r.values["phone"],
+                "email": r.values["email"],
+                "name_key": r.values["name_key"],
+            }
+            for business_id, r in zip(business_ids, rows, strict=True)
+        ],
+    )
+    return business_ids
+
+
+def _issue_codes(business_ids: list[int]) -> None:
+    """A claim code for each new business; the claimant will be asked the phone on record."""
+    for start in range(0, len(business_ids), INSERT_CHUNK):
+        chunk = business_ids[start : start + INSERT_CHUNK]
+        found = db.session.execute(
+            sa.select(Business, ImportedBusiness.phone)
+            .join(ImportedBusiness, ImportedBusiness.business_id == Business.id)
+            .where(Business.id.in_(chunk))
+        )
+        for business, phone in found:
+            issue_code(business, check_phone=phone)
+
+
+def send_invitations(batch: ImportBatch) -> int:
+    """Mail an invitation to every business of the batch with an e-mail, not yet invited."""
+    rows = db.session.execute(
+        sa.select(ImportedBusiness, Business, ClaimCode.code)
+        .join(Business, Business.id == ImportedBusiness.business_id)
+        .join(ClaimCode, ClaimCode.business_id == Business.id)
+        .where(
+            ImportedBusiness.batch_id == batch.id,
+            ImportedBusiness.email.is_not(None),
+            ImportedBusiness.invited_at.is_(None),
+        )
+        .order_by(ImportedBusiness.id)
+    ).all()
+    sent = 0
+    for record, business, code in rows:
+        with force_locale("vi"):
+            subject = _("%(name)s: your business is on the digital readiness portal",
+                        name=business.name)
+            body = render_template(
+                "imports/invitation_mail.txt",
+                business=business,
+                code=codes.grouped(code),
+                url=letters.claim_url(code),
+            )
+        send_mail(subject, body, [record.email])
+        record.invited_at = clock.utcnow()
+        sent += 1
+    batch.invited_count += sent
+    db.session.flush()
+    return sent

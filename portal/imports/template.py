@@ -1,0 +1,50 @@
+"""The downloadable template: the columns to fill in, and a sheet of the allowed values."""
+
+from __future__ import annotations
+
+import io
+
+from flask_babel import force_locale
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from portal import geo
+from portal.imports.labels import COLUMNS
+from portal.labels import KIND_LABELS, SECTOR_LABELS, SIZE_LABELS
+from portal.spreadsheets import append_text_safe
+
+
+def build(province_code: int, lang: str) -> bytes:
+    """Return the XLSX template in ``lang`` for the communes of ``province_code``."""
+    from flask_babel import gettext as _
+
+    with force_locale(lang):
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = _("Businesses")[:31]
+        append_text_safe(sheet, [str(label) for label in COLUMNS.values()])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+            sheet.column_dimensions[cell.column_letter].width = 24
+        values = workbook.create_sheet(_("Allowed values")[:31])
+        append_text_safe(values, [str(COLUMNS["kind"]), "", str(COLUMNS["sector"]), "",
+                                  str(COLUMNS["size"]), "", str(COLUMNS["commune"]), _("Code")])
+        lists = [
+            [str(v) for v in KIND_LABELS.values()],
+            [str(v) for v in SECTOR_LABELS.values()],
+            [str(v) for v in SIZE_LABELS.values()],
+            [(w.name, int(w.code)) for w in geo.communes(province_code)],
+        ]
+        for index in range(max(len(x) for x in lists)):
+            row: list = []
+            for column in lists[:3]:
+                row += [column[index] if index < len(column) else "", ""]
+            commune = lists[3][index] if index < len(lists[3]) else ("", "")
+            append_text_safe(values, row + list(commune))
+        for cell in values[1]:
+            cell.font = Font(bold=True)
+        for letter in "ACEG":
+            values.column_dimensions[letter].width = 34
+        out = io.BytesIO()
+        workbook.save(out)
+    return out.getvalue()
