@@ -122,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.billing.views import bp as billing_bp
     from portal.businesses.views import bp as businesses_bp
+    from portal.claims.views import bp as claims_bp
     from portal.field.views import bp as field_bp
     from portal.health import bp as health_bp
     from portal.imports.views import bp as imports_bp
@@ -148,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
         audit_bp,
         health_bp,
         field_bp,
+        claims_bp,
         imports_bp,
     ):
         app.register_blueprint(bp)

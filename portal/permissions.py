@@ -303,6 +303,31 @@ ACTIONS: dict[str, Action] = _table(
 
 # ----------------------------------------------------------------------------- checks
 
+    Action(
+        "field.slip",
+        "Open and print a field household's result slip with its claim code (helpers: the "
+        "households they assessed)",
+        _grants(staff=YES, helper=OWN),
+        owns=lambda user, household: household.helper_id == user.id,
+    ),
+    Action(
+        "field.report",
+        "See and export the households assessed per commune, helper and week, and the "
+        "proposed matches",
+        _grants(staff=YES),
+    ),
+    # Claiming
+    Action(
+        "claim.check",
+        "Type a slip's claim code and answer its check (the record's phone, else its commune)",
+        EVERYONE,
+    ),
+    Action(
+        "claim.confirm",
+        "Take over a record made on one's behalf (field household, imported business) with a "
+        "checked claim code",
+        _grants(owner=YES),
+    ),
 
 def role_of(user: Any) -> str:
     """The table column of ``user``: a role, or ``visitor`` when not signed in."""

@@ -34,6 +34,7 @@ RECORD_TABLES = {
     "course_id": "courses",
     "enrolment_id": "enrolments",
     "evidence_id": "onboarding_evidence",
+    "household_id": "field_households",
     "onboarding_id": "onboarding_paths",
     "payment_id": "payments",
     "programme_id": "subsidy_programmes",

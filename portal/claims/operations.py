@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal import clock
+from portal.auth.models import Role, User
 from portal.businesses.models import Business
 from portal.claims import codes
 from portal.claims.models import ClaimCode
@@ -83,3 +84,80 @@ def find_code(text: str | None) -> ClaimCode | None:
     if code is None:
         return None
     return db.session.scalar(sa.select(ClaimCode).where(ClaimCode.code == code))
+
+
+def expected_answer(row: ClaimCode) -> tuple[str, str | int]:
+    """What the claimant is asked: ("phone", digits) or ("commune", its code)."""
+    if row.check_phone:
+        return "phone", row.check_phone
+    return "commune", row.business.commune_code
+
+
+def check(text: str | None, answer: str | int | None) -> ClaimCode:
+    """The unclaimed code ``text`` names, if ``answer`` is the record's; else ClaimError."""
+    row = find_code(text)
+    if row is None:
+        raise ClaimError("unknown")
+    if row.is_claimed:
+        raise ClaimError("used")
+    _kind, expected = expected_answer(row)
+    if answer is None or str(answer) != str(expected):
+        raise ClaimError("wrong_answer")
+    return row
+
+
+def is_placeholder(user: User) -> bool:
+    """An account made for someone who has not claimed it: no e-mail, no phone to sign in."""
+    return user.role == Role.OWNER and not user.email and not user.phone
+
+
+def claim(text: str, user: User) -> Business:
+    """Give ``user`` the business the code names, with all it holds (its assessments, classes,
+    listing paths and history follow the business).
+
+    The code's row is taken by one conditional UPDATE (unclaimed → claimed by ``user``): of two
+    people claiming at once, the second's update waits for the first's transaction and then
+    matches nothing. The placeholder account is deactivated when it owns nothing else.
+    """
+    if user.role != Role.OWNER or not user.active or not (user.email or user.phone):
+        raise ClaimError("not_owner")
+    row = find_code(text)
+    if row is None:
+        raise ClaimError("unknown")
+    if row.is_claimed:
+        raise ClaimError("already_yours" if row.claimed_by_user_id == user.id else "used")
+    taken = db.session.execute(
+        sa.update(ClaimCode)
+        .where(ClaimCode.id == row.id, ClaimCode.claimed_at.is_(None))
+        .values(claimed_at=clock.utcnow(), claimed_by_user_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(row)
+    if taken != 1:
+        raise ClaimError("already_yours" if row.claimed_by_user_id == user.id else "used")
+    # The code is ours now; the caller rolls back on any refusal below.
+    business = db.session.scalars(
+        sa.select(Business).where(Business.id == row.business_id).with_for_update()
+    ).one()
+    previous = business.owner
+    if not is_placeholder(previous):
+        raise ClaimError("not_claimable")
+    row.unclaimed_owner_id = previous.id
+    business.owner_id = user.id
+    db.session.flush()
+    others = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Business).where(Business.owner_id == previous.id)
+    )
+    if not others:
+        previous.active = False
+        previous.end_all_sessions()
+    db.session.flush()
+    db.session.expire(business, ["owner"])
+    log.info(
+        "business %s claimed by user %s from placeholder %s%s",
+        business.id,
+        user.id,
+        previous.id,
+        "" if others else " (deactivated)",
+    )
+    return business

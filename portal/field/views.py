@@ -6,6 +6,7 @@ import json
 from functools import cache
 from typing import Any
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -32,13 +33,16 @@ from portal.assess.questionnaires import registry
 from portal.audit import audited
 from portal.auth.models import Role, User
 from portal.businesses.models import Sector
+from portal.claims.models import ClaimCode
 from portal.extensions import db
 from portal.field import operations, queries
 from portal.field.forms import HelperForm
 from portal.field.labels import REFUSALS
+from portal.field.models import FieldHousehold
+from portal.field.slip import build_slip, render_pdf
 from portal.i18n import current_language
 from portal.labels import SECTOR_LABELS
-from portal.permissions import performs
+from portal.permissions import performs, require
 from portal.privacy import notices
 from portal.scoping import get_scoped_or_404
 
@@ -89,6 +93,7 @@ def _strings() -> dict[str, Any]:
         "online_class": _("online"),
         "no_class": _("No open class yet"),
         "claim": _("Claim code: %(code)s", code="{code}"),
+        "slip": _("Result slip to print (with the QR code)"),
         "waiting": _("not sent"),
         "done": _("sent"),
         "level_meanings": {str(k): str(v) for k, v in LEVEL_MEANINGS.items()},
@@ -162,6 +167,17 @@ def definitions() -> Response:
     return response.make_conditional(request)
 
 
+@bp.before_request
+def _signed_out_apis_answer_json() -> tuple[Response, int] | None:
+    """The app's own requests get 401 in JSON, not the sign-in page, when the session ended:
+    it keeps the records and asks the helper to sign in again."""
+    if request.endpoint in ("field.sync", "field.session_data") and not (
+        current_user.is_authenticated
+    ):
+        return jsonify(error="signed_out", message=_("Sign in again to send the records.")), 401
+    return None
+
+
 @bp.route("/api/session")
 @roles_required(Role.HELPER)
 def session_data() -> Response:
@@ -196,6 +212,14 @@ def sync() -> Response | tuple[Response, int]:
     return jsonify(results=[_outcome_json(o) for o in outcomes])
 
 
+def _claim_code_of(household: FieldHousehold) -> str:
+    """The claim code on record (the phone's, unless it was taken and replaced)."""
+    code = db.session.scalar(
+        sa.select(ClaimCode.code).where(ClaimCode.business_id == household.business_id)
+    )
+    return code or household.claim_code
+
+
 def _outcome_json(outcome: operations.Outcome) -> dict[str, Any]:
     out: dict[str, Any] = {"id": outcome.client_id, "status": outcome.status}
     if outcome.reason:
@@ -207,7 +231,8 @@ def _outcome_json(outcome: operations.Outcome) -> dict[str, Any]:
         out.update(
             mismatch=household.score_mismatch,
             match=household.match_business_id is not None,
-            claim_code=household.claim_code,
+            claim_code=_claim_code_of(household),
+            slip=url_for("field.slip", household_id=household.id),
         )
     if outcome.result is not None:
         out["scores"] = {
@@ -262,3 +287,39 @@ def set_communes(user_id: int) -> Any:
     db.session.commit()
     flash(_("The helper's communes are saved."), "success")
     return redirect(url_for("field.team"))
+
+
+# ------------------------------------------------------------------------------ slips
+
+
+def _household(household_id: int) -> FieldHousehold:
+    household = get_scoped_or_404(FieldHousehold, household_id)
+    require("field.slip", household)
+    if household.business is None or household.assessment_id is None:
+        abort(404)
+    return household
+
+
+@bp.route("/households/<int:household_id>/slip")
+@performs("field.slip")
+@audited("field_household.slip", record="household_id")
+def slip(household_id: int) -> Any:
+    """The result slip as a page: shown on the helper's phone or printed."""
+    household = _household(household_id)
+    lang = current_language()
+    return render_template("field/slip.html", slip=build_slip(household, lang), lang=lang)
+
+
+@bp.route("/households/<int:household_id>/slip.pdf")
+@performs("field.slip")
+@audited("field_household.slip", record="household_id")
+def slip_pdf(household_id: int) -> Response:
+    household = _household(household_id)
+    lang = request.args.get("lang") or current_language()
+    if lang not in current_app.config["LANGUAGES"]:
+        lang = current_language()
+    response = current_app.response_class(render_pdf(household, lang), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="result-slip-{household.id}.pdf"'
+    )
+    return response

@@ -369,6 +369,8 @@ function showResult(record) {
   }
   if (pathList.children.length) parts.push(el("h3", { text: T.paths }), pathList);
   parts.push(el("p", { class: "field-claim", text: fill(T.claim, { code: record.claim_code }) }));
+  // The printable slip (with the QR code) once the record is on the portal and we are online.
+  if (record.slip && navigator.onLine) parts.push(el("p", {}, el("a", { href: record.slip, text: T.slip })));
   $("result-body").replaceChildren(...parts);
   $("questions").hidden = true;
   $("start").hidden = true;
@@ -393,6 +395,7 @@ async function renderRecords() {
       if (r.message) item.append(el("span", { class: "error", text: ` — ${r.message}` }));
       if (r.mismatch) item.append(el("span", { text: ` — ${T.mismatch}` }));
       if (r.match) item.append(el("span", { text: ` — ${T.match}` }));
+      if (r.slip && navigator.onLine) item.append(" — ", el("a", { href: r.slip, text: T.slip }));
       return item;
     }),
   );
@@ -424,9 +427,14 @@ async function sync() {
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": token, Accept: "application/json" },
         body: JSON.stringify({
-          records: chunk.map(({ state, message: _m, server_scores, mismatch, match, ...r }) => r),
+          records: chunk.map(({ state, message: _m, server_scores, mismatch, match, slip, ...r }) => r),
         }),
       });
+      if (response.status === 401 || response.status === 403) {
+        message.textContent = T.sign_in;
+        message.dataset.state = "signed-out";
+        return;
+      }
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const { results } = await response.json();
       for (const outcome of results) {
@@ -440,6 +448,8 @@ async function sync() {
           if (outcome.scores) record.server_scores = outcome.scores;
           record.mismatch = Boolean(outcome.mismatch);
           record.match = Boolean(outcome.match);
+          if (outcome.claim_code) record.claim_code = outcome.claim_code;
+          if (outcome.slip) record.slip = outcome.slip;
         }
         await store.putRecord(record);
       }

@@ -26,6 +26,7 @@ ID_PARAMETERS = {
     "onboarding_id": "onboarding",
     "evidence_id": "evidence",
     "token_id": "api_token",
+    "household_id": "field_household",
 }
 
 
@@ -81,7 +82,14 @@ def other_province_objects(app, make_user, make_business):
         "onboarding": onboarding,
         "evidence": evidence,
         "api_token": _hanoi_api_token(app, make_user),
+        "field_household": _hanoi_field_household(app, make_user, business),
     }
+
+
+def _hanoi_field_household(app, make_user, business):
+    from tests.integration.test_field import hanoi_field_household
+
+    return hanoi_field_household(app, make_user, business)
 
 
 def _hanoi_api_token(app, make_user):

@@ -28,6 +28,7 @@ from tests.integration.test_business_move import (
     _edit_data,
     business_with_history,
 )
+from tests.integration.test_field import field_household_of
 
 BROWSER = "Mozilla/5.0 (Linux; Android 10) AuditTest/1.0"
 HEADERS = {"User-Agent": BROWSER, "Accept-Language": "en"}
@@ -69,6 +70,11 @@ def world(app, make_user, make_business) -> SimpleNamespace:
             message="",
         )
         db.session.commit()
+    w.helper = make_user(role=Role.HELPER)
+    with app.app_context():
+        db.session.get(User, w.helper.id).province_code = QUANG_NINH
+        db.session.commit()
+    w.household_id = field_household_of(app, w.helper, make_business(province_code=QUANG_NINH))
     return w
 
 
@@ -213,6 +219,13 @@ CASES: dict[str, Case] = {
         as_user="qn_trainer",
     ),
     "admin.list_users": Case("GET", lambda w: "/admin/users"),
+    "field.team": Case("GET", lambda w: "/field/team"),
+    "field.slip": Case(
+        "GET", lambda w: f"/field/households/{w.household_id}/slip", lambda w: w.household_id
+    ),
+    "field.slip_pdf": Case(
+        "GET", lambda w: f"/field/households/{w.household_id}/slip.pdf", lambda w: w.household_id
+    ),
     "admin.new_user": Case("GET", lambda w: "/admin/users/new"),
     "admin.edit_user": Case(
         "GET", lambda w: f"/admin/users/{w.qn_trainer.id}", lambda w: w.qn_trainer.id
@@ -259,6 +272,9 @@ CASES: dict[str, Case] = {
         lambda w: f"/billing/programmes/{w.programme_id}/active",
         lambda w: w.programme_id,
         data=lambda w: {"active": "0"},
+    ),
+    "field.set_communes": Case(
+        "POST", lambda w: f"/field/team/{w.helper.id}/communes", lambda w: w.helper.id
     ),
 }
 

@@ -400,3 +400,136 @@ def test_the_app_shell_weighs_under_150_kb_compressed(app, client, auth, helper)
     assert total < 150 * 1024, total
     # The questionnaires and rules it keeps offline, for the record: well under a megabyte.
     assert len(gzip.compress(client.get("/field/api/definitions").get_data())) < 200 * 1024
+
+
+# ------------------------------------------------------------------------------ slips
+
+
+def _stored_household(app, client, auth, helper, **kwargs) -> int:
+    auth.login(helper)
+    sent = record(app, **kwargs)
+    assert _sync(client, [sent]).json["results"][0]["status"] == "stored"
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(FieldHousehold.id).where(FieldHousehold.client_id == sent["id"])
+        )
+
+
+def test_the_result_slip_names_the_household_level_steps_and_claim_code(
+    app, client, auth, helper, tmp_path
+):
+    import subprocess
+
+    import zxingcpp
+    from PIL import Image
+
+    from portal.assess.labels import LEVEL_MEANINGS
+    from portal.claims.codes import grouped
+    from portal.claims.models import ClaimCode
+
+    household_id = _stored_household(app, client, auth, helper, name="Hộ bà Lê Thị Hoa")
+    with app.app_context():
+        household = db.session.get(FieldHousehold, household_id)
+        code = db.session.scalar(
+            sa.select(ClaimCode.code).where(ClaimCode.business_id == household.business_id)
+        )
+        level = db.session.get(Assessment, household.assessment_id).level
+        commune = geo.commune_name(household.commune_code)
+        with app.test_request_context(headers=EN):
+            meaning = str(LEVEL_MEANINGS[level])
+        url = f"{app.config['PORTAL_BASE_URL'].rstrip('/')}/claim/{code}"
+    page = client.get(f"/field/households/{household_id}/slip", headers=EN)
+    assert page.status_code == 200
+    for words in ("Hộ bà Lê Thị Hoa", commune, f"Level {level}", meaning, grouped(code), url):
+        assert words in page.text, words
+    pdf = client.get(f"/field/households/{household_id}/slip.pdf?lang=en")
+    assert pdf.mimetype == "application/pdf"
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf.data, capture_output=True, check=True
+    ).stdout.decode()
+    for words in ("Hộ bà Lê Thị Hoa", "Result slip", f"Level {level}", grouped(code)):
+        assert words in text, words
+    assert text.count("\f") == 1  # one A5 page
+    (tmp_path / "slip.pdf").write_bytes(pdf.data)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-singlefile", "slip.pdf", "slip"],
+        cwd=tmp_path,
+        check=True,
+    )
+    with Image.open(tmp_path / "slip.png") as image:
+        assert [r.text for r in zxingcpp.read_barcodes(image)] == [url]
+
+
+def test_slips_open_to_their_helper_and_the_provinces_staff_only(
+    app, client, auth, helper, make_user
+):
+    household_id = _stored_household(app, client, auth, helper)
+    slip = f"/field/households/{household_id}/slip"
+    assert client.get(slip).status_code == 200
+    auth.logout()
+    other = make_user(role=Role.HELPER)
+    with app.app_context():
+        db.session.get(User, other.id).province_code = QUANG_NINH
+        db.session.commit()
+    _attach(app, other, COMMUNES[:1])
+    auth.login(other)
+    assert client.get(slip).status_code in (403, 404)
+    auth.logout()
+    auth.login(make_user(role=Role.STAFF, province_code=QUANG_NINH))
+    assert client.get(slip).status_code == 200
+    assert client.get(slip + ".pdf").mimetype == "application/pdf"
+    auth.logout()
+    auth.login(make_user(role=Role.STAFF, province_code=HA_NOI))
+    assert client.get(slip).status_code == 404
+    auth.logout()
+    auth.login(make_user(role=Role.TRAINER, province_code=QUANG_NINH))
+    assert client.get(slip).status_code == 403
+
+
+def test_a_signed_out_app_gets_json_401_not_the_sign_in_page(app, client, auth, helper):
+    for response in (
+        client.post("/field/api/sync", json={"records": []}),
+        client.get("/field/api/session"),
+    ):
+        assert response.status_code == 401 and response.json["error"] == "signed_out"
+    # The page itself still leads to the sign-in page.
+    assert client.get("/field/").headers["Location"].startswith("/auth/login")
+
+
+def test_a_synced_record_links_its_slip(app, client, auth, helper):
+    auth.login(helper)
+    outcome = _sync(client, [record(app)]).json["results"][0]
+    assert client.get(outcome["slip"]).status_code == 200
+    assert outcome["claim_code"] in client.get(outcome["slip"]).text.replace("-", "")
+
+
+def hanoi_field_household(app, make_user, business) -> int:
+    """A field record of Hà Nội on ``business`` (for the other-province probes)."""
+    return field_household_of(app, make_user(role=Role.HELPER, province_code=HA_NOI), business)
+
+
+def field_household_of(app, helper, business) -> int:
+    """A field record by ``helper`` on ``business`` (of the helper's province), assessed."""
+    from tests.integration.test_assess import submitted_assessment
+
+    assessment_id = submitted_assessment(app, business)
+    with app.app_context():
+        now = clock.utcnow()
+        household = FieldHousehold(
+            client_id=str(uuid.uuid4()),
+            province_code=business.province_code,
+            commune_code=business.commune_code,
+            helper_id=helper.id,
+            business_id=business.id,
+            assessment_id=assessment_id,
+            name=business.name,
+            consent_version=1,
+            consented_at=now,
+            assessed_at=now,
+            questionnaire_id="household",
+            questionnaire_version=1,
+            claim_code=f"HANB{business.id:06d}".replace("0", "2").replace("1", "3"),
+        )
+        db.session.add(household)
+        db.session.commit()
+        return household.id
