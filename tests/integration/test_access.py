@@ -27,6 +27,7 @@ ID_PARAMETERS = {
     "evidence_id": "evidence",
     "token_id": "api_token",
     "household_id": "field_household",
+    "batch_id": "import_batch",
 }
 
 
@@ -83,7 +84,14 @@ def other_province_objects(app, make_user, make_business):
         "evidence": evidence,
         "api_token": _hanoi_api_token(app, make_user),
         "field_household": _hanoi_field_household(app, make_user, business),
+        "import_batch": _hanoi_import_batch(app, make_user),
     }
+
+
+def _hanoi_import_batch(app, make_user):
+    from tests.integration.test_imports import hanoi_import_batch
+
+    return hanoi_import_batch(app, make_user)
 
 
 def _hanoi_field_household(app, make_user, business):

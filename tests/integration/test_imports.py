@@ -251,3 +251,16 @@ def test_funnel_counts_known_and_registered_per_commune(app, client, staff, make
     page = client.get("/imports/funnel").get_data(as_text=True)
     assert "Whole province" in page
     assert "<td>4</td><td>1</td>" in page
+
+
+def hanoi_import_batch(app, make_user, province_code=HA_NOI) -> int:
+    """A previewed batch (of Hà Nội: for the access tests' probes from another province)."""
+    from portal.auth.models import User
+    from portal.imports import operations
+
+    staff = make_user(role=Role.STAFF, province_code=province_code)
+    data = _csv([["Hộ Hà", "household", "", "trade", "", "Phường Ba Đình", "", "", ""]])
+    with app.app_context():
+        batch = operations.preview(data, "b.csv", province_code, db.session.get(User, staff.id))
+        db.session.commit()
+        return batch.id

@@ -19,6 +19,7 @@ from portal.permissions import ACTIONS, COLUMNS, NO, OWN, VISITOR, YES, can
 from portal.training.models import Course, Enrolment, EnrolmentState, TrainingSession
 from tests.conftest import HA_NOI, PASSWORD, QUANG_NINH
 from tests.integration.test_access import ID_PARAMETERS
+from tests.integration.test_imports import hanoi_import_batch
 
 ROOT = Path(__file__).resolve().parents[2]
 EN = {"Accept-Language": "en"}
@@ -275,6 +276,7 @@ def world(app, make_user, make_business):
             "onboarding": onboarding,
             "evidence": evidence,
             "api_token": create_token(app, staff)[0],
+            "import_batch": hanoi_import_batch(app, make_user, QUANG_NINH),
         },
     )
 
