@@ -131,7 +131,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.paysign.views import bp as paysign_bp
     from portal.privacy.views import bp as privacy_bp
     from portal.reports.views import bp as reports_bp
-    from portal.training.trainer_views import bp as training_bp  # views.py's, and trainers'
+    from portal.training.alert_views import bp as training_bp  # views', trainers', alerts'
 
     for bp in (
         main_bp,

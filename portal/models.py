@@ -18,6 +18,7 @@ from portal.reports.models import (
     ProvinceSettingsChange,
     ProvinceTarget,
 )
+from portal.training.alerts import ClassAlert, ClassAlertNotice
 from portal.training.models import (
     Attendance,
     Certificate,
@@ -39,6 +40,8 @@ __all__ = [
     "BusinessKind",
     "BusinessSize",
     "Certificate",
+    "ClassAlert",
+    "ClassAlertNotice",
     "ClaimCode",
     "Cohort",
     "Course",

@@ -255,6 +255,11 @@ ACTIONS: dict[str, Action] = _table(
         OWNERS_OWN,
     ),
     Action(
+        "class_alert.manage",
+        "Ask to be told when a class opens near a business, stop it, hide its notices",
+        OWNERS_OWN,
+    ),
+    Action(
         "enrolment.cancel",
         "Cancel an enrolment or a waitlist place with nothing paid by card",
         _grants(owner=OWN, trainer=OWN, staff=YES, admin=YES),
@@ -298,11 +303,6 @@ ACTIONS: dict[str, Action] = _table(
         "Create field helpers' accounts and attach them to the province's communes",
         _grants(staff=YES),
     ),
-)
-
-
-# ----------------------------------------------------------------------------- checks
-
     Action(
         "field.slip",
         "Open and print a field household's result slip with its claim code (helpers: the "
@@ -328,6 +328,11 @@ ACTIONS: dict[str, Action] = _table(
         "checked claim code",
         _grants(owner=YES),
     ),
+)
+
+
+# ----------------------------------------------------------------------------- checks
+
 
 def role_of(user: Any) -> str:
     """The table column of ``user``: a role, or ``visitor`` when not signed in."""

@@ -18,6 +18,7 @@ from portal.auth.models import User
 from portal.businesses.models import Business
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.training import alerts
 from portal.training.models import (
     Attendance,
     Certificate,
@@ -93,6 +94,9 @@ def create_cohort(
     for starts_at, minutes in sessions:
         add_session(cohort, starts_at, minutes)
     log.info("cohort %s of course %s created", cohort.id, course.id)
+    # Owners who asked to hear of a class near them see it on their dashboard; the view mails
+    # them after the commit (alerts.mail_class_opened).
+    alerts.note_class_opened(cohort)
     return cohort
 
 

@@ -32,7 +32,7 @@ from portal.i18n import current_language
 from portal.inputs import ids_from, int_arg
 from portal.permissions import can, performs, require
 from portal.scoping import get_scoped_or_404, scoped_select
-from portal.training import certificates, notify, operations, queries
+from portal.training import alerts, certificates, notify, operations, queries
 from portal.training import labels as training_labels
 from portal.training.forms import (
     ActionForm,
@@ -280,6 +280,7 @@ def new_cohort(course_id: int):
         ]
         cohort = operations.create_cohort(course, sessions, **form.cohort_data())
         db.session.commit()
+        alerts.mail_class_opened(cohort.id)
         flash(_("The class has been opened."), "success")
         return redirect(url_for("training.show_cohort", cohort_id=cohort.id))
     return render_template("training/cohort_form.html", form=form, course=course, cohort=None)

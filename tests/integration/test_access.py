@@ -28,6 +28,8 @@ ID_PARAMETERS = {
     "token_id": "api_token",
     "household_id": "field_household",
     "batch_id": "import_batch",
+    "alert_id": "class_alert",
+    "notice_id": "class_alert_notice",
 }
 
 
@@ -85,7 +87,14 @@ def other_province_objects(app, make_user, make_business):
         "api_token": _hanoi_api_token(app, make_user),
         "field_household": _hanoi_field_household(app, make_user, business),
         "import_batch": _hanoi_import_batch(app, make_user),
+        **_hanoi_class_alert(app, business, training.course_id),
     }
+
+
+def _hanoi_class_alert(app, business, course_id):
+    from tests.integration.test_class_alerts import alert_and_notice
+
+    return alert_and_notice(app, business.id, course_id)
 
 
 def _hanoi_import_batch(app, make_user):

@@ -168,6 +168,11 @@ FORM_DATA = {
     "training.mark_attendance": lambda w: {"present": "0"},
     "training.withdraw_certificate": lambda w: {"reason": "Cấp nhầm"},
     "training.enrol": lambda w: {"business": str(w.ids["business"])},
+    "training.subscribe_class_alert": lambda w: {
+        "business": str(w.ids["business"]),
+        "what": "course",
+        "reach": "province",
+    },
     "businesses.new_business": _business_form,
     "businesses.edit_business": _business_form,
     "onboarding.start_path": lambda w: {"path": "voso"},
@@ -206,7 +211,9 @@ FORM_DATA = {
 
 #: Routes whose object comes in the form, not the address: another owner's business is not
 #: among the choices, so the request is refused with a message (and a redirect), not a 403.
-CHOSEN_IN_FORM = {"training.enrol"}
+CHOSEN_IN_FORM = {"training.enrol", "training.subscribe_class_alert"}
+#: An app's JSON endpoints: a visitor gets 401 in JSON, not the sign-in page.
+JSON_FOR_VISITORS = {"field.sync"}
 
 #: Each id a POST route takes, and which world object fills it: the access test's table.
 ID_OBJECTS = ID_PARAMETERS
@@ -223,6 +230,7 @@ def world(app, make_user, make_business):
     from tests.integration.test_access import _hanoi_onboarding
     from tests.integration.test_api import create_token
     from tests.integration.test_billing import add_programme, paid_enrolment_in
+    from tests.integration.test_class_alerts import alert_and_notice
     from tests.integration.test_training import (
         complete_with_certificate,
         enrol_now,
@@ -277,6 +285,7 @@ def world(app, make_user, make_business):
             "evidence": evidence,
             "api_token": create_token(app, staff)[0],
             "import_batch": hanoi_import_batch(app, make_user, QUANG_NINH),
+            **alert_and_notice(app, business.id, running.course_id),
         },
     )
 
@@ -339,7 +348,9 @@ def test_every_post_route_refuses_whom_the_table_refuses(
             before = _snapshot()
             response = client.post(url, data=data)
             where = (rule.endpoint, url, response.status_code)
-            if column == VISITOR:
+            if column == VISITOR and rule.endpoint in JSON_FOR_VISITORS:
+                refused = response.status_code == 401 and response.is_json
+            elif column == VISITOR:
                 refused = response.status_code == 302 and response.headers[
                     "Location"
                 ].startswith("/auth/login")
