@@ -35,6 +35,7 @@ from portal.api.models import ApiToken
 from portal.api.params import ApiQuery, InvalidParameter, parse
 from portal.assess.questionnaires import registry
 from portal.extensions import db, limiter
+from portal.field import queries as field_queries
 from portal.labels import KIND_LABELS, SECTOR_LABELS
 from portal.permissions import performs, require
 from portal.reports import queries
@@ -239,6 +240,7 @@ def summary():
             "certificates": activity.certificates,
             "listings_verified": activity.listings_verified,
         },
+        field_households=_field(f),
         average_scores=[
             {
                 "dimension": dimension,
@@ -249,6 +251,18 @@ def summary():
             for dimension, average, count in queries.average_scores(f, reader)
         ],
     )
+
+
+def _field(f: queries.Filters) -> dict[str, int]:
+    """Households assessed by field helpers in the period (and commune, when asked)."""
+    figures = field_queries.summary(f.province_code, f.start, f.end, f.commune_code)
+    return {
+        "households": figures.households,
+        "helpers": figures.helpers,
+        "communes": figures.communes,
+        "score_mismatches": figures.score_mismatches,
+        "proposed_matches": figures.proposed_matches,
+    }
 
 
 @v1.route("/digital-businesses")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from assessments.listing_paths import load_catalog
 from portal import clock, geo
 from portal.auth.models import Role, User
+from portal.businesses.models import Business
 from portal.extensions import db
 from portal.field.models import FieldHousehold, HelperCommune
 from portal.training.models import Audience, Cohort, Course, CourseFormat
@@ -105,3 +108,96 @@ def helpers_of_province(province_code: int) -> list[tuple[User, list[int], int]]
         ).all()
     )
     return [(h, sorted(communes.get(h.id, [])), counts.get(h.id, 0)) for h in helpers]
+
+
+# ------------------------------------------------------------------------------ figures
+
+
+def _local_day(column: Any) -> Any:
+    """'YYYY-MM-DD' of a stored UTC instant, in local time (the database does the grouping)."""
+    offset = clock.utc_offset_hours()
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.to_char(column + sa.text(f"interval '{offset} hours'"), "YYYY-MM-DD")
+    return sa.func.strftime("%Y-%m-%d", column, f"{offset:+d} hours")
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    """Households assessed in one week (starting Monday), in one commune, by one helper."""
+
+    week: date
+    commune_code: int
+    helper_id: int
+    households: int
+
+
+def weekly_counts(province_code: int, start: date, end: date) -> list[WeekRow]:
+    """Households assessed from ``start`` to ``end`` (local dates, by when the helper finished
+    the assessment), per week, commune and helper: one aggregate query whatever the number of
+    households."""
+    day = _local_day(FieldHousehold.assessed_at).label("day")
+    rows = db.session.execute(
+        sa.select(day, FieldHousehold.commune_code, FieldHousehold.helper_id, sa.func.count())
+        .where(
+            FieldHousehold.province_code == province_code,
+            FieldHousehold.assessed_at >= clock.day_start(start),
+            FieldHousehold.assessed_at < clock.day_end(end),
+        )
+        .group_by(day, FieldHousehold.commune_code, FieldHousehold.helper_id)
+    ).all()
+    weeks: dict[tuple[date, int, int], int] = {}
+    for text, commune, helper, count in rows:
+        local = date.fromisoformat(text)
+        key = (local - timedelta(days=local.weekday()), commune, helper)
+        weeks[key] = weeks.get(key, 0) + count
+    return [WeekRow(w, c, h, n) for (w, c, h), n in sorted(weeks.items())]
+
+
+def helper_names(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all())
+
+
+@dataclass(frozen=True)
+class FieldSummary:
+    households: int
+    helpers: int
+    communes: int
+    score_mismatches: int
+    proposed_matches: int
+
+
+def summary(
+    province_code: int, start: date, end: date, commune_code: int | None = None
+) -> FieldSummary:
+    """The field work of a period in one aggregate query (the API summary gives it)."""
+    conditions = [
+        FieldHousehold.province_code == province_code,
+        FieldHousehold.assessed_at >= clock.day_start(start),
+        FieldHousehold.assessed_at < clock.day_end(end),
+    ]
+    if commune_code is not None:
+        conditions.append(FieldHousehold.commune_code == commune_code)
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.count(sa.distinct(FieldHousehold.helper_id)),
+            sa.func.count(sa.distinct(FieldHousehold.commune_code)),
+            sa.func.count().filter(FieldHousehold.score_mismatch.is_(True)),
+            sa.func.count(FieldHousehold.match_business_id),
+        ).where(*conditions)
+    ).one()
+    return FieldSummary(*(int(v or 0) for v in row))
+
+
+def proposed_matches(province_code: int) -> list[tuple[FieldHousehold, Business]]:
+    """Field records proposed as a household already in the portal, newest first."""
+    rows = db.session.execute(
+        sa.select(FieldHousehold, Business)
+        .join(Business, Business.id == FieldHousehold.match_business_id)
+        .where(FieldHousehold.province_code == province_code)
+        .order_by(FieldHousehold.received_at.desc(), FieldHousehold.id.desc())
+        .limit(200)
+    ).all()
+    return [(h, b) for h, b in rows]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
@@ -17,6 +20,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -26,7 +30,7 @@ from flask_wtf.csrf import generate_csrf
 
 from assessments.field_export import export
 from assessments.recommend import load_rules
-from portal import geo
+from portal import clock, geo
 from portal.access import public, roles_required
 from portal.assess.labels import LEVEL_MEANINGS
 from portal.assess.questionnaires import registry
@@ -41,10 +45,12 @@ from portal.field.labels import REFUSALS
 from portal.field.models import FieldHousehold
 from portal.field.slip import build_slip, render_pdf
 from portal.i18n import current_language
+from portal.inputs import FIRST_DAY, LAST_DAY
 from portal.labels import SECTOR_LABELS
 from portal.permissions import performs, require
 from portal.privacy import notices
 from portal.scoping import get_scoped_or_404
+from portal.spreadsheets import csv_row
 
 bp = Blueprint("field", __name__, url_prefix="/field")
 
@@ -323,3 +329,95 @@ def slip_pdf(household_id: int) -> Response:
         f'inline; filename="result-slip-{household.id}.pdf"'
     )
     return response
+
+
+# ------------------------------------------------------------------------------ figures
+
+#: Weeks the report shows when no period is asked for (this week and the seven before).
+DEFAULT_WEEKS = 8
+
+
+def _day_arg(name: str) -> date | None:
+    try:
+        day = date.fromisoformat(request.args.get(name, "").strip())
+    except ValueError:
+        return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None
+
+
+def _period() -> tuple[date, date]:
+    today = clock.today()
+    end = _day_arg("end") or today
+    start = _day_arg("start") or (
+        end - timedelta(days=end.weekday()) - timedelta(weeks=DEFAULT_WEEKS - 1)
+    )
+    return (start, end) if start <= end else (end, start)
+
+
+def _figures(province: int, start: date, end: date) -> dict[str, Any]:
+    rows = queries.weekly_counts(province, start, end)
+    names = queries.helper_names({r.helper_id for r in rows})
+    by_commune: dict[tuple[date, int], int] = {}
+    by_helper: dict[tuple[date, int], int] = {}
+    for r in rows:
+        by_commune[(r.week, r.commune_code)] = by_commune.get((r.week, r.commune_code), 0) + (
+            r.households
+        )
+        by_helper[(r.week, r.helper_id)] = by_helper.get((r.week, r.helper_id), 0) + r.households
+    return {
+        "rows": rows,
+        "names": names,
+        "by_commune": sorted(by_commune.items()),
+        "by_helper": sorted(by_helper.items(), key=lambda i: (i[0][0], names.get(i[0][1], ""))),
+        "total": sum(r.households for r in rows),
+    }
+
+
+@bp.route("/report")
+@performs("field.report")
+@audited("field.report", table="field_households")
+def report() -> str:
+    """Households assessed per week, per commune and per helper; proposed matches."""
+    province = current_user.province_code
+    start, end = _period()
+    return render_template(
+        "field/report.html",
+        start=start,
+        end=end,
+        figures=_figures(province, start, end),
+        matches=queries.proposed_matches(province),
+        commune_name=geo.commune_name,
+    )
+
+
+@bp.route("/report.csv")
+@performs("field.report")
+@audited("field.report", table="field_households")
+def report_csv() -> Response:
+    province = current_user.province_code
+    start, end = _period()
+    figures = _figures(province, start, end)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        csv_row([_("Week from"), _("Commune code"), _("Commune"), _("Helper"), _("Households")])
+    )
+    for r in figures["rows"]:
+        writer.writerow(
+            csv_row(
+                [
+                    r.week.isoformat(),
+                    r.commune_code,
+                    geo.commune_name(r.commune_code),
+                    figures["names"].get(r.helper_id, ""),
+                    r.households,
+                ]
+            )
+        )
+    # A byte-order mark so that spreadsheet programs read the Vietnamese letters as UTF-8.
+    return send_file(
+        io.BytesIO(("\ufeff" + out.getvalue()).encode("utf-8")),
+        mimetype="text/csv",
+        download_name=f"field-work-{start:%Y%m%d}-{end:%Y%m%d}.csv",
+        as_attachment=True,
+    )

@@ -220,6 +220,8 @@ CASES: dict[str, Case] = {
     ),
     "admin.list_users": Case("GET", lambda w: "/admin/users"),
     "field.team": Case("GET", lambda w: "/field/team"),
+    "field.report": Case("GET", lambda w: "/field/report"),
+    "field.report_csv": Case("GET", lambda w: "/field/report.csv"),
     "field.slip": Case(
         "GET", lambda w: f"/field/households/{w.household_id}/slip", lambda w: w.household_id
     ),

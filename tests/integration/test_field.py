@@ -533,3 +533,64 @@ def field_household_of(app, helper, business) -> int:
         db.session.add(household)
         db.session.commit()
         return household.id
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def _assessed_on(day) -> str:
+    """Noon local time of ``day`` as the phone sends it (UTC, ISO 8601)."""
+    return (clock.day_start(day) + timedelta(hours=12)).isoformat() + "Z"
+
+
+def test_staff_see_households_per_week_commune_and_helper(app, client, auth, helper, make_user):
+    today = clock.today()
+    monday = today - timedelta(days=today.weekday())
+    last_week = monday - timedelta(days=7)
+    sent = []
+    for day, commune in ((monday, COMMUNES[0]), (monday, COMMUNES[1]), (last_week, COMMUNES[0])):
+        r = record(app, commune=commune)
+        r["assessed_at"] = _assessed_on(min(day, today))
+        sent.append(r)
+    auth.login(helper)
+    _sync(client, sent)
+    auth.logout()
+    staff = make_user(role=Role.STAFF, province_code=QUANG_NINH)
+    auth.login(staff)
+    page = client.get("/field/report", headers=EN)
+    assert page.status_code == 200
+    assert "3 households assessed" in page.text
+    assert geo.commune_name(COMMUNES[1]) in page.text and helper.name in page.text
+    csv_text = client.get("/field/report.csv", headers=EN).data.decode("utf-8-sig")
+    lines = csv_text.strip().splitlines()
+    assert lines[0] == "Week from,Commune code,Commune,Helper,Households"
+    rows = sorted(tuple(line.split(",")) for line in lines[1:])
+
+    def row(week, commune):
+        return (week.isoformat(), str(commune), geo.commune_name(commune), helper.name, "1")
+
+    assert rows == sorted(
+        [row(last_week, COMMUNES[0]), row(monday, COMMUNES[0]), row(monday, COMMUNES[1])]
+    )
+    # A period that holds only last week.
+    only = client.get(f"/field/report?start={last_week}&end={last_week + timedelta(days=6)}",
+                      headers=EN)  # fmt: skip
+    assert "1 household assessed" in only.text
+    auth.logout()
+    for user in (helper, make_user(role=Role.TRAINER, province_code=QUANG_NINH), make_user()):
+        auth.login(user)
+        assert client.get("/field/report").status_code == 403
+        auth.logout()
+    auth.login(make_user(role=Role.STAFF, province_code=HA_NOI))
+    assert "0 households assessed" in client.get("/field/report", headers=EN).text
+
+
+def test_proposed_matches_are_listed_for_staff(app, client, auth, helper, make_user):
+    auth.login(helper)
+    first = record(app, phone="0912000111", name="Hộ ông Tư")
+    _sync(client, [first])
+    _sync(client, [record(app, phone="0912000111", name="Hộ ông Tư (lần 2)")])
+    auth.logout()
+    auth.login(make_user(role=Role.STAFF, province_code=QUANG_NINH))
+    page = client.get("/field/report", headers=EN).text
+    assert "Hộ ông Tư (lần 2)" in page and "merging the two records is not available yet" in page

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from portal import clock, geo
 from portal.assess.models import Assessment
-from portal.auth.models import Role
+from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.onboarding.models import Evidence
 from portal.querycount import count_queries
@@ -152,3 +152,55 @@ def test_trainer_home_query_count_does_not_grow_with_classes(
     for _ in range(4):
         add_class()
     assert _queries(app, client, "/training/teaching") == one
+
+
+def test_field_figures_query_count_does_not_grow_with_households(
+    app, client, auth, make_user
+):
+    from tests.integration.test_api import bearer, create_token
+    from tests.integration.test_field import COMMUNES, _attach, _sync, record
+
+    staff = make_user(role=Role.STAFF, province_code=QUANG_NINH)
+    _token_id, plaintext = create_token(app, staff)
+    helpers = [make_user(role=Role.HELPER) for _ in range(3)]
+    with app.app_context():
+        for helper in helpers:
+            db.session.get(User, helper.id).province_code = QUANG_NINH
+        db.session.commit()
+    for helper in helpers:
+        _attach(app, helper, COMMUNES)
+
+    def send(per_helper: int, phones: bool) -> None:
+        for n, helper in enumerate(helpers):
+            auth.login(helper)
+            records = [
+                record(
+                    app,
+                    commune=COMMUNES[i % len(COMMUNES)],
+                    phone=f"09{n}{i:07d}" if phones else None,
+                )
+                for i in range(per_helper)
+            ]
+            assert {r["status"] for r in _sync(client, records).json["results"]} == {"stored"}
+            auth.logout()
+
+    def counts() -> dict[str, int]:
+        auth.login(staff)
+        pages = _counts(app, client, ["/field/report", "/field/report.csv", "/field/team"])
+        auth.logout()
+        with app.app_context(), count_queries(db.engine) as counter:
+            assert client.get("/api/v1/summary", headers=bearer(plaintext)).status_code == 200
+        return pages | {"api": counter.count}
+
+    send(2, phones=True)
+    send(1, phones=True)  # the same phones again: proposed matches
+    counts()  # the token's first use is recorded once
+    small = counts()
+    send(15, phones=True)
+    send(15, phones=True)
+    assert counts() == small
+    summary = client.get("/api/v1/summary", headers=bearer(plaintext)).json
+    assert summary["field_households"]["households"] == 3 * (2 + 1 + 15 + 15)
+    assert summary["field_households"]["helpers"] == 3
+    # The second batch of 15 repeats every phone; the first repeats the two of the first send.
+    assert summary["field_households"]["proposed_matches"] == 3 * (1 + 2 + 15)
