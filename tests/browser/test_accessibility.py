@@ -16,11 +16,15 @@ from playwright.sync_api import expect
 from portal import clock
 from portal.assess import operations as assess_operations
 from portal.assess.questionnaires import registry
-from portal.auth.models import Role
+from portal.auth.models import Role, User
 from portal.billing.operations import create_programme
 from portal.businesses.models import Business, BusinessKind, BusinessSize
 from portal.extensions import db
+from portal.field.models import HelperCommune
 from portal.reports.models import ProvinceTarget
+from portal.training import alerts
+from portal.training import operations as training_operations
+from portal.training.models import Course
 from tests.conftest import PASSWORD, QUANG_NINH
 from tests.integration.test_assess import submitted_assessment
 from tests.integration.test_training import enrol_now, new_training
@@ -58,7 +62,7 @@ def _seed(app, make_user, make_business) -> dict:
         draft_id = draft.id
     # A class whose first session began an hour ago: its attendance is open.
     training = new_training(app, trainer, first_session=clock.utcnow() - timedelta(hours=1))
-    enrol_now(app, training.cohort_id, household.id)
+    enrolment_id = enrol_now(app, training.cohort_id, household.id)
     with app.app_context():
         create_programme(
             QUANG_NINH,
@@ -69,6 +73,30 @@ def _seed(app, make_user, make_business) -> dict:
             budget_vnd=20_000_000,
         )
         db.session.commit()
+    # The owner asked to hear of classes of the course; a second class opened in their commune.
+    with app.app_context():
+        course = db.session.get(Course, training.course_id)
+        alerts.subscribe(db.session.get(Business, household.id), course=course, province_wide=True)
+        training_operations.create_cohort(
+            course,
+            commune_code=household.commune_code,
+            venue="Nhà văn hóa thôn 3",
+            capacity=20,
+            enrolment_deadline=clock.today() + timedelta(days=20),
+        )
+        db.session.commit()
+    helper = make_user(role=Role.HELPER, name="Hoàng Văn Nam")
+    with app.app_context():
+        db.session.get(User, helper.id).province_code = QUANG_NINH
+        db.session.add(
+            HelperCommune(
+                helper_id=helper.id,
+                province_code=QUANG_NINH,
+                commune_code=household.commune_code,
+            )
+        )
+        db.session.commit()
+    session_id = training.session_ids[0]
     return {
         None: ["/", "/auth/login", "/auth/register"],
         owner: [
@@ -77,9 +105,25 @@ def _seed(app, make_user, make_business) -> dict:
             f"/assessments/{result_id}",
             "/training/",
             f"/training/courses/{training.course_id}",
+            f"/payment-sign/businesses/{household.id}",
+            "/training/alerts",
+            f"/training/enrolments/{enrolment_id}/cancel",
         ],
-        trainer: [f"/training/sessions/{training.session_ids[0]}/attendance"],
-        staff: ["/reports/", "/reports/enrolments", "/admin/users", "/billing/report"],
+        trainer: [
+            f"/training/sessions/{session_id}/attendance",
+            "/training/teaching",
+            f"/training/cohorts/{training.cohort_id}/participants",
+            f"/training/sessions/{session_id}/check-in",
+        ],
+        staff: [
+            "/reports/",
+            "/reports/enrolments",
+            "/admin/users",
+            "/billing/report",
+            "/dashboard",
+            f"/reports/target/remove?province={QUANG_NINH}&metric=digital_businesses",
+        ],
+        helper: ["/field/"],
     }
 
 
@@ -135,7 +179,7 @@ def test_main_pages_have_no_serious_accessibility_violations(
                 failures.append(f"{path}: the page is {width} px wide at 360 px")
             checked.append(path)
         context.close()
-    assert len(checked) == 13
+    assert len(checked) == 22
     assert not failures, f"{locale}:\n" + "\n\n".join(failures)
     with open(os.path.join(artifacts, f"axe-{lang}.txt"), "w", encoding="utf-8") as f:
         f.write("\n".join(checked) + "\n")
