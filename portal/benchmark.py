@@ -8,6 +8,11 @@ DATABASE_URL is set:
 Each database starts empty; the synthetic generator (``portal/synthetic.py``) grows it to each
 size in turn (businesses with assessments, enrolments, listings and digital status), then every
 page is requested ``--requests`` times after one warm-up request.
+
+Before the pages, ``--import-rows`` (50,000 by default; 0 skips it) measures a bulk import:
+a made-up list (``portal/imports/sample.py``, a third of the rows with pre-2025 commune names)
+checked, then imported: once timed, then again on a fresh database for the peak memory Python
+allocates (tracemalloc, which slows the run down too much to time it in the same run).
 """
 
 import argparse
@@ -16,6 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from datetime import date
 
 import sqlalchemy as sa
@@ -113,6 +119,39 @@ def _measure(app: Flask, role: str, urls: list[str], requests: int) -> list[dict
     return rows
 
 
+def _measure_import(app: Flask, rows: int, trace: bool) -> dict:
+    """Check then import ``rows`` made-up rows as the province's staff, as the two requests do;
+    with ``trace``, also the peak of memory allocated."""
+    from portal.auth.models import User
+    from portal.imports import operations, sample
+
+    data = sample.to_csv(sample.rows(PROVINCE, rows))
+    with app.test_request_context(), tempfile.TemporaryDirectory() as folder:
+        app.config["UPLOAD_FOLDER"] = folder
+        staff = db.session.scalar(sa.select(User).where(User.email == "staff@bench.vn"))
+        if trace:
+            tracemalloc.start()
+        try:
+            start = time.perf_counter()
+            batch = operations.preview(data, "benchmark.csv", PROVINCE, staff)
+            db.session.commit()
+            checked = time.perf_counter()
+            imported = operations.run(batch, staff)
+            db.session.commit()
+            done = time.perf_counter()
+            peak = tracemalloc.get_traced_memory()[1] if trace else 0
+        finally:
+            tracemalloc.stop()
+        return {
+            "accepted": batch.accepted_rows,
+            "imported": len(imported.business_ids),
+            "check_s": checked - start,
+            "import_s": done - checked,
+            "peak_mib": peak / 2**20,
+            "file_mib": len(data) / 2**20,
+        }
+
+
 def _databases(names: list[str], tmp: str) -> dict[str, str]:
     urls = {}
     for name in names:
@@ -130,13 +169,32 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--import-rows", type=int, default=50_000)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
-        _run(_databases(args.databases.split(","), tmp), sizes, args.requests)
+        _run(_databases(args.databases.split(","), tmp), sizes, args.requests, args.import_rows)
 
 
-def _run(databases: dict[str, str], sizes: list[int], requests: int) -> None:
+def _run(databases: dict[str, str], sizes: list[int], requests: int, import_rows: int) -> None:
+    if import_rows:
+        print("| db | rows | file MiB | accepted | imported | check s | import s | peak MiB |")
+        print("|---|---|---|---|---|---|---|---|")
+        for name, url in databases.items():
+            runs = []
+            for trace in (False, True):
+                app = _fresh_app(url)
+                with app.app_context():
+                    runs.append(_measure_import(app, import_rows, trace))
+                    db.engine.dispose()
+            r = runs[0] | {"peak_mib": runs[1]["peak_mib"]}
+            print(
+                f"| {name} | {import_rows:,} | {r['file_mib']:.1f} | {r['accepted']:,} "
+                f"| {r['imported']:,} | {r['check_s']:.1f} | {r['import_s']:.1f} "
+                f"| {r['peak_mib']:.0f} |",
+                flush=True,
+            )
+        print()
     width = max(len(url) for urls in pages().values() for url in urls)
     header = (
         f"| {'db':<10} | {'businesses':>10} | {'page':<{width}} | {'p50 ms':>8} | {'p95 ms':>8} "

@@ -45,6 +45,10 @@ ACTION_LABELS = {
     "user.create": _l("Created an account"),
     "user.edit": _l("Opened or changed an account"),
     "report.export": _l("Exported the enrolment counts report"),
+    "import.check": _l("Checked a list of businesses to import"),
+    "import.view": _l("Opened a checked or imported list of businesses"),
+    "import.run": _l("Imported a list of businesses and sent their invitations"),
+    "import.letters": _l("Downloaded the invitation letters of an imported list (PDF)"),
     "audit.view": _l("Opened the audit log"),
     "audit.export": _l("Exported the audit log"),
 }
@@ -58,6 +62,7 @@ TABLE_LABELS = {
     "courses": _l("Course"),
     "enrolments": _l("Enrolment"),
     "field_households": _l("Field household"),
+    "import_batches": _l("Imported list of businesses"),
     "onboarding_evidence": _l("Evidence"),
     "onboarding_paths": _l("Listing path"),
     "payments": _l("Payment"),

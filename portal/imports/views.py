@@ -20,6 +20,7 @@ from flask_login import current_user
 
 from portal import geo
 from portal.access import roles_required
+from portal.audit import audited, note_audit
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.i18n import current_language
@@ -86,6 +87,7 @@ def download_template() -> Response:
 @bp.route("/", methods=["POST"])
 @performs("import.run")
 @accepts_upload(lambda: 2 * max_bytes() + REQUEST_OVERHEAD)
+@audited("import.check", table="import_batches")
 def upload() -> Any:
     province = _province()
     form = UploadForm(formdata=None)
@@ -109,14 +111,17 @@ def upload() -> Any:
     except FileRefused as refusal:
         form.file.errors = [str(FILE_REFUSALS[refusal.code]) % refusal.params]
         return _index(form, 400)
+    note_audit(record_id=batch.id)
     db.session.commit()
     return redirect(url_for("imports.show", batch_id=batch.id))
 
 
 @bp.route("/<int:batch_id>")
 @roles_required(Role.STAFF)
+@audited("import.view", table="import_batches")
 def show(batch_id: int) -> Any:
     batch = get_scoped_or_404(ImportBatch, batch_id)
+    note_audit(record_id=batch.id)
     return render_template(
         "imports/preview.html",
         batch=batch,
@@ -129,8 +134,10 @@ def show(batch_id: int) -> Any:
 
 @bp.route("/<int:batch_id>/import", methods=["POST"])
 @performs("import.run")
+@audited("import.run", table="import_batches")
 def run(batch_id: int) -> Any:
     batch = get_scoped_or_404(ImportBatch, batch_id)
+    note_audit(record_id=batch.id)
     if batch.status != BatchStatus.PREVIEWED:
         flash(_("This list has already been imported."), "info")
         return redirect(url_for("imports.show", batch_id=batch.id))
@@ -151,8 +158,10 @@ def run(batch_id: int) -> Any:
 
 @bp.route("/<int:batch_id>/letters.pdf")
 @roles_required(Role.STAFF)
+@audited("import.letters", table="import_batches")
 def letters_pdf(batch_id: int) -> Response:
     batch = get_scoped_or_404(ImportBatch, batch_id)
+    note_audit(record_id=batch.id)
     part = request.args.get("part", 1, type=int) or 1
     body = letters.render_pdf(batch, part)
     if body is None:
@@ -173,3 +182,11 @@ def funnel() -> Any:
         rows=queries.funnel(province, current_user),
         province=geo.province_name(province),
     )
+
+
+@bp.app_template_global("province_funnel")
+def province_funnel(province_code: int | None) -> list[queries.FunnelRow]:
+    """The funnel's rows for a block of another page (the reports dashboard)."""
+    if province_code is None:
+        return []
+    return queries.funnel(int(province_code), current_user)

@@ -75,6 +75,7 @@ def world(app, make_user, make_business) -> SimpleNamespace:
         db.session.get(User, w.helper.id).province_code = QUANG_NINH
         db.session.commit()
     w.household_id = field_household_of(app, w.helper, make_business(province_code=QUANG_NINH))
+    w.app = app
     return w
 
 
@@ -275,10 +276,42 @@ CASES: dict[str, Case] = {
         lambda w: w.programme_id,
         data=lambda w: {"active": "0"},
     ),
+    "imports.upload": Case(
+        "POST",
+        lambda w: "/imports/",
+        lambda w: latest_import_batch(w),
+        data=lambda w: {"file": (io.BytesIO(import_file()), "list.csv")},
+    ),
+    "imports.show": Case(
+        "GET", lambda w: f"/imports/{latest_import_batch(w)}", lambda w: latest_import_batch(w)
+    ),
+    "imports.run": Case(
+        "POST",
+        lambda w: f"/imports/{latest_import_batch(w)}/import",
+        lambda w: latest_import_batch(w),
+    ),
+    "imports.letters_pdf": Case(
+        "GET",
+        lambda w: f"/imports/{latest_import_batch(w)}/letters.pdf",
+        lambda w: latest_import_batch(w),
+    ),
     "field.set_communes": Case(
         "POST", lambda w: f"/field/team/{w.helper.id}/communes", lambda w: w.helper.id
     ),
 }
+
+
+def latest_import_batch(w) -> int:
+    from portal.imports.models import ImportBatch
+
+    with w.app.app_context():
+        return db.session.scalar(sa.select(sa.func.max(ImportBatch.id)))
+
+
+def import_file() -> bytes:
+    from portal.imports import sample
+
+    return sample.to_csv(sample.rows(QUANG_NINH, 2, seed=3))
 
 
 def _audited_endpoints(app) -> dict[str, str]:

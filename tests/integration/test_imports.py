@@ -53,6 +53,14 @@ GOOD = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def uploads(app, tmp_path):
+    before = app.config.get("UPLOAD_FOLDER")
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    yield
+    app.config["UPLOAD_FOLDER"] = before
+
+
 @pytest.fixture
 def staff(make_user, auth):
     user = make_user(role=Role.STAFF, province_code=QUANG_NINH)
@@ -85,7 +93,7 @@ def _count(app, model):
 
 
 def test_template_lists_columns_and_allowed_values_in_both_languages(client, staff):
-    for lang, header, commune_title in (("vi", "Tên", "Xã, phường"), ("en", "Name", "Commune")):
+    for lang, header in (("vi", "Tên"), ("en", "Name")):
         response = client.get(f"/imports/template.xlsx?lang={lang}")
         assert response.status_code == 200
         workbook = load_workbook(io.BytesIO(response.data))
@@ -255,12 +263,48 @@ def test_funnel_counts_known_and_registered_per_commune(app, client, staff, make
 
 def hanoi_import_batch(app, make_user, province_code=HA_NOI) -> int:
     """A previewed batch (of Hà Nội: for the access tests' probes from another province)."""
-    from portal.auth.models import User
-    from portal.imports import operations
-
     staff = make_user(role=Role.STAFF, province_code=province_code)
-    data = _csv([["Hộ Hà", "household", "", "trade", "", "Phường Ba Đình", "", "", ""]])
     with app.app_context():
-        batch = operations.preview(data, "b.csv", province_code, db.session.get(User, staff.id))
+        batch = ImportBatch(
+            province_code=province_code,
+            created_by_id=staff.id,
+            file_name="list.csv",
+            file_key=f"imports/{province_code}/missing.csv",
+            file_sha256="0" * 64,
+            total_rows=1,
+            accepted_rows=1,
+            preview={"refused": [], "mapped": [], "mapped_rows": 0},
+        )
+        db.session.add(batch)
         db.session.commit()
         return batch.id
+
+
+def test_old_commune_names_are_mapped_and_split_ones_refused_with_their_successors(
+    app, client, staff
+):
+    rows = [list(GOOD[0]), list(GOOD[0])]
+    rows[0][5] = "Thị trấn Cái Rồng"  # went wholly into Đặc khu Vân Đồn
+    rows[1][5], rows[1][7] = "Phường Hà Khẩu", "0911111111"  # split between two wards
+    page = _upload(client, _xlsx(rows)).get_data(as_text=True)
+    assert "Rows to import: 1" in page
+    assert "<td>Thị trấn Cái Rồng</td><td>Đặc khu Vân Đồn</td>" in page
+    assert "Phường Hà Khẩu was split in July 2025 between" in page
+    assert "Phường Việt Hưng" in page and "write which one" in page
+    client.post(f"/imports/{_batch(app).id}/import")
+    with app.app_context():
+        business = db.session.scalar(sa.select(Business))
+        assert geo.commune_name(business.commune_code) == "Đặc khu Vân Đồn"
+
+
+def test_the_vietnamese_template_filled_in_imports(app, client, staff):
+    template = load_workbook(io.BytesIO(client.get("/imports/template.xlsx?lang=vi").data))
+    header = [c.value for c in template.worksheets[0][1]]
+    page = _upload(client, _xlsx(GOOD, header=header)).get_data(as_text=True)
+    assert "Rows to import: 3" in page
+
+
+def test_a_file_without_the_required_columns_names_them(client, staff):
+    response = _upload(client, _csv(GOOD, header=["Tên", "Loại hình", "x", "y"]), "a.csv")
+    assert response.status_code == 400
+    assert "Missing: Sector, Commune or ward." in response.get_data(as_text=True)

@@ -41,6 +41,7 @@ def _staff_pages() -> list[str]:
         f"/reports/enrolments?by=month&{filtered}",
         f"/reports/enrolments.csv?by=commune&{SINCE}",
         f"/reports/enrolments.xlsx?by=course&{SINCE}",
+        "/imports/funnel",
     ]
 
 
