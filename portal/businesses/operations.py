@@ -17,6 +17,7 @@ from portal.onboarding.models import Evidence, OnboardingPath, StepProgress
 from portal.paysign.models import PaymentSign
 from portal.reports.models import DigitalStatus
 from portal.reports.operations import move_digital_status
+from portal.training.alerts import forget_business as forget_class_alerts
 from portal.training.models import Attendance, Certificate, Enrolment, EnrolmentEvent
 
 log = logging.getLogger(__name__)
@@ -181,6 +182,8 @@ def move_business(business: Business, province_code: int, commune_code: int, by:
     _update(EnrolmentEvent, EnrolmentEvent.business_id == bid, commune_code=commune_code, **place)
     certificates = _update(Certificate, Certificate.business_id == bid, **place)
     _update(PaymentSign, PaymentSign.business_id == bid, **place)
+    # Class alerts name the old province's courses and the old commune: they do not move.
+    forget_class_alerts(bid)
     business.province_code, business.commune_code = province_code, commune_code
     db.session.flush()
     statuses = move_digital_status(bid, province_code, commune_code, at)

@@ -20,6 +20,7 @@ from portal.paysign.models import PaymentSign
 from portal.privacy.models import PrivacyConsent
 from portal.scoping import scoped_select, visible
 from portal.storage import storage
+from portal.training.alerts import forget_business as forget_class_alerts
 from portal.training.models import Certificate
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,9 @@ def close_account(owner: User) -> Closure:
             .where(PaymentSign.business_id.in_(ids))
             .execution_options(synchronize_session=False)
         )
+        # Nobody is left to tell of new classes.
+        for business_id in ids:
+            forget_class_alerts(business_id)
     owner.name = DELETED_ACCOUNT_NAME
     owner.email = None
     owner.phone = None

@@ -258,3 +258,36 @@ def test_a_class_opened_by_the_operation_leaves_a_notice_without_mail(app, outbo
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count(ClassAlertNotice.id))) == 1
     assert outbox == []
+
+
+def _alert_rows(app) -> tuple[int, int]:
+    with app.app_context():
+        return (
+            db.session.scalar(sa.select(sa.func.count(ClassAlert.id))),
+            db.session.scalar(sa.select(sa.func.count(ClassAlertNotice.id))),
+        )
+
+
+def test_a_business_that_moves_province_leaves_its_alerts_behind(app, client, auth, course, lan):
+    from tests.integration.test_business_move import move
+
+    owner, business = lan
+    subscribe(client, auth, owner, business, course, reach="province")
+    open_class(client, auth, course, ELSEWHERE)
+    assert _alert_rows(app) == (1, 1)
+    move(app, business.id, owner)
+    assert _alert_rows(app) == (0, 0)
+
+
+def test_a_closed_account_is_told_of_nothing(app, client, auth, outbox, course, lan):
+    from portal.auth.models import User
+    from portal.privacy.operations import close_account
+
+    owner, business = lan
+    subscribe(client, auth, owner, business, course, reach="province")
+    with app.app_context():
+        close_account(db.session.get(User, owner.id))
+        db.session.commit()
+    assert _alert_rows(app) == (0, 0)
+    open_class(client, auth, course, HOME)
+    assert outbox == []
