@@ -79,6 +79,10 @@ def _fresh_app(url: str) -> Flask:
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
                 conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        else:  # the import case and the pages each start from an empty database
+            meta = sa.MetaData()
+            meta.reflect(db.engine)
+            meta.drop_all(db.engine)
         upgrade()
         for role, email in ((Role.STAFF, "staff@bench.vn"), (Role.ADMIN, "admin@bench.vn")):
             create_user(
@@ -187,6 +191,7 @@ def _run(databases: dict[str, str], sizes: list[int], requests: int, import_rows
                 with app.app_context():
                     runs.append(_measure_import(app, import_rows, trace))
                     db.engine.dispose()
+                print(f"# {name}: import case {runs[-1]}", file=sys.stderr, flush=True)
             r = runs[0] | {"peak_mib": runs[1]["peak_mib"]}
             print(
                 f"| {name} | {import_rows:,} | {r['file_mib']:.1f} | {r['accepted']:,} "
