@@ -17,6 +17,8 @@ class BatchStatus(enum.StrEnum):
     #: Validated and shown; the file is kept until it is imported.
     PREVIEWED = "previewed"
     IMPORTED = "imported"
+    #: Not imported within KEEP_DAYS: its file (personal data) was deleted.
+    EXPIRED = "expired"
 
 
 def _by_province(model: Any, user: Any) -> sa.ColumnElement[bool]:

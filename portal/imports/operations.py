@@ -7,6 +7,7 @@ import io
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import render_template
@@ -30,10 +31,13 @@ log = logging.getLogger(__name__)
 
 #: Rows inserted per statement when importing.
 INSERT_CHUNK = 1000
+#: Days a checked list's file is kept for its import; then it is deleted (it names people).
+KEEP_DAYS = 7
 
 
 def preview(data: bytes, file_name: str, province_code: int, by: User) -> ImportBatch:
     """Check ``data`` (raises parsing.FileRefused), keep the file, and record what it holds."""
+    expire_old(province_code)
     sheet = parsing.read(data)
     rows = validation.validate(sheet, province_code)
     key = f"imports/{province_code}/{secrets.token_hex(16)}.{sheet.kind}"
@@ -53,6 +57,22 @@ def preview(data: bytes, file_name: str, province_code: int, by: User) -> Import
         batch.id, by.id, batch.total_rows, batch.accepted_rows,
     )  # fmt: skip
     return batch
+
+
+def expire_old(province_code: int) -> int:
+    """Delete the files of the province's lists checked more than KEEP_DAYS ago and never
+    imported; return how many."""
+    old = db.session.scalars(
+        sa.select(ImportBatch).where(
+            ImportBatch.province_code == province_code,
+            ImportBatch.status == BatchStatus.PREVIEWED,
+            ImportBatch.created_at < clock.utcnow() - timedelta(days=KEEP_DAYS),
+        )
+    ).all()
+    for batch in old:
+        storage().delete(batch.file_key)
+        batch.status = BatchStatus.EXPIRED
+    return len(old)
 
 
 def _record(batch: ImportBatch, rows: list[validation.Row]) -> None:

@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal import geo
@@ -138,6 +139,9 @@ def show(batch_id: int) -> Any:
 def run(batch_id: int) -> Any:
     batch = get_scoped_or_404(ImportBatch, batch_id)
     note_audit(record_id=batch.id)
+    if batch.status == BatchStatus.EXPIRED:
+        flash(_("This list was checked too long ago: upload it again."), "info")
+        return redirect(url_for("imports.index"))
     if batch.status != BatchStatus.PREVIEWED:
         flash(_("This list has already been imported."), "info")
         return redirect(url_for("imports.show", batch_id=batch.id))
@@ -145,14 +149,12 @@ def run(batch_id: int) -> Any:
     db.session.commit()
     invited = operations.send_invitations(batch)
     db.session.commit()
-    flash(
-        _(
-            "%(num)s businesses imported; %(invited)s invitations sent by e-mail.",
-            num=len(result.business_ids),
-            invited=invited,
-        ),
-        "success",
+    imported = ngettext(
+        "%(num)s business imported.", "%(num)s businesses imported.", len(result.business_ids)
     )
+    sent = ngettext("%(num)s invitation sent by e-mail.", "%(num)s invitations sent by e-mail.",
+                    invited)  # fmt: skip
+    flash(f"{imported} {sent}", "success")
     return redirect(url_for("imports.show", batch_id=batch.id))
 
 

@@ -5,6 +5,7 @@ import csv
 import io
 import subprocess
 import zipfile
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -12,12 +13,13 @@ from openpyxl import Workbook, load_workbook
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import stream_encode_multipart
 
-from portal import geo
+from portal import clock, geo
 from portal.auth.models import Role
 from portal.businesses.models import Business
 from portal.claims.models import ClaimCode
 from portal.extensions import db
 from portal.imports.models import ImportBatch
+from portal.storage import storage
 from tests.conftest import HA_NOI, QUANG_NINH
 
 HEADER = ["Name", "Kind", "Tax code or personal ID", "Sector", "Size", "Commune or ward",
@@ -113,7 +115,7 @@ def test_a_good_file_is_previewed_then_imported_with_claim_codes_and_an_invitati
     assert _count(app, Business) == 0  # nothing before the confirmation
     batch = _batch(app)
     page = client.post(f"/imports/{batch.id}/import", follow_redirects=True).get_data(as_text=True)
-    assert "3 businesses imported; 1 invitations sent by e-mail." in page
+    assert "3 businesses imported. 1 invitation sent by e-mail." in page
     with app.app_context():
         businesses = db.session.scalars(sa.select(Business).order_by(Business.id)).all()
         assert [b.name for b in businesses] == [r[0] for r in GOOD]
@@ -308,3 +310,19 @@ def test_a_file_without_the_required_columns_names_them(client, staff):
     response = _upload(client, _csv(GOOD, header=["Tên", "Loại hình", "x", "y"]), "a.csv")
     assert response.status_code == 400
     assert "Missing: Sector, Commune or ward." in response.get_data(as_text=True)
+
+
+def test_a_list_not_imported_within_a_week_loses_its_file(app, client, staff):
+    _upload(client, _xlsx(GOOD))
+    batch = _batch(app)
+    with app.app_context():
+        row = db.session.get(ImportBatch, batch.id)
+        row.created_at = clock.utcnow() - timedelta(days=8)
+        db.session.commit()
+        assert storage().exists(batch.file_key)
+    _upload(client, _xlsx(GOOD[:1]))  # any later check of the province expires it
+    with app.app_context():
+        assert not storage().exists(batch.file_key)
+    page = client.post(f"/imports/{batch.id}/import", follow_redirects=True).get_data(as_text=True)
+    assert "checked too long ago" in page
+    assert _count(app, Business) == 0

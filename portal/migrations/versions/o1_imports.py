@@ -25,7 +25,7 @@ def upgrade():
     sa.Column('file_name', sa.String(length=200), nullable=False),
     sa.Column('file_key', sa.String(length=200), nullable=False),
     sa.Column('file_sha256', sa.String(length=64), nullable=False),
-    sa.Column('status', sa.Enum('PREVIEWED', 'IMPORTED', name='batchstatus', native_enum=False, length=12), nullable=False),
+    sa.Column('status', sa.Enum('PREVIEWED', 'IMPORTED', 'EXPIRED', name='batchstatus', native_enum=False, length=12), nullable=False),
     sa.Column('total_rows', sa.Integer(), nullable=False),
     sa.Column('accepted_rows', sa.Integer(), nullable=False),
     sa.Column('refused_rows', sa.Integer(), nullable=False),
