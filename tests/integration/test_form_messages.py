@@ -26,6 +26,8 @@ CONTEXT = {
     "trainers": [],
     "steps": [("photos", "Photos")],
     "is_admin": False,
+    "asks_phone": True,
+    "communes": [],
 }
 COURSE = {
     "title_vi": "Thanh toán số cho hộ kinh doanh",
