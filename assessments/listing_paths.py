@@ -11,12 +11,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import _parse
 from ._parse import Where
 from .errors import DefinitionError
 from .model import Text
+from .yaml_reader import YAMLError, load_yaml
 
 CATALOG_FILE = Path(__file__).parent / "listing_paths.yaml"
 KINDS = ("enterprise", "cooperative", "household_business", "household")
@@ -146,8 +145,8 @@ class Catalog:
 def load_catalog(path: Path = CATALOG_FILE) -> Catalog:
     """Load and validate the catalog file, raising DefinitionError naming the fault."""
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
+        raw = load_yaml(path)
+    except (OSError, YAMLError) as err:
         raise DefinitionError(Path(path).name, "", f"cannot read the catalog: {err}") from err
     return parse_catalog(raw, Path(path).name)
 

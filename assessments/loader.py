@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
-
-import yaml
 
 from . import _parse
 from ._parse import Where
 from .errors import DefinitionError
 from .model import Band, Condition, Dimension, Level, Question, Questionnaire
 from .question_types import QUESTION_TYPES
+from .yaml_reader import YAMLError, load_yaml
 
 QUESTIONNAIRE_DIR = Path(__file__).parent / "questionnaires"
 AUDIENCES = ("enterprise", "household")
@@ -23,28 +21,15 @@ _QUESTION_KEYS = ("id", "type", "text")
 _QUESTION_OPTIONAL_KEYS = ("help", "weight", "show_if")
 
 
-class _YamlLoader(yaml.SafeLoader):
-    """Safe loader where only true/false are booleans, so option ids yes/no stay strings."""
-
-
-_YamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_YamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
 def load_questionnaire(path: str | PathLike[str]) -> Questionnaire:
     """Load one questionnaire file, raising DefinitionError on any fault."""
     path = Path(path)
     where = Where(path.name)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)
+        raw = load_yaml(path)
     except OSError as err:
         where.fail(f"cannot read file: {err.strerror}")
-    except yaml.YAMLError as err:
+    except YAMLError as err:
         where.fail(f"invalid YAML: {err}")
     return parse_questionnaire(raw, path.name)
 

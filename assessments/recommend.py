@@ -10,12 +10,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from . import _parse
 from ._parse import Where
 from .errors import DefinitionError
 from .model import Text
+from .yaml_reader import YAMLError, load_yaml
 
 RULES_FILE = Path(__file__).parent / "recommendations.yaml"
 AUDIENCES = ("enterprise", "household")
@@ -128,8 +127,8 @@ def recommend(
 def load_rules(path: Path = RULES_FILE) -> RuleSet:
     """Load and validate the rules file, raising DefinitionError naming the fault."""
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
+        raw = load_yaml(path)
+    except (OSError, YAMLError) as err:
         raise DefinitionError(Path(path).name, "", f"cannot read rules: {err}") from err
     return parse_rules(raw, Path(path).name)
 

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from assessments.yaml_reader import load_yaml
 from portal.paysign.vietqr import fold_ascii
 
 BANKS_FILE = Path(__file__).with_name("banks.yaml")
@@ -38,7 +37,7 @@ def _key(text: str) -> str:
 @cache
 def load_banks() -> tuple[Bank, ...]:
     """Return every bank of banks.yaml, in the file's order (by short name)."""
-    data = yaml.safe_load(BANKS_FILE.read_text(encoding="utf-8"))
+    data = load_yaml(BANKS_FILE)
     banks = tuple(
         Bank(bin=str(row["bin"]), short_name=row["short_name"], name=row["name"])
         for row in data["banks"]

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-import yaml
 from flask import current_app
+
+from assessments.yaml_reader import load_yaml
 
 NOTICES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notices")
 LANGUAGES = ("vi", "en")
@@ -60,8 +61,7 @@ def parse_blocks(text: str) -> tuple[Block, ...]:
 
 @cache
 def _load(folder: str) -> tuple[Notice, ...]:
-    with open(os.path.join(folder, "index.yaml"), encoding="utf-8") as fh:
-        entries = yaml.safe_load(fh)
+    entries = load_yaml(os.path.join(folder, "index.yaml"))
     if not isinstance(entries, list) or not entries:
         raise ValueError(f"{folder}/index.yaml: a list of versions is needed")
     notices = []

@@ -9,8 +9,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from assessments.yaml_reader import load_yaml
 from portal import formatting, geo
 
 #: The national title and motto head every administrative document (Decree 30, Appendix I).
@@ -65,7 +64,7 @@ def _defaults(province_code: int) -> dict:
 @cache
 def _entries() -> dict[int, dict]:
     """Read and check the settings file; a wrong entry is refused naming the province and key."""
-    raw = yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8")) or {}
+    raw = load_yaml(SETTINGS_FILE) or {}
     if not isinstance(raw, dict):
         raise ValueError(f"{SETTINGS_FILE.name}: a mapping of province codes is needed")
     known = {f.name for f in fields(Issuer)}

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import yaml
 
 from assessments import load_all, parse_questionnaire, score
-from assessments.loader import QUESTIONNAIRE_DIR, QuestionnaireRegistry, _YamlLoader
+from assessments.loader import QUESTIONNAIRE_DIR, QuestionnaireRegistry
+from assessments.yaml_reader import load_yaml
 from portal import clock, geo
 from portal.assess import questionnaires as assess_questionnaires
 from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
@@ -205,9 +205,7 @@ def test_a_batch_that_is_not_a_list_or_too_long_is_refused(app, client, auth, he
 
 
 def _household_v2():
-    raw = yaml.load(
-        (QUESTIONNAIRE_DIR / "household-v1.yaml").read_text(encoding="utf-8"), Loader=_YamlLoader
-    )
+    raw = load_yaml(QUESTIONNAIRE_DIR / "household-v1.yaml")
     raw["version"] = 2
     raw["dimensions"][0]["questions"][0]["weight"] = 7
     return parse_questionnaire(raw, "household-v2.yaml")

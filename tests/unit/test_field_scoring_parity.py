@@ -17,15 +17,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from assessments import load_all, parse_questionnaire, score
 from assessments.field_export import export
-from assessments.loader import QUESTIONNAIRE_DIR, _YamlLoader
+from assessments.loader import QUESTIONNAIRE_DIR
 from assessments.question_types import MultiChoice, Number, Scale, SingleChoice, YesNo
 from assessments.recommend import load_rules, recommend
+from assessments.yaml_reader import load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SCORER = ROOT / "static" / "field" / "scorer.js"
@@ -40,9 +40,7 @@ _MISSING = object()
 
 def _synthetic():
     """The household questionnaire with fractional weights and points, to stress exactness."""
-    raw = yaml.load(
-        (QUESTIONNAIRE_DIR / "household-v1.yaml").read_text(encoding="utf-8"), Loader=_YamlLoader
-    )
+    raw = load_yaml(QUESTIONNAIRE_DIR / "household-v1.yaml")
     raw["id"], raw["version"] = "household_synthetic", 99
     dim_weights = itertools.cycle([0.7, 1.3, 2.25, 0, 1 / 3])
     q_weights = itertools.cycle([0.3, 1, 2.5, 0.1, 1 / 7])
