@@ -1,7 +1,8 @@
 """The one place that limits queries of province data to what the current user may see.
 
 Every model holding province data defines ``visible_to(user)``, a SQL condition; national
-administrators see everything. Views fetch rows through these helpers only.
+administrators see everything. Views fetch rows through these helpers only. A model about one
+business or about a province's offer takes its ``visible_to`` from one of the mixins below.
 """
 
 from dataclasses import dataclass
@@ -59,3 +60,38 @@ class ProvinceReader:
     is_admin = False
     is_owner = False
     is_province_user = False
+
+
+#: The columns of the businesses table the mixins need. A table clause, not the ``Business`` model:
+#: scoping is core and imports no feature (tests/unit/test_import_direction.py).
+_BUSINESSES = sa.table(
+    "businesses", sa.column("id"), sa.column("owner_id"), sa.column("province_code")
+)
+
+
+class OwnersSeeTheirBusinesses:
+    """Scope of a row about one business: its owner, or the users of its province.
+
+    The model has ``business_id`` and ``province_code`` columns.
+    """
+
+    @classmethod
+    def visible_to(cls, user: Any) -> sa.ColumnElement[bool]:
+        if user.is_owner:
+            return cls.business_id.in_(  # type: ignore[attr-defined]
+                sa.select(_BUSINESSES.c.id).where(_BUSINESSES.c.owner_id == user.id)
+            )
+        return cls.province_code == user.province_code  # type: ignore[attr-defined]
+
+
+class OwnersSeeTheirProvinces:
+    """Scope of a province's offer (courses, classes, subsidies): owners see it in every
+    province where they have a business; province users in their own."""
+
+    @classmethod
+    def visible_to(cls, user: Any) -> sa.ColumnElement[bool]:
+        if user.is_owner:
+            return cls.province_code.in_(  # type: ignore[attr-defined]
+                sa.select(_BUSINESSES.c.province_code).where(_BUSINESSES.c.owner_id == user.id)
+            )
+        return cls.province_code == user.province_code  # type: ignore[attr-defined]

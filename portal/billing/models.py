@@ -6,15 +6,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.businesses.models import (
-    Business,
-    BusinessKind,
-    OwnersSeeTheirBusinesses,
-    OwnersSeeTheirProvinces,
-    Sector,
-)
+from portal.businesses.models import Business, BusinessKind, Sector
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.scoping import OwnersSeeTheirBusinesses, OwnersSeeTheirProvinces
 from portal.training.models import Course, Enrolment
 
 

@@ -81,30 +81,3 @@ class Business(db.Model):
     def is_household(self) -> bool:
         return self.kind == BusinessKind.HOUSEHOLD
 
-
-class OwnersSeeTheirBusinesses:
-    """Scope of a row about one business: its owner, or the users of its province.
-
-    The model has ``business_id`` and ``province_code`` columns.
-    """
-
-    @classmethod
-    def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
-        if user.is_owner:
-            return cls.business_id.in_(  # type: ignore[attr-defined]
-                sa.select(Business.id).where(Business.owner_id == user.id)
-            )
-        return cls.province_code == user.province_code  # type: ignore[attr-defined]
-
-
-class OwnersSeeTheirProvinces:
-    """Scope of a province's offer (courses, classes, subsidies): owners see it in every
-    province where they have a business; province users in their own."""
-
-    @classmethod
-    def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
-        if user.is_owner:
-            return cls.province_code.in_(  # type: ignore[attr-defined]
-                sa.select(Business.province_code).where(Business.owner_id == user.id)
-            )
-        return cls.province_code == user.province_code  # type: ignore[attr-defined]

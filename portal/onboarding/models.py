@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
-from portal.businesses.models import Business, OwnersSeeTheirBusinesses
+from portal.businesses.models import Business
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.scoping import OwnersSeeTheirBusinesses
 
 
 class EvidenceKind(enum.StrEnum):

@@ -5,11 +5,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.businesses.models import Business, OwnersSeeTheirBusinesses
+from portal.businesses.models import Business
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.paysign import vietqr
 from portal.paysign.banks import Bank, by_bin
+from portal.scoping import OwnersSeeTheirBusinesses
 
 
 class PaymentSign(OwnersSeeTheirBusinesses, db.Model):

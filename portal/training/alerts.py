@@ -20,10 +20,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from assessments.recommend import load_rules
 from portal import formatting, geo
 from portal.auth.models import User
-from portal.businesses.models import Business, OwnersSeeTheirBusinesses
+from portal.businesses.models import Business
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.mail import send_mail
+from portal.scoping import OwnersSeeTheirBusinesses
 from portal.training.models import Cohort, Course
 from portal.urls import external_url
 
