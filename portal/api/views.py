@@ -27,9 +27,10 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from portal import clock, formatting, geo
-from portal.access import api_token_required, public
+from portal.access import public
 from portal.api import operations
 from portal.api import queries as token_queries
+from portal.api.access import api_token_required
 from portal.api.forms import TokenForm
 from portal.api.models import ApiToken
 from portal.api.params import ApiQuery, InvalidParameter, parse
