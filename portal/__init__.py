@@ -9,9 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import logs
-from portal.config import check_settings, load_config
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from portal.config import ROOT, check_settings, load_config
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -10,8 +10,8 @@ from babel.messages.frontend import CommandLineInterface
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from portal import ROOT
 from portal.auth.cli import create_admin
+from portal.config import ROOT
 from portal.privacy.cli import privacy_cli
 from portal.training.cli import training_cli
 

@@ -4,6 +4,9 @@ import importlib.util
 import os
 from datetime import timedelta
 
+#: The project's folder (templates/, static/, translations/ are in it).
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 
 def _database_url(instance_path: str) -> str:
     url = os.environ.get("DATABASE_URL")
