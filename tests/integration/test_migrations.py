@@ -40,3 +40,23 @@ def test_a_target_set_before_metrics_becomes_the_digital_business_target(app):
                 sa.text("SELECT province_code, metric, target FROM province_targets")
             ).all()
     assert [tuple(r) for r in rows] == [(22, "digital_businesses", 500)]
+
+
+def test_the_whole_history_downgrades_to_base_and_upgrades_again(app):
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config()
+        head = ScriptDirectory.from_config(config).get_current_head()
+        db.session.remove()
+        downgrade(revision="base")
+        try:
+            with db.engine.connect() as conn:
+                left_at_base = set(sa.inspect(conn).get_table_names()) - {"alembic_version"}
+        finally:
+            upgrade()
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": False})
+            differences = compare_metadata(context, db.metadata)
+            version = context.get_current_revision()
+    assert left_at_base == set()
+    assert differences == []
+    assert version == head
