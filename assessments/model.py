@@ -24,9 +24,8 @@ class Text:
 
     def get(self, lang: str | None = None) -> str:
         """Return the text in lang, falling back to Vietnamese."""
-        if lang in LANGUAGES:
-            return getattr(self, lang)
-        return getattr(self, DEFAULT_LANGUAGE)
+        text: str = getattr(self, lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
+        return text
 
 
 @dataclass(frozen=True)
@@ -52,8 +51,9 @@ class Condition:
         if value is None:
             return False
         if self.at_least is not None:
-            is_number = isinstance(value, int | float) and not isinstance(value, bool)
-            return is_number and value >= self.at_least
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                return False
+            return value >= self.at_least
         if isinstance(value, list | tuple | set | frozenset):
             return any(choice in self.any_of for choice in value)
         return value in self.any_of

@@ -53,9 +53,10 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, object]) -> Result
                 earned += weight * Fraction(question.points(value))
         exact[dimension.id] = earned / weights if weights else Fraction(0)
 
-    total_weight = sum(Fraction(d.weight) for d in questionnaire.dimensions)
+    total_weight = sum((Fraction(d.weight) for d in questionnaire.dimensions), Fraction(0))
     overall = _round1(
-        sum(Fraction(d.weight) * exact[d.id] for d in questionnaire.dimensions) / total_weight
+        sum((Fraction(d.weight) * exact[d.id] for d in questionnaire.dimensions), Fraction(0))
+        / total_weight
     )
     return Result(
         questionnaire_id=questionnaire.id,
