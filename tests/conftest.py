@@ -263,3 +263,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
         f"database: {database}; browser tests (Chromium): {counts['passed']} passed, "
         f"{counts['failed']} failed, {counts['skipped']} skipped"
     )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip tests marked postgres_only on SQLite: its one writer at a time races nothing."""
+    if item.get_closest_marker("postgres_only") and not os.environ.get(
+        "DATABASE_URL", ""
+    ).startswith("postgres"):
+        pytest.skip("needs PostgreSQL: SQLite runs one writer at a time, so nothing races")

@@ -89,16 +89,36 @@ class Imported:
     business_ids: list[int]
 
 
+class BatchClosed(Exception):
+    """The list cannot be imported: already imported, or its kept file is gone (expired).
+
+    ``status`` says which; a batch found without its file has been marked expired, and the
+    caller commits that.
+    """
+
+    def __init__(self, status: BatchStatus) -> None:
+        super().__init__(status.value)
+        self.status = status
+
+
 def run(batch: ImportBatch, by: User) -> Imported:
     """Import the accepted rows of a previewed batch, all or none (the caller commits).
 
     The kept file is checked again: a row the portal got meanwhile (another batch, a
-    registration) is then found as a duplicate, so importing twice adds nothing.
+    registration) is then found as a duplicate, so importing twice adds nothing. The batch
+    row is locked first: two people pressing Import at once queue here, and the second finds
+    the list imported (BatchClosed) instead of importing it again.
     """
+    db.session.refresh(batch, with_for_update=True)
     if batch.status != BatchStatus.PREVIEWED:
-        raise ValueError("batch already imported")
-    with storage().open(batch.file_key) as stored:
-        data = stored.stream.read()
+        raise BatchClosed(batch.status)
+    try:
+        with storage().open(batch.file_key) as stored:
+            data = stored.stream.read()
+    except FileNotFoundError:
+        log.warning("import batch %s: its kept file %s is gone", batch.id, batch.file_key)
+        batch.status = BatchStatus.EXPIRED
+        raise BatchClosed(batch.status) from None
     rows = validation.validate(parsing.read(data), batch.province_code)
     accepted = [r for r in rows if r.accepted]
     ids: list[int] = []

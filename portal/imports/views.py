@@ -139,13 +139,15 @@ def show(batch_id: int) -> Any:
 def run(batch_id: int) -> Any:
     batch = get_scoped_or_404(ImportBatch, batch_id)
     note_audit(record_id=batch.id)
-    if batch.status == BatchStatus.EXPIRED:
-        flash(_("This list was checked too long ago: upload it again."), "info")
-        return redirect(url_for("imports.index"))
-    if batch.status != BatchStatus.PREVIEWED:
+    try:
+        result = operations.run(batch, current_user)
+    except operations.BatchClosed as closed:
+        db.session.commit()  # a list found without its file is now marked expired
+        if closed.status == BatchStatus.EXPIRED:
+            flash(_("This list was checked too long ago: upload it again."), "info")
+            return redirect(url_for("imports.index"))
         flash(_("This list has already been imported."), "info")
         return redirect(url_for("imports.show", batch_id=batch.id))
-    result = operations.run(batch, current_user)
     db.session.commit()
     invited = operations.send_invitations(batch)
     db.session.commit()

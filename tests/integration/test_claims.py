@@ -132,6 +132,7 @@ def test_a_household_claims_its_record_with_the_phone_and_a_new_account(
             "confirm": "mùa lúa chín vàng óng",
             "consent": "y",
         },
+        headers=EN,  # the new account's language: its pages are in English from now on
     )
     assert made.status_code == 302 and made.headers["Location"] == "/claim/confirm"
     assert "Add it to my account" in client.get("/claim/confirm", headers=EN).text

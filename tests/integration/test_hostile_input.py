@@ -82,6 +82,9 @@ def world(app, make_user, make_business):
     from tests.integration.test_api import create_token
     from tests.integration.test_assess import submitted_assessment
     from tests.integration.test_billing import add_programme
+    from tests.integration.test_class_alerts import alert_and_notice
+    from tests.integration.test_field import field_household_of
+    from tests.integration.test_imports import hanoi_import_batch
     from tests.integration.test_training import complete_with_certificate
 
     owner = make_user()
@@ -109,6 +112,11 @@ def world(app, make_user, make_business):
         "onboarding": onboarding,
         "evidence": evidence,
         "api_token": create_token(app, users[Role.STAFF])[0],
+        "field_household": field_household_of(
+            app, make_user(role=Role.HELPER, province_code=QUANG_NINH), business
+        ),
+        "import_batch": hanoi_import_batch(app, make_user, province_code=QUANG_NINH),
+        **alert_and_notice(app, business.id, training.course_id),
     }
     real = {param: objects[kind] for param, kind in ID_PARAMETERS.items()}
     return {"users": users, "ids": real}

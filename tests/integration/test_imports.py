@@ -20,7 +20,7 @@ from portal.claims.models import ClaimCode
 from portal.extensions import db
 from portal.imports.models import ImportBatch
 from portal.storage import storage
-from tests.conftest import HA_NOI, QUANG_NINH
+from tests.conftest import HA_NOI, PASSWORD, QUANG_NINH, all_at_once
 
 HEADER = ["Name", "Kind", "Tax code or personal ID", "Sector", "Size", "Commune or ward",
           "Address", "Phone", "E-mail"]
@@ -64,9 +64,11 @@ def uploads(app, tmp_path):
 
 
 @pytest.fixture
-def staff(make_user, auth):
+def staff(make_user, auth, client):
     user = make_user(role=Role.STAFF, province_code=QUANG_NINH)
     auth.login(user)
+    # Pages in English unless a test asks for Vietnamese (its header wins over this one).
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     return user
 
 
@@ -326,3 +328,43 @@ def test_a_list_not_imported_within_a_week_loses_its_file(app, client, staff):
     page = client.post(f"/imports/{batch.id}/import", follow_redirects=True).get_data(as_text=True)
     assert "checked too long ago" in page
     assert _count(app, Business) == 0
+
+
+def _signed_in(app, user):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = client.post("/auth/login", data={"login": user.login, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+@pytest.mark.postgres_only
+def test_one_list_imported_by_several_people_at_once_is_imported_once(app, client, staff):
+    _upload(client, _xlsx(GOOD))
+    batch = _batch(app)
+    clients = [_signed_in(app, staff) for _ in range(3)]
+
+    responses = all_at_once(
+        [lambda c=c: c.post(f"/imports/{batch.id}/import", follow_redirects=True) for c in clients]
+    )
+
+    assert [r.status_code for r in responses] == [200] * 3
+    pages = sorted(r.get_data(as_text=True) for r in responses)
+    assert sum("3 businesses imported." in page for page in pages) == 1
+    assert sum("This list has already been imported." in page for page in pages) == 2
+    assert _count(app, Business) == 3
+    assert _count(app, ClaimCode) == 3
+
+
+def test_a_list_whose_kept_file_is_gone_asks_for_a_new_upload(app, client, staff):
+    _upload(client, _xlsx(GOOD))
+    batch = _batch(app)
+    with app.app_context():
+        storage().delete(batch.file_key)
+
+    page = client.post(f"/imports/{batch.id}/import", follow_redirects=True)
+
+    assert page.status_code == 200
+    assert "This list was checked too long ago: upload it again." in page.get_data(as_text=True)
+    assert _batch(app).status.value == "expired" and _count(app, Business) == 0
+
