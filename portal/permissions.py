@@ -28,7 +28,7 @@ from flask import abort
 from flask_login import current_user
 
 from portal.auth.models import Role
-from portal.extensions import db, login_manager
+from portal.extensions import login_manager
 
 
 class Grant(enum.StrEnum):
@@ -114,31 +114,14 @@ def _cohort_of(obj: Any) -> Any:
     return enrolment.cohort if enrolment is not None else None
 
 
-def _teaches_course(user: Any, course: Any) -> bool:
-    from portal.training.models import Cohort
-
-    if course.created_by_id == user.id:
-        return True
-    return (
-        db.session.scalar(
-            db.select(Cohort.id)
-            .where(Cohort.course_id == course.id, Cohort.trainer_id == user.id)
-            .limit(1)
-        )
-        is not None
-    )
-
-
 def owns(user: Any, obj: Any) -> bool:
     """Tell whether ``obj`` is the user's own in the sense of an OWN grant."""
     if user.role == Role.OWNER:
         business = _business_of(obj)
         return business is not None and business.owner_id == user.id
     if user.role == Role.TRAINER:
-        from portal.training.models import Course
-
-        if isinstance(obj, Course):
-            return _teaches_course(user, obj)
+        if hasattr(obj, "is_taught_by"):  # a course: its author's, and its classes' trainers'
+            return bool(obj.is_taught_by(user.id))
         cohort = _cohort_of(obj)
         return cohort is not None and cohort.trainer_id == user.id
     return False
@@ -147,11 +130,9 @@ def owns(user: Any, obj: Any) -> bool:
 def _helps_fill(user: Any, business: Any) -> bool:
     """An owner answers for their businesses; a trainer or staff member of the province
     fills in the assessment with a household (often on the household's phone)."""
-    from portal.businesses.models import BusinessKind
-
     if user.role == Role.OWNER:
         return business.owner_id == user.id
-    return business.kind in (BusinessKind.HOUSEHOLD, BusinessKind.HOUSEHOLD_BUSINESS)
+    return bool(business.is_any_household)
 
 
 # ------------------------------------------------------------------------------ table

@@ -81,3 +81,8 @@ class Business(db.Model):
     def is_household(self) -> bool:
         return self.kind == BusinessKind.HOUSEHOLD
 
+    @property
+    def is_any_household(self) -> bool:
+        """A household or a household business: a trainer or staff member may fill in its
+        assessment with it (``assessment.fill`` in portal/permissions.py)."""
+        return self.kind in (BusinessKind.HOUSEHOLD, BusinessKind.HOUSEHOLD_BUSINESS)

@@ -97,6 +97,16 @@ class Course(OwnersSeeTheirProvinces, db.Model):
             return self.prerequisites_en
         return self.prerequisites_vi
 
+    def is_taught_by(self, user_id: int) -> bool:
+        """Tell whether the user wrote this course or trains one of its classes (a trainer's OWN
+        grant in portal/permissions.py)."""
+        if self.created_by_id == user_id:
+            return True
+        taught = sa.select(Cohort.id).where(
+            Cohort.course_id == self.id, Cohort.trainer_id == user_id
+        )
+        return db.session.scalar(taught.limit(1)) is not None
+
     @property
     def is_free(self) -> bool:
         return self.fee_vnd == 0

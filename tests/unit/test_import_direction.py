@@ -34,8 +34,6 @@ CORE_MAY_IMPORT = {
 #: Core modules that still import a feature beyond CORE_MAY_IMPORT: (core module, feature, why).
 CORE_EXCEPTIONS = {
     ("labels", "businesses"): "labels of the business kinds, sectors and sizes, used everywhere",
-    ("permissions", "businesses"): "the OWN grant of a helper: households only (BusinessKind)",
-    ("permissions", "training"): "the OWN grant of a trainer: their courses and classes",
 }
 
 #: Pairs of features that import each other: (importer, imported, why). Each is a cycle to cut.
