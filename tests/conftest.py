@@ -4,6 +4,7 @@ The database is SQLite unless DATABASE_URL names a PostgreSQL database (scripts/
 The schema is built by the migrations, so every run also proves they work on that database.
 """
 
+import glob
 import os
 import re
 import tempfile
@@ -17,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 
 from portal import create_app, geo
@@ -25,6 +26,7 @@ from portal.auth.models import Role, User
 from portal.auth.operations import create_user
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
 from portal.businesses.operations import create_business
+from portal.config import ROOT
 from portal.extensions import db, limiter
 
 PASSWORD = "correct-horse-42"
@@ -85,6 +87,32 @@ def _moved_clock(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     with time_machine.travel(shifted_instant(TEST_CLOCK), tick=True):
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogs() -> None:
+    """Compile the translation catalogs the portal reads (as `flask translate compile` does)
+    when a .mo file is missing or older than its .po, so plain `pytest` on a fresh clone works.
+
+    Each .mo is written beside the .po through a temporary file and renamed into place, so a
+    test run started at the same moment never reads half a catalog.
+    """
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    pattern = os.path.join(ROOT, "translations", "*", "LC_MESSAGES", "messages.po")
+    for po_path in glob.glob(pattern):
+        mo_path = po_path[: -len(".po")] + ".mo"
+        if os.path.exists(mo_path) and os.path.getmtime(mo_path) >= os.path.getmtime(po_path):
+            continue
+        locale = po_path.split(os.sep)[-3]
+        with open(po_path, "rb") as po:
+            catalog = read_po(po, locale)
+        fd, tmp_path = tempfile.mkstemp(dir=os.path.dirname(mo_path), suffix=".mo.tmp")
+        with os.fdopen(fd, "wb") as mo:
+            write_mo(mo, catalog, use_fuzzy=False)
+        os.chmod(tmp_path, os.stat(po_path).st_mode & 0o777)
+        os.replace(tmp_path, mo_path)
 
 
 def _database_url(tmp_dir: str) -> str:
@@ -156,6 +184,12 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
     with app.app_context():
         db.session.remove()
         _empty_tables()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """Run `flask` commands against the test app: ``runner.invoke(args=["seed-demo"])``."""
+    return app.test_cli_runner()
 
 
 @pytest.fixture

@@ -1,10 +1,14 @@
 """A household takes the assessment on a 360 px phone, then downloads the PDF report."""
 
 import os
+from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from portal.assess.models import Assessment, AssessmentStatus
 from portal.businesses.models import BusinessKind, BusinessSize
+from portal.extensions import db
 from tests.conftest import PASSWORD
 
 
@@ -17,7 +21,7 @@ def _fits_the_phone(page) -> None:
 
 
 def test_household_completes_the_assessment_on_a_phone_and_downloads_the_report(
-    phone_en, artifacts, make_user, make_business
+    app, phone_en, artifacts, make_user, make_business
 ):
     owner = make_user(name="Lò Thị Mai")
     business = make_business(
@@ -107,4 +111,10 @@ def test_household_completes_the_assessment_on_a_phone_and_downloads_the_report(
     assert download.suggested_filename.endswith(".pdf")
     with open(download.path(), "rb") as pdf:
         assert pdf.read(4) == b"%PDF"
-    assert str(business.id) in page.url or "/assessments/" in page.url
+    # The results on screen are those of the business's one assessment, now submitted.
+    with app.app_context():
+        assessments = db.session.scalars(
+            sa.select(Assessment).where(Assessment.business_id == business.id)
+        ).all()
+        assert [a.status for a in assessments] == [AssessmentStatus.SUBMITTED]
+    assert urlsplit(page.url).path == f"/assessments/{assessments[0].id}"

@@ -15,9 +15,9 @@ from portal.api.params import LANGUAGES
 from portal.auth.models import Role, User
 from portal.businesses.models import Sector
 from portal.clock import utcnow
+from portal.devtools.querycount import count_queries
 from portal.extensions import db
 from portal.onboarding.models import Evidence
-from portal.querycount import count_queries
 from portal.reports import queries
 from portal.reports.models import DigitalStatus, ProvinceTarget
 from tests.conftest import HA_NOI, QUANG_NINH

@@ -7,10 +7,10 @@ import time_machine
 
 from portal import clock
 from portal.auth.models import Role
+from portal.devtools.querycount import count_queries
+from portal.devtools.synthetic import generate
 from portal.extensions import db
-from portal.querycount import count_queries
 from portal.reports.models import ProvinceTarget
-from portal.synthetic import generate
 from tests.conftest import QUANG_NINH
 from tests.integration.test_api import bearer, create_token
 

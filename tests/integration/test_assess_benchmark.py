@@ -12,8 +12,8 @@ from portal.assess.queries import OVERALL, peer_groups, progress_of
 from portal.assess.questionnaires import registry
 from portal.auth.models import Role
 from portal.businesses.models import Business, BusinessKind, Sector
+from portal.devtools.querycount import count_queries
 from portal.extensions import db
-from portal.querycount import count_queries
 from tests.conftest import HA_NOI
 from tests.integration.test_assess import EN, HOUSEHOLD_ANSWERS, pdf_text, submitted_assessment
 

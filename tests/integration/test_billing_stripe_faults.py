@@ -163,7 +163,7 @@ def _stripe_hangs(app, monkeypatch, stand_in: HangingStripe) -> None:
 
 
 def test_cancelling_while_stripe_hangs_owes_the_refund_and_the_cron_sends_it(
-    app, client, auth, make_user, make_business, trainer, stripe_on, monkeypatch
+    app, runner, client, auth, make_user, make_business, trainer, stripe_on, monkeypatch
 ):
     programme = add_programme(app, share_pct=20)
     owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
@@ -184,18 +184,18 @@ def test_cancelling_while_stripe_hangs_owes_the_refund_and_the_cron_sends_it(
     assert "Refund in progress" in client.get("/billing/payments", headers=EN).get_data(True)
     # Stripe answers again: the scheduled job sends what is owed, once.
     monkeypatch.setitem(app.config, "STRIPE_API_BASE", stripe_on)
-    result = app.test_cli_runner().invoke(args=["billing", "release-expired"])
+    result = runner.invoke(args=["billing", "release-expired"])
     assert "1 owed refunds sent" in result.output
     payment = payment_of(app, held.enrolment_id)
     assert payment.status == PaymentStatus.REFUNDED and payment.refund_vnd == 400_000
-    again = app.test_cli_runner().invoke(args=["billing", "release-expired"])
+    again = runner.invoke(args=["billing", "release-expired"])
     assert "0 owed refunds sent" in again.output
     with app.app_context():
         assert db.session.get(Enrolment, held.enrolment_id).paid_at is None
 
 
 def test_staff_refund_while_stripe_hangs_says_it_will_be_sent(
-    app, client, auth, make_user, make_business, trainer, staff, stripe_on, monkeypatch
+    app, runner, client, auth, make_user, make_business, trainer, staff, stripe_on, monkeypatch
 ):
     owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
     auth.login(owner)
@@ -212,5 +212,5 @@ def test_staff_refund_while_stripe_hangs_says_it_will_be_sent(
     # A refund by hand keeps the place.
     assert state_of(app, held.enrolment_id) == EnrolmentState.ENROLLED
     monkeypatch.setitem(app.config, "STRIPE_API_BASE", stripe_on)
-    app.test_cli_runner().invoke(args=["billing", "release-expired"])
+    runner.invoke(args=["billing", "release-expired"])
     assert payment_of(app, held.enrolment_id).status == PaymentStatus.REFUNDED

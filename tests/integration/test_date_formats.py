@@ -28,7 +28,7 @@ from portal.auth.models import User
 from portal.billing import operations as billing
 from portal.billing.models import Payment
 from portal.businesses.models import Business
-from portal.demo import DEMO_PASSWORD, _random_answer
+from portal.devtools.demo import DEMO_PASSWORD, _random_answer
 from portal.extensions import db
 from portal.onboarding.models import OnboardingPath
 from portal.training import operations as training
@@ -143,12 +143,12 @@ def _enrol_and_settle(course: Course, business: Business, *, settle: bool) -> in
 
 
 @pytest.fixture
-def dated(app, monkeypatch):
+def dated(app, runner, monkeypatch):
     """Seed the demo and add the dates it lacks; return the ids and values the pages show."""
     # Card payments switched on (no call reaches Stripe: a seat is held, the event applied).
     monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", "sk_test_dates")
     monkeypatch.setitem(app.config, "STRIPE_PUBLISHABLE_KEY", "pk_test_dates")
-    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    result = runner.invoke(args=["seed-demo"])
     assert result.exception is None, result.output
     with app.app_context():
         staff = _owner("staff.quangninh@demo.vn")

@@ -160,7 +160,7 @@ def _admin(app: Flask, email: str) -> User | None:
         return user
 
 
-def test_create_admin_asks_and_refuses_a_weak_password(app: Flask, auth) -> None:
+def test_create_admin_asks_and_refuses_a_weak_password(app: Flask, runner, auth) -> None:
     answers = "\n".join(
         [
             "Admin@Example.vn ",
@@ -173,7 +173,7 @@ def test_create_admin_asks_and_refuses_a_weak_password(app: Flask, auth) -> None
             ADMIN_PASSWORD,
         ]
     )
-    result = app.test_cli_runner().invoke(args=["create-admin"], input=answers + "\n")
+    result = runner.invoke(args=["create-admin"], input=answers + "\n")
     assert result.exit_code == 0, result.output
     assert "one of the most used passwords" in result.output
     assert "National administrator admin@example.vn created." in result.output
@@ -186,13 +186,12 @@ def test_create_admin_asks_and_refuses_a_weak_password(app: Flask, auth) -> None
     assert response.status_code == 302
 
 
-def test_create_admin_from_the_environment_is_idempotent(app: Flask) -> None:
+def test_create_admin_from_the_environment_is_idempotent(app: Flask, runner) -> None:
     env = {
         "PORTAL_ADMIN_EMAIL": "root@example.vn",
         "PORTAL_ADMIN_NAME": "Quản trị viên",
         "PORTAL_ADMIN_PASSWORD": ADMIN_PASSWORD,
     }
-    runner = app.test_cli_runner()
     result = runner.invoke(args=["create-admin"], env=env)
     assert result.exit_code == 0, result.output
     first = _admin(app, "root@example.vn")
@@ -218,22 +217,22 @@ def test_create_admin_from_the_environment_is_idempotent(app: Flask) -> None:
     assert reset.session_version == first.session_version + 1
 
 
-def test_create_admin_from_the_environment_refuses_a_weak_password(app: Flask) -> None:
+def test_create_admin_from_the_environment_refuses_a_weak_password(app: Flask, runner) -> None:
     env = {
         "PORTAL_ADMIN_EMAIL": "root@example.vn",
         "PORTAL_ADMIN_NAME": "Quản trị viên",
         "PORTAL_ADMIN_PASSWORD": "password1",
     }
-    result = app.test_cli_runner().invoke(args=["create-admin"], env=env)
+    result = runner.invoke(args=["create-admin"], env=env)
     assert result.exit_code == 1
     assert "PORTAL_ADMIN_PASSWORD is too weak" in result.output
     assert _admin(app, "root@example.vn") is None
 
 
-def test_create_admin_leaves_another_account_with_that_email_alone(app: Flask, make_user):
+def test_create_admin_leaves_another_account_with_that_email_alone(app: Flask, runner, make_user):
     owner = make_user(email="owner@example.vn")
     env = {"PORTAL_ADMIN_EMAIL": "owner@example.vn", "PORTAL_ADMIN_PASSWORD": ADMIN_PASSWORD}
-    result = app.test_cli_runner().invoke(args=["create-admin", "--reset-password"], env=env)
+    result = runner.invoke(args=["create-admin", "--reset-password"], env=env)
     assert result.exit_code == 1
     assert "existing account with the role owner" in result.output
     after = _admin(app, "owner@example.vn")

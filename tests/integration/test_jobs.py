@@ -49,21 +49,20 @@ def held_elsewhere(app, job: str) -> Iterator[None]:
 
 
 @pytest.mark.parametrize("job", sorted(COMMANDS))
-def test_job_running_on_another_server_is_skipped(app, job):
+def test_job_running_on_another_server_is_skipped(app, runner, job):
     with held_elsewhere(app, job):
-        result = app.test_cli_runner().invoke(args=COMMANDS[job])
+        result = runner.invoke(args=COMMANDS[job])
     assert result.exit_code == 0, result.output
     assert "already running elsewhere" in result.output
 
 
 def test_release_expired_skips_while_held_and_runs_once_released(
-    app, make_user, make_business, trainer
+    app, runner, make_user, make_business, trainer
 ):
     _owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
     with app.app_context():
         db.session.get(Payment, held.payment_id).hold_expires_at = utcnow()
         db.session.commit()
-    runner = app.test_cli_runner()
     with held_elsewhere(app, "release-expired"):
         skipped = runner.invoke(args=COMMANDS["release-expired"])
     assert skipped.exit_code == 0 and "already running elsewhere" in skipped.output

@@ -9,10 +9,10 @@ from markupsafe import escape
 
 from portal.auth.models import Role
 from portal.businesses.models import Business, BusinessKind, Sector
+from portal.devtools.querycount import count_queries
 from portal.extensions import db
 from portal.onboarding import queries
 from portal.onboarding.models import Evidence, EvidenceStatus, OnboardingPath
-from portal.querycount import count_queries
 from portal.training.recommendations import listing_path_recommendations
 from tests.conftest import HA_NOI
 

@@ -13,8 +13,8 @@ from portal.auth.models import Role, User
 from portal.billing.models import Payment
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
 from portal.clock import utcnow
+from portal.devtools.querycount import count_queries
 from portal.extensions import db
-from portal.querycount import count_queries
 from portal.training import operations
 from portal.training.models import Cohort, CourseFormat
 from portal.training.recommendations import (

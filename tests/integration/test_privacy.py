@@ -19,6 +19,7 @@ from portal.auth.models import Role, User
 from portal.billing import operations as billing
 from portal.billing.models import Payment
 from portal.businesses.models import Business, BusinessKind
+from portal.devtools.querycount import count_queries
 from portal.extensions import db
 from portal.onboarding import files
 from portal.onboarding import operations as onboarding
@@ -26,7 +27,6 @@ from portal.onboarding.models import Evidence, EvidenceKind, EvidenceStatus
 from portal.privacy import notices
 from portal.privacy.export import OwnerExport
 from portal.privacy.models import PrivacyConsent
-from portal.querycount import count_queries
 from portal.reports import queries as reports
 from portal.reports.operations import set_definition
 from portal.reports.targets import METRICS
@@ -469,7 +469,7 @@ def test_closing_needs_the_password_and_the_box(app, client, auth, make_user, ma
 
 
 def test_purge_dry_run_lists_and_purge_deletes_only_what_is_old_enough(
-    app, make_user, make_business, history
+    app, runner, make_user, make_business, history
 ):
     now = clock.utcnow()
     old_business = make_business(name="Hộ bỏ dở")
@@ -506,7 +506,6 @@ def test_purge_dry_run_lists_and_purge_deletes_only_what_is_old_enough(
             rejected.append((evidence_id, evidence.file_path))
     (old_evidence, old_file), (young_evidence, young_file) = rejected
 
-    runner = app.test_cli_runner()
     listed = runner.invoke(args=["privacy", "purge", "--dry-run"])
     assert listed.exit_code == 0, listed.output
     assert f"assessment {old_draft} " in listed.output

@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from portal import clock, geo
 from portal.assess.models import Assessment
 from portal.auth.models import Role, User
+from portal.devtools.querycount import count_queries
+from portal.devtools.synthetic import generate
 from portal.extensions import db
 from portal.onboarding.models import Evidence
-from portal.querycount import count_queries
 from portal.reports.models import DigitalStatus, ProvinceTarget
 from portal.reports.targets import TargetMetric
-from portal.synthetic import generate
 from portal.training.models import Certificate, EnrolmentEvent
 from tests.conftest import HA_NOI, QUANG_NINH
 

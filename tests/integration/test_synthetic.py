@@ -11,11 +11,11 @@ from portal.assess.models import Assessment, AssessmentScore
 from portal.assess.questionnaires import questionnaire_of
 from portal.auth.models import Role
 from portal.businesses.models import Business
+from portal.devtools.synthetic import generate
 from portal.extensions import db
 from portal.onboarding.models import Evidence, EvidenceStatus, OnboardingPath
 from portal.reports.models import DigitalStatus
 from portal.reports.operations import refresh_digital_status
-from portal.synthetic import generate
 from portal.training.models import (
     Attendance,
     Certificate,

@@ -238,8 +238,9 @@ def back_dated_certificate(app, trainer, business) -> tuple[str, datetime]:
         return certificate.code, certificate.issued_at
 
 
-def test_audit_lists_certificates_issued_before_the_last_session(app, make_business, trainer):
-    runner = app.test_cli_runner()
+def test_audit_lists_certificates_issued_before_the_last_session(
+    app, runner, make_business, trainer
+):
     result = runner.invoke(args=["training", "audit-certificates"])
     assert result.exit_code == 0, result.output
     assert "No certificate was issued before its class's last session started." in result.output
@@ -271,8 +272,8 @@ def test_audit_lists_certificates_issued_before_the_last_session(app, make_busin
     assert "1 certificate(s) issued before their class's last session started" in result.output
 
 
-def test_synthetic_data_records_only_what_has_happened(app):
-    from portal.synthetic import generate
+def test_synthetic_data_records_only_what_has_happened(app, runner):
+    from portal.devtools.synthetic import generate
 
     with app.app_context():
         generate(300, province_codes=(QUANG_NINH,), echo=lambda _m: None)
@@ -284,6 +285,6 @@ def test_synthetic_data_records_only_what_has_happened(app):
         )
         certificates = db.session.scalar(sa.select(sa.func.count(Certificate.id)))
     assert future_marks == 0 and certificates > 0
-    result = app.test_cli_runner().invoke(args=["training", "audit-certificates"])
+    result = runner.invoke(args=["training", "audit-certificates"])
     assert result.exit_code == 0
     assert "No certificate was issued before its class's last session started." in result.output

@@ -5,9 +5,9 @@ DATABASE_URL is set:
 
     scripts/benchmark --sizes 10000,100000 --requests 10 --databases sqlite,postgresql
 
-Each database starts empty; the synthetic generator (``portal/synthetic.py``) grows it to each
-size in turn (businesses with assessments, enrolments, listings and digital status), then every
-page is requested ``--requests`` times after one warm-up request.
+Each database starts empty; the synthetic generator (``portal/devtools/synthetic.py``) grows it
+to each size in turn (businesses with assessments, enrolments, listings and digital status), then
+every page is requested ``--requests`` times after one warm-up request.
 
 Before the pages, ``--import-rows`` (50,000 by default; 0 skips it) measures a bulk import:
 a made-up list (``portal/imports/sample.py``, a third of the rows with pre-2025 commune names)
@@ -31,9 +31,9 @@ from flask_migrate import upgrade
 from portal import clock, create_app, geo
 from portal.auth.models import Role
 from portal.auth.operations import create_user
+from portal.devtools.querycount import count_queries
+from portal.devtools.synthetic import generate
 from portal.extensions import db
-from portal.querycount import count_queries
-from portal.synthetic import generate
 
 PROVINCE = 22
 PROVINCES = (PROVINCE, 1, 15)
