@@ -14,6 +14,7 @@ from portal.auth.models import Role, User
 from portal.businesses.models import Business
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.locking import locked
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +114,7 @@ def _lock(assessment: Assessment) -> Assessment:
             .execution_options(synchronize_session=False)
         )
     return db.session.scalars(
-        sa.select(Assessment)
-        .where(Assessment.id == assessment.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        locked(sa.select(Assessment).where(Assessment.id == assessment.id))
     ).one()
 
 

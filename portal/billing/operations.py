@@ -19,7 +19,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from portal import clock, permissions
+from portal import clock, locking, permissions
 from portal.auth.models import User
 from portal.billing import stripe_gateway as gateway
 from portal.billing.models import (
@@ -109,7 +109,7 @@ def _programmes(course: Course, lock: bool = False) -> list[SubsidyProgramme]:
         .order_by(SubsidyProgramme.id)
     )
     if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        stmt = locking.locked(stmt)
     return list(db.session.scalars(stmt))
 
 
@@ -160,7 +160,7 @@ def current_payment(enrolment: Enrolment, lock: bool = False) -> Payment | None:
         .limit(1)
     )
     if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        stmt = locking.locked(stmt)
     return db.session.scalar(stmt)
 
 
@@ -216,12 +216,7 @@ def open_payment(enrolment: Enrolment, user: User | None = None) -> Payment | No
 def _return_subsidy(payment: Payment) -> None:
     if payment.programme_id is None or payment.subsidy_returned or not payment.subsidy_vnd:
         return
-    programme = db.session.scalar(
-        sa.select(SubsidyProgramme)
-        .where(SubsidyProgramme.id == payment.programme_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    programme = locking.lock(SubsidyProgramme, payment.programme_id)
     programme.spent_vnd -= payment.subsidy_vnd
     payment.subsidy_returned = True
     log.info(
@@ -233,12 +228,7 @@ def _return_subsidy(payment: Payment) -> None:
 
 
 def _lock_payment(payment_id: int) -> Payment:
-    return db.session.scalar(
-        sa.select(Payment)
-        .where(Payment.id == payment_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    return locking.lock(Payment, payment_id)
 
 
 def _release(payment: Payment, status: PaymentStatus, user: User | None) -> None:
@@ -723,12 +713,7 @@ def create_programme(province_code: int, by: User | None = None, **fields: Any) 
 
 
 def _lock_programme(programme_id: int) -> SubsidyProgramme:
-    return db.session.scalar(
-        sa.select(SubsidyProgramme)
-        .where(SubsidyProgramme.id == programme_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    return locking.lock(SubsidyProgramme, programme_id)
 
 
 def update_programme(programme: SubsidyProgramme, by: User, **fields: Any) -> SubsidyProgramme:

@@ -13,6 +13,7 @@ from portal.businesses.models import Business
 from portal.businesses.queries import count_open_enrolments
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.locking import locked
 from portal.onboarding.models import Evidence, OnboardingPath, StepProgress
 from portal.paysign.models import PaymentSign
 from portal.reports.models import DigitalStatus
@@ -139,10 +140,7 @@ def move_business(business: Business, province_code: int, commune_code: int, by:
     db.session.flush()
     # The lock makes a second move, or an edit of the business, wait for this one.
     business = db.session.scalars(
-        sa.select(Business)
-        .where(Business.id == business.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        locked(sa.select(Business).where(Business.id == business.id))
     ).one()
     old = business.province_code
     if province_code == old:

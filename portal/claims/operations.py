@@ -20,6 +20,7 @@ from portal.businesses.models import Business
 from portal.claims import codes
 from portal.claims.models import ClaimCode
 from portal.extensions import db
+from portal.locking import locked
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ def claim(text: str, user: User) -> Business:
         raise ClaimError("already_yours" if row.claimed_by_user_id == user.id else "used")
     # The code is ours now; the caller rolls back on any refusal below.
     business = db.session.scalars(
-        sa.select(Business).where(Business.id == row.business_id).with_for_update()
+        locked(sa.select(Business).where(Business.id == row.business_id))
     ).one()
     previous = business.owner
     if not is_placeholder(previous):

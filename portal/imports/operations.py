@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
-from portal import clock
+from portal import clock, locking
 from portal.auth.models import User
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
 from portal.businesses.operations import unclaimed_owner_values
@@ -109,7 +109,7 @@ def run(batch: ImportBatch, by: User) -> Imported:
     row is locked first: two people pressing Import at once queue here, and the second finds
     the list imported (BatchClosed) instead of importing it again.
     """
-    db.session.refresh(batch, with_for_update=True)
+    locking.lock(ImportBatch, batch.id)
     if batch.status != BatchStatus.PREVIEWED:
         raise BatchClosed(batch.status)
     try:

@@ -24,6 +24,7 @@ from portal.auth.models import User
 from portal.businesses.models import Business
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.locking import locked
 from portal.training import operations
 from portal.training.models import (
     Attendance,
@@ -126,16 +127,17 @@ def check_in(session: TrainingSession, owner: User) -> CheckIn:
     if not window.is_open():
         raise CheckInError("not_open", at=window.opens_at)
     enrolments = db.session.scalars(
-        sa.select(Enrolment)
-        .join(Business, Business.id == Enrolment.business_id)
-        .where(
-            Enrolment.cohort_id == session.cohort_id,
-            Enrolment.state.in_(SEAT_STATES),
-            Business.owner_id == owner.id,
+        locked(
+            sa.select(Enrolment)
+            .join(Business, Business.id == Enrolment.business_id)
+            .where(
+                Enrolment.cohort_id == session.cohort_id,
+                Enrolment.state.in_(SEAT_STATES),
+                Business.owner_id == owner.id,
+            )
+            .order_by(Business.name, Enrolment.id),
+            of=Enrolment,
         )
-        .order_by(Business.name, Enrolment.id)
-        .with_for_update(of=Enrolment)
-        .execution_options(populate_existing=True)
     ).all()
     if not enrolments:
         raise CheckInError("not_enrolled")

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from portal import clock
+from portal import clock, locking
 from portal.auth.models import User
 from portal.businesses.models import Business
 from portal.clock import utcnow
@@ -319,9 +319,7 @@ def set_attendance(
     if not has_started(session):
         raise TrainingError("session_not_started", at=session.starts_at)
     # A participant's own check-in (training/checkin.py) may add the row at the same moment.
-    db.session.execute(
-        sa.select(Enrolment.id).where(Enrolment.id == enrolment.id).with_for_update()
-    )
+    db.session.execute(locking.locked(sa.select(Enrolment.id).where(Enrolment.id == enrolment.id)))
     row = db.session.scalar(
         sa.select(Attendance).where(
             Attendance.session_id == session.id, Attendance.enrolment_id == enrolment.id
@@ -415,7 +413,7 @@ def revoke_certificate(certificate: Certificate, user: User, reason: str | None 
 
     A certificate is withdrawn once: a second attempt keeps the first date, author and reason.
     """
-    db.session.refresh(certificate, with_for_update=True)
+    locking.lock(Certificate, certificate.id)
     if certificate.revoked_at is not None:
         raise TrainingError("already_withdrawn")
     certificate.revoked_at = utcnow()
@@ -430,12 +428,7 @@ def revoke_certificate(certificate: Certificate, user: User, reason: str | None 
 
 def lock_cohort(cohort_id: int) -> Cohort:
     """Lock the cohort row until commit: every seat decision for it happens one at a time."""
-    cohort = db.session.scalar(
-        sa.select(Cohort)
-        .where(Cohort.id == cohort_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    cohort = locking.lock(Cohort, cohort_id)
     if cohort is None:
         raise TrainingError("no_cohort")
     return cohort
@@ -457,12 +450,7 @@ def _check_before_certificates(cohort_id: int, starts_at: datetime) -> None:
 
 def _lock_session(session_id: int, shared: bool = False) -> TrainingSession:
     """Lock a session row until commit (``shared``: many attendance marks, no reschedule)."""
-    session = db.session.scalar(
-        sa.select(TrainingSession)
-        .where(TrainingSession.id == session_id)
-        .with_for_update(read=shared)
-        .execution_options(populate_existing=True)
-    )
+    session = locking.lock(TrainingSession, session_id, read=shared)
     if session is None:
         raise TrainingError("no_session")
     return session
