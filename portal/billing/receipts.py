@@ -5,8 +5,8 @@ from flask_babel import force_locale
 from num2words import num2words
 from weasyprint import HTML
 
+from portal import official
 from portal.billing.models import Payment
-from portal.reports import official
 
 
 def receipt_language(payment: Payment) -> str:

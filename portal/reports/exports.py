@@ -11,8 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from weasyprint import HTML
 
-from portal import clock
-from portal.reports import official
+from portal import clock, official
 from portal.reports.labels import (
     ANY_BUSINESSES_LABEL,
     BUSINESS_COUNT_LABELS,

@@ -5,8 +5,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from weasyprint import HTML
 
-from portal import clock
-from portal.reports import official
+from portal import clock, official
 from portal.training.models import Certificate
 from portal.urls import external_url
 

@@ -7,11 +7,11 @@ from datetime import date
 
 from flask_babel import force_locale
 
-from portal import clock, geo
+from portal import clock, geo, official
 from portal.auth.models import Role
 from portal.formatting import format_datetime
-from portal.reports import official
 from tests.conftest import HA_NOI, QUANG_NINH
+from tests.factories import complete_with_certificate, enrol_now, new_training
 from tests.integration.test_billing import (  # noqa: F401 (fixtures)
     _paid,
     add_programme,
@@ -19,7 +19,6 @@ from tests.integration.test_billing import (  # noqa: F401 (fixtures)
     paid_course,
     stripe_on,
 )
-from tests.integration.test_training import complete_with_certificate, enrol_now, new_training
 
 EN = {"Accept-Language": "en"}
 

@@ -50,7 +50,6 @@ ALLOWED_PAIRS = {
     ("auth", "privacy"): "registration records the consent and its notice",
     ("assess", "training"): "the report recommends courses for the weakest pillars",
     ("training", "assess"): "the 'assessment feature may not exist yet' fallback in queries",
-    ("training", "reports"): "certificates use the official letterhead of portal/reports",
 }
 
 
