@@ -27,9 +27,6 @@ from portal.assess import charts, queries
 from portal.assess.models import Assessment
 from portal.assess.questionnaires import questionnaire_of
 
-#: How many next steps each dimension shows.
-NEXT_STEPS = 3
-
 
 @dataclass(frozen=True)
 class DimensionResult:

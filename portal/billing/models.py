@@ -34,8 +34,6 @@ class PaymentStatus(enum.StrEnum):
 
 #: Payments still holding a seat while money is awaited.
 OPEN_STATUSES = (PaymentStatus.AWAITING, PaymentStatus.CREATING, PaymentStatus.PROCESSING)
-#: Payments that settled the fee (a refund may follow).
-SETTLED_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.SUBSIDISED)
 
 
 HOUSEHOLD_KINDS = (BusinessKind.HOUSEHOLD_BUSINESS, BusinessKind.HOUSEHOLD)

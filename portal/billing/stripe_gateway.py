@@ -68,10 +68,6 @@ def is_enabled() -> bool:
     return bool(config.get("STRIPE_SECRET_KEY") and config.get("STRIPE_PUBLISHABLE_KEY"))
 
 
-def publishable_key() -> str:
-    return current_app.config["STRIPE_PUBLISHABLE_KEY"]
-
-
 def js_url() -> str:
     return current_app.config["STRIPE_JS_URL"]
 

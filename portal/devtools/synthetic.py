@@ -80,7 +80,6 @@ ASSESSMENT_COUNTS = ((1, 55), (2, 30), (3, 15))
 ENROLLED_SHARE, ENROLLED_SHARE_UNASSESSED = 0.5, 0.08
 #: Activity spreads over the past two years.
 HISTORY = timedelta(days=730)
-TRAINERS_PER_PROVINCE = 4
 ANSWER_POOL = 200
 BATCH = 5_000
 

@@ -4,12 +4,12 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from portal import clock
+from portal.assess.models import Assessment, AssessmentScore
 from portal.auth.models import Role, User
 from portal.billing.models import OPEN_STATUSES, Payment, PaymentStatus
 from portal.businesses.models import Business, BusinessKind, Sector
@@ -267,16 +267,14 @@ def pending_reassessment_invites(owner: User) -> list[Enrolment]:
         )
         .order_by(Enrolment.completed_at.desc())
     )
-    tables = assessment_tables()
-    if tables is not None:
-        assessments = tables[0]
-        stmt = stmt.where(
-            ~sa.exists().where(
-                assessments.c.business_id == Enrolment.business_id,
-                assessments.c.status == "submitted",
-                assessments.c.submitted_at > Enrolment.completed_at,
-            )
+    assessments = Assessment.__table__
+    stmt = stmt.where(
+        ~sa.exists().where(
+            assessments.c.business_id == Enrolment.business_id,
+            assessments.c.status == "submitted",
+            assessments.c.submitted_at > Enrolment.completed_at,
         )
+    )
     # One invitation per business: the latest completion.
     seen: set[int] = set()
     invites = []
@@ -315,36 +313,6 @@ def owner_training_summary(owner: User) -> OwnerTraining:
 
 # --------------------------------------------------------------------- group selection
 
-#: The assessment tables as the assessment feature describes them, for when its models are
-#: not importable (the SQL is the same either way).
-_ASSESSMENTS = sa.table(
-    "assessments",
-    sa.column("id"),
-    sa.column("business_id"),
-    sa.column("status"),
-    sa.column("level"),
-    sa.column("submitted_at"),
-)
-_SCORES = sa.table(
-    "assessment_scores", sa.column("assessment_id"), sa.column("dimension"), sa.column("score")
-)
-
-
-def assessment_tables(require: bool = False) -> tuple[Any, Any] | None:
-    """Return the (assessments, assessment_scores) tables, or None if that feature is absent.
-
-    With ``require`` the described schema is returned even when the models are not loaded.
-    """
-    try:
-        import portal.assess.models  # noqa: F401
-    except ImportError:
-        return (_ASSESSMENTS, _SCORES) if require else None
-    tables = db.metadata.tables
-    if "assessments" in tables and "assessment_scores" in tables:
-        return tables["assessments"], tables["assessment_scores"]
-    return (_ASSESSMENTS, _SCORES) if require else None
-
-
 @dataclass
 class GroupFilters:
     commune: int | None = None
@@ -372,7 +340,7 @@ def query_group(user: User, province_code: int, filters: GroupFilters, limit: in
     if filters.kind in {k.value for k in BusinessKind}:
         stmt = stmt.where(Business.kind == BusinessKind(filters.kind))
     if filters.uses_assessments:
-        assessments, scores = assessment_tables(require=True)  # type: ignore[misc]
+        assessments, scores = Assessment.__table__, AssessmentScore.__table__
         latest_at = (
             sa.select(
                 assessments.c.business_id.label("business_id"),

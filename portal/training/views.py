@@ -646,20 +646,15 @@ def assign(cohort_id: int):
         return redirect(url_for("training.show_cohort", cohort_id=cohort.id))
     form = GroupFilterForm(request.args, province_code=cohort.province_code)
     matches = None
-    has_assessments = queries.assessment_tables() is not None
-    if not has_assessments:
-        # Results cannot be filtered on before the assessment feature exists.
-        del form.max_level, form.dimension, form.below
     if request.args.get("search") and form.validate():
         filters = queries.GroupFilters(
             commune=form.commune.data,
             sector=form.sector.data or None,
             kind=form.kind.data or None,
+            max_level=form.max_level.data,
+            dimension=form.dimension.data or None,
+            below=form.below.data,
         )
-        if has_assessments:
-            filters.max_level = form.max_level.data
-            filters.dimension = form.dimension.data or None
-            filters.below = form.below.data
         matches = queries.query_group(current_user, cohort.province_code, filters)
     return render_template(
         "training/assign.html", cohort=cohort, course=cohort.course, form=form, matches=matches

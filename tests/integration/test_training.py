@@ -459,45 +459,15 @@ def test_trainer_cannot_assign_businesses_of_another_province(
 
 
 @pytest.fixture
-def assessment_tables(app, monkeypatch):
-    """The assessment feature's two tables: its own if present, else the described schema."""
-    from portal.training import queries
-
-    real = queries.assessment_tables
-    monkeypatch.setattr(queries, "assessment_tables", lambda require=False: real(require=True))
+def assessment_tables(app):
+    """The assessment feature's two tables, emptied after the test."""
+    meta = sa.MetaData()
     with app.app_context():
-        existing = sa.inspect(db.engine).has_table("assessments")
-        meta = sa.MetaData()
-        if not existing:
-            sa.Table(
-                "assessments",
-                meta,
-                sa.Column("id", sa.Integer, primary_key=True),
-                sa.Column("business_id", sa.Integer, nullable=False),
-                sa.Column("province_code", sa.Integer, nullable=False),
-                sa.Column("status", sa.String(12), nullable=False),
-                sa.Column("level", sa.Integer),
-                sa.Column("overall_score", sa.Float),
-                sa.Column("submitted_at", sa.DateTime),
-            )
-            sa.Table(
-                "assessment_scores",
-                meta,
-                sa.Column("assessment_id", sa.Integer, nullable=False),
-                sa.Column("dimension", sa.String(40), nullable=False),
-                sa.Column("score", sa.Float, nullable=False),
-            )
-            meta.create_all(db.engine)
-        else:
-            meta.reflect(db.engine, only=["assessments", "assessment_scores"])
+        meta.reflect(db.engine, only=["assessments", "assessment_scores"])
     yield meta
-    with app.app_context():
-        if existing:
-            with db.engine.begin() as conn:
-                conn.execute(meta.tables["assessment_scores"].delete())
-                conn.execute(meta.tables["assessments"].delete())
-        else:
-            meta.drop_all(db.engine)
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(meta.tables["assessment_scores"].delete())
+        conn.execute(meta.tables["assessments"].delete())
 
 
 def add_assessment(app, meta, business, level, scores, submitted_at, status="submitted"):

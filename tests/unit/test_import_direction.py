@@ -49,7 +49,7 @@ ALLOWED_PAIRS = {
     ("auth", "businesses"): "registration creates the owner's first business (one form)",
     ("auth", "privacy"): "registration records the consent and its notice",
     ("assess", "training"): "the report recommends courses for the weakest pillars",
-    ("training", "assess"): "the 'assessment feature may not exist yet' fallback in queries",
+    ("training", "assess"): "choosing a group for a class filters on the latest assessment",
 }
 
 
