@@ -2,6 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
+from portal.failures import Code
+
 #: Why a business answers the questionnaire it gets (see questionnaires.choose).
 REASONS = {
     "enterprise": _l("Enterprises answer the enterprise questionnaire."),
@@ -36,18 +38,23 @@ ANSWER_ERRORS = {
 }
 UNKNOWN_ANSWER_ERROR = _l("This answer could not be saved.")
 
-#: Messages for operations.AssessError codes.
-ERROR_MESSAGES = {
-    "not_draft": _l("This assessment has already been submitted; it can no longer change."),
-    "not_saved_submitted": _l(
+
+class AssessCode(Code):
+    """Refusals of assessment actions (operations.AssessError), each with its message."""
+
+    NOT_DRAFT = "not_draft", _l(
+        "This assessment has already been submitted; it can no longer change."
+    )
+    #: What a save that came after the submission is told (not raised; shown for NOT_DRAFT).
+    NOT_SAVED_SUBMITTED = "not_saved_submitted", _l(
         "Not saved: this assessment has already been submitted and can no longer change."
-    ),
-    "missing_answers": _l("Some questions still need an answer."),
-    "not_allowed": _l(
+    )
+    MISSING_ANSWERS = "missing_answers", _l("Some questions still need an answer.")
+    NOT_ALLOWED = "not_allowed", _l(
         "Only the owner, or a trainer or staff member helping a household, can "
         "fill in this assessment."
-    ),
-}
+    )
+
 
 #: What each level (0-5, the same in every questionnaire) means, in one plain line.
 LEVEL_MEANINGS = {

@@ -8,12 +8,14 @@ import sqlalchemy as sa
 
 from assessments import Questionnaire, Result, score
 from portal import permissions
+from portal.assess.labels import AssessCode
 from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
 from portal.assess.queries import open_draft
 from portal.auth.models import Role, User
 from portal.businesses.models import Business
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.failures import OperationError
 from portal.locking import locked
 
 log = logging.getLogger(__name__)
@@ -22,12 +24,10 @@ log = logging.getLogger(__name__)
 HELPER_ROLES = (Role.TRAINER, Role.STAFF)
 
 
-class AssessError(Exception):
-    """A refused assessment action; ``code`` is stable and the view translates it."""
+class AssessError(OperationError):
+    """A refused assessment action; ``code`` is one of labels.AssessCode."""
 
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+    codes = AssessCode
 
 
 def can_fill(user: User, business: Business) -> bool:

@@ -32,13 +32,14 @@ from portal.assess.forms import (
     read_autosave,
     shown_values,
 )
-from portal.assess.labels import ERROR_MESSAGES, LEVEL_MEANINGS, REASONS
+from portal.assess.labels import LEVEL_MEANINGS, REASONS, AssessCode
 from portal.assess.models import Assessment
 from portal.assess.operations import AssessError, can_fill
 from portal.assess.questionnaires import choose, minutes_to_answer, questionnaire_of
 from portal.audit import audited
 from portal.businesses.models import Business
 from portal.extensions import db, limiter
+from portal.failures import flash_error
 from portal.i18n import current_language
 from portal.permissions import performs
 from portal.scoping import get_scoped_or_404
@@ -47,10 +48,6 @@ from portal.training.recommendations import listing_path_recommendations, recomm
 bp = Blueprint("assess", __name__)
 bp.add_app_template_global(queries.progress_of, "assessment_progress")
 bp.add_app_template_global(minutes_to_answer, "assessment_minutes")
-
-
-def _flash_error(error: AssessError) -> None:
-    flash(ERROR_MESSAGES.get(error.code, _("That could not be done.")), "error")
 
 
 def _questionnaire(assessment: Assessment) -> Questionnaire:
@@ -223,7 +220,7 @@ def step(assessment_id: int, step: int):
     assessment = _fillable_draft(assessment_id)
     if not assessment.is_draft:
         if request.method == "POST":
-            flash(str(ERROR_MESSAGES["not_saved_submitted"]), "error")
+            flash(str(AssessCode.NOT_SAVED_SUBMITTED.message), "error")
         return redirect(url_for("assess.show", assessment_id=assessment.id))
     questionnaire = _questionnaire(assessment)
     pages = len(questionnaire.dimensions)
@@ -250,8 +247,9 @@ def step(assessment_id: int, step: int):
     except AssessError as error:
         # Submitted meanwhile (another tab, a helper): say so rather than drop the answers.
         db.session.rollback()
-        code = "not_saved_submitted" if error.code == "not_draft" else error.code
-        flash(str(ERROR_MESSAGES[code]), "error")
+        if error.code == AssessCode.NOT_DRAFT:
+            error = AssessError(AssessCode.NOT_SAVED_SUBMITTED)
+        flash_error(error)
         return redirect(url_for("assess.show", assessment_id=assessment.id))
     db.session.commit()
     if page_input.errors:
@@ -313,14 +311,14 @@ def autosave(assessment_id: int):
         db.session.rollback()
         if error.code == "not_draft":
             return _submitted_already()
-        return jsonify(saved=False, error=str(ERROR_MESSAGES[error.code])), 403
+        return jsonify(saved=False, error=error.message), 403
     db.session.commit()
     return jsonify(saved=True)
 
 
 def _submitted_already():
     """Refuse a save that came after the submission, saying so (the script stops retrying)."""
-    return jsonify(saved=False, error=str(ERROR_MESSAGES["not_saved_submitted"])), 409
+    return jsonify(saved=False, error=str(AssessCode.NOT_SAVED_SUBMITTED.message)), 409
 
 
 @bp.route("/assessments/<int:assessment_id>/review", methods=["GET", "POST"])
@@ -344,7 +342,7 @@ def review(assessment_id: int):
                 flash(_("This assessment was already submitted; here is its result."), "info")
                 return redirect(url_for("assess.show", assessment_id=assessment.id))
             if error.code != "missing_answers":
-                _flash_error(error)
+                flash_error(error)
                 return redirect(url_for("assess.show", assessment_id=assessment.id))
             status = 422
         else:

@@ -19,6 +19,7 @@ from portal import geo
 from portal.audit.operations import PendingEvent, add_event
 from portal.auth.models import Role
 from portal.extensions import db
+from portal.failures import OperationError, operation_refused
 from portal.inputs import int_arg
 
 #: The roles whose reading and changing of other people's data is recorded.
@@ -102,6 +103,16 @@ def note_audit(
         pending.province_code = province_code
     if detail is not None:
         pending.detail = detail
+
+
+def note_refusal(error: OperationError) -> None:
+    """Receiver of ``failures.operation_refused``: the audit row tells the attempt from a change."""
+    note_audit(detail=f"refused: {error.code}")
+
+
+def connect() -> None:
+    """Connect the audit's receivers (called from ``create_app``)."""
+    operation_refused.connect(note_refusal)
 
 
 def _pending_for(action: str, table_name: str, record_id: int | None) -> PendingEvent | None:

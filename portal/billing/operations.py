@@ -32,48 +32,52 @@ from portal.billing.models import (
 from portal.businesses.models import Business
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.failures import Code
 from portal.training import operations as training
 from portal.training.models import Cohort, Course, Enrolment, EnrolmentState
 
 log = logging.getLogger(__name__)
 
-ERROR_MESSAGES = {
-    "payments_disabled": _l(
+class BillingCode(Code):
+    """Refusals of billing actions (BillingError), each with its message."""
+
+    PAYMENTS_DISABLED = "payments_disabled", _l(
         "Card payment is not available on this portal yet, so paid courses cannot be joined "
         "online. Free courses and fully subsidised places work as usual."
-    ),
-    "nothing_to_pay": _l("There is nothing left to pay for this enrolment."),
-    "hold_expired": _l("The time to pay has run out and the place was released."),
-    "not_refundable": _l("This payment cannot be refunded."),
-    "gateway": _l("The payment service could not be reached. Please try again in a moment."),
-    "card_gateway": _l(
+    )
+    NOTHING_TO_PAY = "nothing_to_pay", _l("There is nothing left to pay for this enrolment.")
+    HOLD_EXPIRED = "hold_expired", _l("The time to pay has run out and the place was released.")
+    NOT_REFUNDABLE = "not_refundable", _l("This payment cannot be refunded.")
+    GATEWAY = "gateway", _l(
+        "The payment service could not be reached. Please try again in a moment."
+    )
+    CARD_GATEWAY = "card_gateway", _l(
         "The payment service could not be reached or did not answer in time. Your place is "
         "still held: please try again in a moment."
-    ),
-    "refund_queued": _l(
+    )
+    REFUND_QUEUED = "refund_queued", _l(
         "The payment service could not be reached. The refund is recorded and will be sent "
         "automatically in a few minutes."
-    ),
-    "payment_in_progress": _l(
+    )
+    PAYMENT_IN_PROGRESS = "payment_in_progress", _l(
         "Your card payment is already being sent. Wait a moment, then reload this page."
-    ),
-    "budget_below_spent": _l(
+    )
+    BUDGET_BELOW_SPENT = "budget_below_spent", _l(
         "The budget cannot be less than what the programme has already granted or reserved."
-    ),
-    "course_not_in_province": _l("Choose one of the province's courses, or all courses."),
-    "cancel_paid_staff_only": _l(
+    )
+    COURSE_NOT_IN_PROVINCE = "course_not_in_province", _l(
+        "Choose one of the province's courses, or all courses."
+    )
+    CANCEL_PAID_STAFF_ONLY = "cancel_paid_staff_only", _l(
         "This enrolment has been paid by card. Only the province's staff can cancel it, as "
         "cancelling decides whether the fee is refunded: please ask them."
-    ),
-}
+    )
 
 
 class BillingError(training.TrainingError):
-    """A refused billing action; ``message`` is what the person reads."""
+    """A refused billing action; ``code`` is one of BillingCode, ``message`` what one reads."""
 
-    @property
-    def message(self) -> Any:
-        return ERROR_MESSAGES[self.code]
+    codes = BillingCode
 
 
 class BudgetBelowSpent(BillingError):

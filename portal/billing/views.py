@@ -21,7 +21,7 @@ from flask_login import current_user
 
 from portal import clock, jobs
 from portal.access import PROVINCE_ROLES, roles_required
-from portal.audit import audited, note_audit
+from portal.audit import audited
 from portal.auth.models import Role
 from portal.billing import operations, queries, receipts
 from portal.billing import stripe_gateway as gateway
@@ -34,12 +34,12 @@ from portal.billing.forms import (
 )
 from portal.billing.models import Payment, PaymentStatus, SubsidyProgramme
 from portal.extensions import csrf, db, limiter
+from portal.failures import flash_error
 from portal.i18n import current_language, format_vnd
 from portal.permissions import performs, require
 from portal.scoping import can_manage_province, get_scoped_or_404
 from portal.security import allow_sources
 from portal.training import operations as training_operations
-from portal.training.labels import ERROR_MESSAGES as TRAINING_ERRORS
 from portal.training.models import Course, Enrolment, EnrolmentState
 
 log = logging.getLogger(__name__)
@@ -52,12 +52,6 @@ STAFF = (Role.STAFF, Role.ADMIN)
 @bp.app_context_processor
 def inject_billing_names() -> dict:
     return {"PaymentStatus": PaymentStatus, "stripe_js_url": current_app.config["STRIPE_JS_URL"]}
-
-
-def _flash_error(error: training_operations.TrainingError) -> None:
-    note_audit(detail=f"refused: {error.code}")  # the audit row tells the attempt from a change
-    message = getattr(error, "message", None) or TRAINING_ERRORS.get(error.code)
-    flash(message or _("That could not be done."), "error")
 
 
 def _allow_stripe_js() -> None:
@@ -123,7 +117,7 @@ def pay(enrolment_id: int):
         if error.code == "hold_expired":
             operations.release_expired(cohort_id=enrolment.cohort_id)
             db.session.commit()
-        _flash_error(error)
+        flash_error(error)
         return back
     db.session.commit()
     if result.status == "failed":
@@ -163,7 +157,7 @@ def cancel_enrolment(enrolment_id: int):
             training_operations.cancel(enrolment, current_user)
         except training_operations.TrainingError as error:
             db.session.rollback()
-            _flash_error(error)
+            flash_error(error)
             return redirect(url_for("billing.show_price", enrolment_id=enrolment.id))
         db.session.commit()
         _send_refund_of(enrolment)
@@ -269,7 +263,7 @@ def refund_payment(payment_id: int):
         operations.refund_by_staff(payment, current_user)
     except operations.BillingError as error:
         db.session.rollback()
-        _flash_error(error)
+        flash_error(error)
     else:
         db.session.commit()
         flash(_("The payment has been refunded."), "success")

@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
+from portal.failures import Code
 from portal.onboarding.models import EvidenceStatus
 
 STATUS_LABELS = {
@@ -15,8 +16,15 @@ CHANNEL_LABELS = {
     "payment": _l("Digital payment acceptance"),
 }
 
-ERROR_MESSAGES = {
-    "not_offered": _l("This listing path is not offered to this kind of business or sector."),
-    "other_province": _l("This evidence belongs to another province."),
-    "reason_required": _l("Say why the evidence is rejected, so the owner can fix it."),
-}
+
+
+class OnboardingCode(Code):
+    """Refusals of onboarding writes (operations.OnboardingError), each with its message."""
+
+    NOT_OFFERED = "not_offered", _l(
+        "This listing path is not offered to this kind of business or sector."
+    )
+    OTHER_PROVINCE = "other_province", _l("This evidence belongs to another province.")
+    REASON_REQUIRED = "reason_required", _l(
+        "Say why the evidence is rejected, so the owner can fix it."
+    )

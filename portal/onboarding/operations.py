@@ -7,6 +7,8 @@ from portal.auth.models import User
 from portal.businesses.models import Business
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.failures import OperationError
+from portal.onboarding.labels import OnboardingCode
 from portal.onboarding.models import (
     Evidence,
     EvidenceKind,
@@ -18,12 +20,10 @@ from portal.onboarding.models import (
 log = logging.getLogger(__name__)
 
 
-class OnboardingError(Exception):
-    """A write that the rules refuse; ``code`` picks the translated message."""
+class OnboardingError(OperationError):
+    """A write that the rules refuse; ``code`` is one of labels.OnboardingCode."""
 
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+    codes = OnboardingCode
 
 
 def start_path(business: Business, path: ListingPath, by: User) -> OnboardingPath:

@@ -10,6 +10,7 @@ from portal.access import PROVINCE_ROLES, login_required, roles_required
 from portal.audit import audited
 from portal.businesses.models import Business
 from portal.extensions import db
+from portal.failures import flash_error
 from portal.i18n import current_language
 from portal.onboarding import files, labels, operations, queries
 from portal.onboarding.forms import ActionForm, EvidenceForm, ReviewForm
@@ -29,10 +30,6 @@ REQUEST_OVERHEAD = 256 * 1024
 @bp.app_context_processor
 def inject_onboarding_names() -> dict:
     return {"onboarding_labels": labels, "EvidenceStatus": EvidenceStatus}
-
-
-def _flash_error(error: operations.OnboardingError) -> None:
-    flash(labels.ERROR_MESSAGES.get(error.code, _("That could not be done.")), "error")
 
 
 @bp.route("/")
@@ -88,7 +85,7 @@ def start_path(business_id: int):
         onboarding = operations.start_path(business, path, current_user)
     except operations.OnboardingError as error:
         db.session.rollback()
-        _flash_error(error)
+        flash_error(error)
         return redirect(url_for("onboarding.business_paths", business_id=business.id))
     db.session.commit()
     flash(_("You have started “%(path)s”.", path=path.name.get(current_language())), "success")
@@ -236,7 +233,7 @@ def review_evidence(evidence_id: int):
         )
     except operations.OnboardingError as error:
         db.session.rollback()
-        _flash_error(error)
+        flash_error(error)
     else:
         db.session.commit()
         if evidence.status == EvidenceStatus.VERIFIED:

@@ -26,6 +26,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.locking import locked
 from portal.training import operations
+from portal.training.labels import CheckInCode
 from portal.training.models import (
     Attendance,
     Enrolment,
@@ -104,7 +105,9 @@ def window_of(session: TrainingSession) -> Window:
 
 
 class CheckInError(operations.TrainingError):
-    """A refused check-in (``code``: not_open, not_enrolled, marked_absent)."""
+    """A refused check-in; ``code`` is one of labels.CheckInCode (the view fills the window)."""
+
+    codes = CheckInCode
 
 
 @dataclass

@@ -13,11 +13,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from portal import clock, locking
+from portal import clock, formatting, locking
 from portal.auth.models import User
 from portal.businesses.models import Business
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.failures import OperationError
+from portal.training.labels import TrainingCode
 from portal.training import alerts
 from portal.training.models import (
     Attendance,
@@ -53,16 +55,22 @@ seat_taken_hooks: list[Callable[[Enrolment, User | None], None]] = []
 cancel_hooks: list[Callable[[Enrolment, User | None], None]] = []
 
 
-class TrainingError(Exception):
-    """A refused training action; ``code`` is stable and the view translates it.
+class TrainingError(OperationError):
+    """A refused training action; ``code`` is one of labels.TrainingCode.
 
     ``at`` is the stored instant the refusal hinges on (when a session starts), for the message.
     """
 
+    codes = TrainingCode
+
     def __init__(self, code: str, at: datetime | None = None) -> None:
         super().__init__(code)
-        self.code = code
         self.at = at
+
+    def message_params(self) -> dict[str, Any]:
+        if self.at is None:
+            return {}
+        return {"time": formatting.format_datetime(self.at)}
 
 
 # ----------------------------------------------------------------------------- catalog

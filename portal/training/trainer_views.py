@@ -23,6 +23,7 @@ from portal.i18n import current_language
 from portal.permissions import ACTIONS, can, performs, require
 from portal.scoping import get_scoped_or_404, scoped_select
 from portal.training import checkin, operations, trainer_queries
+from portal.training.labels import CheckInCode
 from portal.training.models import Cohort, EnrolmentState, TrainingSession
 from portal.training.views import bp
 from portal.urls import external_url
@@ -240,23 +241,12 @@ RESULTS = {
             "code your trainer is showing now."
         ),
     ),
-    "not_open": (
-        _l("Check-in is closed"),
-        _l(
-            "This session takes check-ins from %(opens)s to %(closes)s only. Ask your trainer "
-            "to mark you present."
-        ),
-    ),
-    "not_enrolled": (
-        _l("You are not on this class's list"),
-        _l(
-            "None of your businesses holds a place in this class, so you cannot check in. If "
-            "you think you should, ask your trainer."
-        ),
-    ),
+    # The refusals of checkin.CheckInError: their messages live with their codes.
+    "not_open": (_l("Check-in is closed"), CheckInCode.NOT_OPEN.message),
+    "not_enrolled": (_l("You are not on this class's list"), CheckInCode.NOT_ENROLLED.message),
     "marked_absent": (
         _l("Your trainer has corrected your attendance"),
-        _l("Your trainer recorded you as absent for this session. Please speak to them."),
+        CheckInCode.MARKED_ABSENT.message,
     ),
     "not_owner": (
         _l("Check-in is for participants"),

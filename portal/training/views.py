@@ -23,11 +23,12 @@ from flask_login import current_user
 
 from portal import clock, formatting, geo
 from portal.access import PROVINCE_ROLES, login_required, public, roles_required
-from portal.audit import audited, note_audit
+from portal.audit import audited
 from portal.auth.models import Role
 from portal.billing import operations as billing
 from portal.businesses.models import Business
 from portal.extensions import db, limiter
+from portal.failures import flash_error
 from portal.i18n import current_language
 from portal.inputs import ids_from, int_arg
 from portal.permissions import can, performs, require
@@ -45,7 +46,6 @@ from portal.training.forms import (
     WithdrawCertificateForm,
     dimension_choices,
 )
-from portal.training.labels import ERROR_MESSAGES
 from portal.training.models import (
     Certificate,
     Cohort,
@@ -78,54 +78,6 @@ MANAGERS = (Role.TRAINER, Role.STAFF)
 def inject_training_names() -> dict:
     # App-wide, as the partials are included from other features' pages.
     return {"training_labels": training_labels, "EnrolmentState": EnrolmentState}
-
-
-#: Refusals of the session and certificate actions, added to the shared ones.
-MORE_ERROR_MESSAGES = {
-    "no_session": _l("This session no longer exists."),
-    "session_has_attendance": _l(
-        "Attendance has been taken for this session, so it cannot be removed: it counts in "
-        "the participants' completion. You can reschedule it instead."
-    ),
-    "already_withdrawn": _l("This certificate has already been withdrawn."),
-    "no_sessions": _l("This class has no sessions yet, so nobody can complete it."),
-    "attended_session_to_future": _l(
-        "Attendance has been taken for this session, so it cannot be moved to a time that "
-        "has not come yet."
-    ),
-}
-
-#: Refusals that name a moment (``error.at``), shown in the portal's time zone.
-TIMED_ERROR_MESSAGES = {
-    "session_not_started": _l(
-        "This session has not started yet. Attendance opens when it starts, at %(time)s."
-    ),
-    "class_not_over": _l(
-        "The class is not over yet. Completion and certificates open when its last session "
-        "starts, at %(time)s."
-    ),
-    "class_has_certificates": _l(
-        "Certificates of this class were issued at %(time)s, so no session can take place "
-        "after that. Open a new class for further sessions."
-    ),
-}
-
-
-def _error_message(error: operations.TrainingError) -> str:
-    if error.code in TIMED_ERROR_MESSAGES and error.at is not None:
-        return TIMED_ERROR_MESSAGES[error.code] % {"time": formatting.format_datetime(error.at)}
-    message = (
-        getattr(error, "message", None)
-        or ERROR_MESSAGES.get(error.code)
-        or MORE_ERROR_MESSAGES.get(error.code)
-    )
-    return str(message or _("That could not be done."))
-
-
-def _flash_error(error: operations.TrainingError) -> None:
-    # A refused action is still an attempt on someone's data: the audit row says so.
-    note_audit(detail=f"refused: {error.code}")
-    flash(_error_message(error), "error")
 
 
 def _can_manage() -> bool:
@@ -342,7 +294,7 @@ def add_session(cohort_id: int):
             operations.add_session(cohort, starts_at, form.duration_minutes.data)
         except operations.TrainingError as error:
             db.session.rollback()
-            form.starts_at.errors.append(_error_message(error))
+            form.starts_at.errors.append(error.message)
         else:
             db.session.commit()
             flash(_("The session has been added."), "success")
@@ -369,7 +321,7 @@ def edit_session(session_id: int):
             )
         except operations.TrainingError as error:
             db.session.rollback()
-            form.starts_at.errors.append(_error_message(error))
+            form.starts_at.errors.append(error.message)
             status = 400
         else:
             db.session.commit()
@@ -407,7 +359,7 @@ def remove_session(session_id: int):
             cohort = operations.remove_session(session, current_user)
         except operations.TrainingError as error:
             db.session.rollback()
-            _flash_error(error)
+            flash_error(error)
         else:
             db.session.commit()
             notify.session_changed(cohort, old_start, None)
@@ -456,7 +408,7 @@ def enrol(cohort_id: int):
         enrolment = operations.enrol(cohort, business, current_user)
     except operations.TrainingError as error:
         db.session.rollback()
-        _flash_error(error)
+        flash_error(error)
         return back
     db.session.commit()
     if enrolment.state == EnrolmentState.ENROLLED and enrolment.requires_payment:
@@ -490,7 +442,7 @@ def cancel_enrolment(enrolment_id: int):
         promoted = operations.cancel(enrolment, current_user)
     except operations.TrainingError as error:
         db.session.rollback()
-        _flash_error(error)
+        flash_error(error)
     else:
         db.session.commit()
         flash(_("The enrolment has been cancelled."), "success")
@@ -572,7 +524,7 @@ def _answer_assignment(enrolment_id: int, accept: bool):
             operations.decline_assignment(enrolment, current_user)
     except operations.TrainingError as error:
         db.session.rollback()
-        _flash_error(error)
+        flash_error(error)
         return redirect(url_for("training.my_training"))
     db.session.commit()
     if not accept:
@@ -695,7 +647,7 @@ def mark_attendance(session_id: int, enrolment_id: int):
         )
     except operations.TrainingError as error:
         db.session.rollback()
-        _flash_error(error)
+        flash_error(error)
     else:
         db.session.commit()
     return redirect(
@@ -723,7 +675,7 @@ def completion(cohort_id: int):
             completed = operations.complete_cohort(cohort, current_user, checks)
         except operations.TrainingError as error:
             db.session.rollback()
-            _flash_error(error)
+            flash_error(error)
             return redirect(url_for("training.completion", cohort_id=cohort.id))
         db.session.commit()
         flash(
@@ -793,7 +745,7 @@ def withdraw_certificate(certificate_id: int):
             operations.revoke_certificate(certificate, current_user, form.reason.data)
         except operations.TrainingError as error:
             db.session.rollback()
-            _flash_error(error)
+            flash_error(error)
             return redirect(back)
         db.session.commit()
         flash(
