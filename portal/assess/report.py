@@ -4,11 +4,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from markupsafe import Markup
-from weasyprint import HTML
 
 from assessments import (
     Band,
@@ -26,6 +25,7 @@ from portal import clock, formatting
 from portal.assess import charts, queries
 from portal.assess.models import Assessment
 from portal.assess.questionnaires import questionnaire_of
+from portal.pdf import write_pdf
 
 
 @dataclass(frozen=True)
@@ -197,5 +197,4 @@ def render_pdf(assessment: Assessment, lang: str) -> bytes:
             business=assessment.business,
             lang=lang,
         )
-    # Tagged for screen readers (PDF/UA-1); the language comes from <html lang>.
-    return HTML(string=html, base_url=current_app.root_path).write_pdf(pdf_variant="pdf/ua-1")
+    return write_pdf(html)

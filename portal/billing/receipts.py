@@ -3,10 +3,10 @@
 from flask import current_app, render_template
 from flask_babel import force_locale
 from num2words import num2words
-from weasyprint import HTML
 
 from portal import official
 from portal.billing.models import Payment
+from portal.pdf import write_pdf
 
 
 def receipt_language(payment: Payment) -> str:
@@ -47,5 +47,4 @@ def render_pdf(payment: Payment, lang: str | None = None) -> bytes:
             amount_words=amount_in_words(payment.amount_vnd, lang),
             lang=lang,
         )
-    # Tagged for screen readers (PDF/UA-1); the language comes from <html lang>.
-    return HTML(string=html, base_url=current_app.root_path).write_pdf(pdf_variant="pdf/ua-1")
+    return write_pdf(html)

@@ -12,9 +12,8 @@ from typing import Any
 
 import segno
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
-from weasyprint import HTML
 
 from assessments import Level
 from portal.assess import queries as assess_queries
@@ -26,6 +25,7 @@ from portal.claims import codes
 from portal.claims.models import ClaimCode
 from portal.extensions import db
 from portal.field.models import FieldHousehold
+from portal.pdf import write_pdf
 from portal.training.recommendations import (
     CourseRecommendation,
     PathRecommendation,
@@ -94,4 +94,4 @@ def build_slip(household: FieldHousehold, lang: str) -> Slip:
 def render_pdf(household: FieldHousehold, lang: str) -> bytes:
     with force_locale(lang):
         html = render_template("field/slip_pdf.html", slip=build_slip(household, lang), lang=lang)
-    return HTML(string=html, base_url=current_app.root_path).write_pdf(pdf_variant="pdf/ua-1")
+    return write_pdf(html)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import segno
 import sqlalchemy as sa
-from flask import current_app, render_template
-from weasyprint import HTML
+from flask import render_template
 
 from portal import geo
 from portal.businesses.models import Business
@@ -13,6 +12,7 @@ from portal.claims import codes
 from portal.claims.models import ClaimCode
 from portal.extensions import db
 from portal.imports.models import ImportBatch, ImportedBusiness
+from portal.pdf import write_pdf
 from portal.urls import external_url
 
 #: Letters per PDF: a batch of 50,000 is printed in parts, each made in reasonable time.
@@ -60,4 +60,4 @@ def render_pdf(batch: ImportBatch, part: int) -> bytes | None:
         letters=letters,
         province=geo.province_name(batch.province_code),
     )
-    return HTML(string=html, base_url=current_app.root_path).write_pdf(pdf_variant="pdf/ua-1")
+    return write_pdf(html)

@@ -3,11 +3,11 @@
 import re
 
 import segno
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
-from weasyprint import HTML
 
 from portal.paysign.models import PaymentSign
+from portal.pdf import write_pdf
 
 #: Quiet zone around the code, in modules: the four the QR standard asks for.
 QUIET_ZONE = 4
@@ -41,4 +41,4 @@ def render_pdf(sign: PaymentSign) -> bytes:
             account=grouped(sign.account_number),
             qr=qr_data_uri(sign.payload),
         )
-    return HTML(string=html, base_url=current_app.root_path).write_pdf()
+    return write_pdf(html)

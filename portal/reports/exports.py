@@ -5,13 +5,13 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from weasyprint import HTML
 
 from portal import clock, official
+from portal.pdf import write_pdf
 from portal.reports.labels import (
     ANY_BUSINESSES_LABEL,
     BUSINESS_COUNT_LABELS,
@@ -133,8 +133,3 @@ def to_official_pdf(context: dict) -> bytes:
         **context,
     )
     return write_pdf(html)
-
-
-def write_pdf(html: str) -> bytes:
-    """Return the PDF of ``html``, tagged for screen readers (PDF/UA-1; language from <html>)."""
-    return HTML(string=html, base_url=current_app.root_path).write_pdf(pdf_variant="pdf/ua-1")

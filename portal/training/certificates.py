@@ -3,9 +3,9 @@
 import segno
 from flask import current_app, render_template
 from flask_babel import force_locale
-from weasyprint import HTML
 
 from portal import clock, official
+from portal.pdf import write_pdf
 from portal.training.models import Certificate
 from portal.urls import external_url
 
@@ -56,5 +56,4 @@ def render_pdf(certificate: Certificate, lang: str | None = None) -> bytes:
             verify_url=url,
             qr=qr_data_uri(url),
         )
-    # Tagged for screen readers (PDF/UA-1); the language comes from <html lang>.
-    return HTML(string=html, base_url=current_app.root_path).write_pdf(pdf_variant="pdf/ua-1")
+    return write_pdf(html)
