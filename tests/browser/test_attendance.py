@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from portal import clock
 from portal.auth.models import Role
 from tests.conftest import PASSWORD
-from tests.integration.test_training import enrol_now, new_training
+from tests.factories import enrol_now, new_training
 
 
 def test_trainer_marks_attendance_with_one_tap_per_person(

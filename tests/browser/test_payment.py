@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from portal.auth.models import Role
 from tests.conftest import PASSWORD
+from tests.factories import new_training
 from tests.integration import test_billing
-from tests.integration.test_training import new_training
 
 # The payment tests' fixtures: localstripe and the Stripe settings.
 localstripe_url = test_billing.localstripe_url

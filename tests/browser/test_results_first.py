@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 from portal.auth.models import Role
 from portal.businesses.models import BusinessKind, BusinessSize, Sector
 from tests.conftest import PASSWORD, QUANG_NINH
+from tests.factories import new_training
 from tests.integration.test_owner_ux import HOANH_MO, move_class
-from tests.integration.test_training import new_training
 
 VIEWPORT_HEIGHT = 780
 

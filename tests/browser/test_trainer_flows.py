@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 from portal import clock
 from portal.auth.models import Role
 from tests.conftest import PASSWORD
+from tests.factories import enrol_now, new_training
 from tests.integration.test_trainer_home import earlier_today, in_days
-from tests.integration.test_training import enrol_now, new_training
 
 BLOCKING = ("serious", "critical")
 

@@ -33,7 +33,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.training.models import Enrolment, EnrolmentState
 from tests.conftest import HA_NOI, QUANG_NINH
-from tests.integration.test_training import enrol_now, events_of, new_training
+from tests.factories import enrol_now, events_of, new_training
 
 EN = {"Accept-Language": "en"}
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

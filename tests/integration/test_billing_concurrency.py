@@ -10,6 +10,7 @@ from portal.billing.models import Payment, PaymentStatus, StripeEvent, SubsidyPr
 from portal.extensions import db
 from portal.training.models import Enrolment, EnrolmentState
 from tests.conftest import PASSWORD, all_at_once
+from tests.factories import new_training
 from tests.integration import test_billing
 from tests.integration.test_billing import (
     add_programme,
@@ -19,7 +20,6 @@ from tests.integration.test_billing import (
     sign,
     stripe_event,
 )
-from tests.integration.test_training import new_training
 
 pytestmark = pytest.mark.postgres_only
 

@@ -11,6 +11,7 @@ from portal.billing.models import SubsidyProgramme
 from portal.businesses.models import Sector
 from portal.extensions import db
 from tests.conftest import HA_NOI, QUANG_NINH
+from tests.factories import enrol_now, new_training
 from tests.integration.test_billing import (
     EN,
     add_programme,
@@ -18,7 +19,6 @@ from tests.integration.test_billing import (
     paid_course,
     payment_of,
 )
-from tests.integration.test_training import enrol_now, new_training
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from portal.billing.models import PaymentStatus, SubsidyProgramme
 from portal.extensions import db
 from portal.training.models import Cohort, Enrolment, EnrolmentState
 from tests.conftest import PASSWORD
+from tests.factories import enrol_now, state_of
 from tests.integration import test_billing
 from tests.integration.test_billing import (
     EN,
@@ -29,7 +30,6 @@ from tests.integration.test_billing import (
     owner_with_held_seat,
     payment_of,
 )
-from tests.integration.test_training import enrol_now, state_of
 
 trainer = test_billing.trainer
 staff = test_billing.staff

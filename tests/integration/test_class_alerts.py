@@ -14,7 +14,7 @@ from portal.training import operations
 from portal.training.alerts import ClassAlert, ClassAlertNotice
 from portal.training.models import Cohort, Course, CourseFormat
 from tests.conftest import QUANG_NINH
-from tests.integration.test_training import new_training
+from tests.factories import new_training
 
 EN = {"Accept-Language": "en"}
 HOME, ELSEWHERE = (int(c.code) for c in geo.communes(QUANG_NINH)[1:3])

@@ -227,16 +227,11 @@ def world(app, make_user, make_business):
     from portal.assess import operations as assess_operations
     from portal.assess.questionnaires import choose
     from portal.training import operations as training_operations
+    from tests.factories import complete_with_certificate, enrol_now, held, new_training
     from tests.integration.test_access import _hanoi_onboarding
     from tests.integration.test_api import create_token
     from tests.integration.test_billing import add_programme, paid_enrolment_in
     from tests.integration.test_class_alerts import alert_and_notice
-    from tests.integration.test_training import (
-        complete_with_certificate,
-        enrol_now,
-        held,
-        new_training,
-    )
 
     other_owner = make_user(name="Chủ khác")
     business = make_business(owner=other_owner, kind=BusinessKind.ENTERPRISE)
@@ -382,7 +377,7 @@ def _fee(app, course_id: int) -> int:
 
 
 def test_trainer_cannot_set_a_fee_but_staff_can(app, client, auth, make_user, trainer):
-    from tests.integration.test_training import new_training
+    from tests.factories import new_training
 
     t = new_training(app, trainer, fee_vnd=200_000)
     auth.login(trainer)
@@ -405,7 +400,7 @@ def test_trainer_cannot_set_a_fee_but_staff_can(app, client, auth, make_user, tr
 
 
 def test_trainer_edits_only_the_classes_they_teach(app, client, auth, make_user, trainer):
-    from tests.integration.test_training import new_training
+    from tests.factories import new_training
 
     colleague = make_user(role=Role.TRAINER, province_code=QUANG_NINH)
     mine, theirs = new_training(app, trainer), new_training(app, colleague)
@@ -491,7 +486,7 @@ def test_cancel_page_tells_a_trainer_to_ask_staff(app, client, auth, make_busine
 def test_trainer_still_cancels_an_unpaid_place_in_their_class(
     app, client, auth, make_business, trainer
 ):
-    from tests.integration.test_training import enrol_now, new_training
+    from tests.factories import enrol_now, new_training
 
     t = new_training(app, trainer)
     enrolment_id = enrol_now(app, t.cohort_id, make_business().id)
@@ -502,7 +497,7 @@ def test_trainer_still_cancels_an_unpaid_place_in_their_class(
 
 
 def test_can_reads_ownership(app, make_user, make_business, trainer):
-    from tests.integration.test_training import new_training
+    from tests.factories import new_training
 
     owner = make_user()
     business = make_business(owner=owner)

@@ -135,8 +135,8 @@ def test_owner_dashboard_query_count_does_not_grow_with_businesses(
 def test_trainer_home_query_count_does_not_grow_with_classes(
     app, client, auth, make_user, make_business
 ):
+    from tests.factories import enrol_now, new_training
     from tests.integration.test_trainer_home import earlier_today, mark_present
-    from tests.integration.test_training import enrol_now, new_training
 
     trainer = make_user(role=Role.TRAINER, province_code=QUANG_NINH)
 

@@ -14,8 +14,8 @@ from portal.onboarding.models import EvidenceStatus
 from portal.reports import operations, queries
 from portal.reports.models import DigitalStatus, ProvinceSettingsChange, ProvinceTarget
 from tests.conftest import HA_NOI, QUANG_NINH
+from tests.factories import complete_with_certificate
 from tests.integration.test_onboarding import _evidence
-from tests.integration.test_training import complete_with_certificate
 
 EN = {"Accept-Language": "en"}
 

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.training import operations
 from portal.training.models import Enrolment
 from tests.conftest import HA_NOI
-from tests.integration.test_training import complete_with_certificate, enrol_now, new_training
+from tests.factories import complete_with_certificate, enrol_now, new_training
 
 EN = {"Accept-Language": "en"}
 

@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.training import operations
 from portal.training.models import Cohort, Enrolment, TrainingSession
 from tests.conftest import HA_NOI, PASSWORD
-from tests.integration.test_training import enrol_now, new_training
+from tests.factories import enrol_now, new_training
 
 EN = {"Accept-Language": "en"}
 

@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.training import checkin, operations
 from portal.training.models import Attendance, EnrolmentEvent, EventState, TrainingSession
 from tests.conftest import HA_NOI, PASSWORD, all_at_once
-from tests.integration.test_training import enrol_now, new_training
+from tests.factories import enrol_now, new_training
 
 EN = {"Accept-Language": "en"}
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.training.models import Enrolment, EnrolmentEvent, EnrolmentState
 from tests.conftest import PASSWORD
-from tests.integration.test_training import new_training
+from tests.factories import new_training
 
 pytestmark = pytest.mark.postgres_only
 

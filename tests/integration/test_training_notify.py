@@ -6,7 +6,7 @@ from portal.auth.models import Role
 from portal.extensions import db
 from portal.training import operations
 from portal.training.models import Enrolment
-from tests.integration.test_training import enrol_now, new_training
+from tests.factories import enrol_now, new_training
 
 
 @pytest.fixture

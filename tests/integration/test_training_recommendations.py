@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.training.models import CourseFormat
 from portal.training.recommendations import listing_path_recommendations, recommended_courses
 from tests.conftest import HA_NOI
-from tests.integration.test_training import new_training
+from tests.factories import new_training
 
 
 def test_courses_of_the_province_with_open_classes_are_recommended_weakest_first(

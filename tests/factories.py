@@ -1,0 +1,131 @@
+"""Builders the test modules share: each makes rows through the portal's own operations and
+returns plain ids (or a namespace of ids), so a test can use them with or without a context."""
+
+from datetime import date, datetime, timedelta
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+
+from portal import clock, geo
+from portal.auth.models import Role, User
+from portal.businesses.models import Business
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.training import operations
+from portal.training.models import (
+    Cohort,
+    CourseFormat,
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentState,
+    TrainingSession,
+)
+from tests.conftest import QUANG_NINH
+
+# ----------------------------------------------------------------------------- training
+
+
+def new_training(
+    app,
+    trainer: User,
+    *,
+    province_code: int = QUANG_NINH,
+    capacity: int = 10,
+    sessions: int = 3,
+    deadline: date | None = None,
+    first_session: datetime | None = None,
+    **course_fields,
+) -> SimpleNamespace:
+    """Create a course with one cohort and its weekly sessions, the first ``first_session``
+    (a stored UTC instant; default tomorrow). Use ``held(n)`` for a class already taught."""
+    fields = {
+        "title_vi": "Bán hàng trên sàn thương mại điện tử",
+        "title_en": "Selling on e-commerce marketplaces",
+        "description_vi": "Mở gian hàng, chụp ảnh sản phẩm, xử lý đơn hàng.",
+        "description_en": "Open a shop, photograph products, handle orders.",
+        "topic": "ecommerce",
+        "dimensions": ["online_sales"],
+        "audience": "both",
+        "sectors": [],
+        "format": CourseFormat.IN_PERSON,
+        "duration_hours": 12,
+        "fee_vnd": 0,
+        "min_attendance_pct": 80,
+        "requires_check": False,
+    } | course_fields
+    commune = int(geo.communes(province_code)[0].code)
+    with app.app_context():
+        user = db.session.get(User, trainer.id)
+        course = operations.create_course(user, province_code, **fields)
+        start = (first_session or utcnow() + timedelta(days=1)).replace(microsecond=0)
+        cohort = operations.create_cohort(
+            course,
+            [(start + timedelta(days=7 * n), 120) for n in range(sessions)],
+            trainer_id=user.id if user.role == Role.TRAINER else None,
+            commune_code=commune,
+            venue="Nhà văn hoá thôn 1",
+            online_link="",
+            capacity=capacity,
+            enrolment_deadline=deadline or clock.today() + timedelta(days=30),
+        )
+        db.session.commit()
+        return SimpleNamespace(
+            course_id=course.id,
+            cohort_id=cohort.id,
+            session_ids=[s.id for s in cohort.sessions],
+            commune_code=commune,
+        )
+
+
+def held(sessions: int) -> datetime:
+    """Return a first start such that all of ``sessions`` weekly sessions have begun by now."""
+    return utcnow() - timedelta(days=7 * sessions)
+
+
+def enrol_now(app, cohort_id: int, business_id: int) -> int:
+    """Enrol a business through the operation (as its owner); return the enrolment id."""
+    with app.app_context():
+        business = db.session.get(Business, business_id)
+        enrolment = operations.enrol(db.session.get(Cohort, cohort_id), business, business.owner)
+        db.session.commit()
+        return enrolment.id
+
+
+def state_of(app, enrolment_id: int) -> EnrolmentState:
+    with app.app_context():
+        return db.session.get(Enrolment, enrolment_id).state
+
+
+def events_of(app, enrolment_id: int) -> list[str]:
+    with app.app_context():
+        return [
+            e.state.value
+            for e in db.session.scalars(
+                sa.select(EnrolmentEvent)
+                .where(EnrolmentEvent.enrolment_id == enrolment_id)
+                .order_by(EnrolmentEvent.id)
+            )
+        ]
+
+
+def complete_with_certificate(app, trainer, business) -> SimpleNamespace:
+    """Run a one-session course, held last week, to completion; return ids and the code."""
+    t = new_training(
+        app, trainer, province_code=business.province_code, sessions=1, first_session=held(1)
+    )
+    enrolment_id = enrol_now(app, t.cohort_id, business.id)
+    with app.app_context():
+        user = db.session.get(User, trainer.id)
+        enrolment = db.session.get(Enrolment, enrolment_id)
+        operations.set_attendance(
+            db.session.get(TrainingSession, t.session_ids[0]), enrolment, True, user
+        )
+        operations.complete_cohort(enrolment.cohort, user)
+        db.session.commit()
+        certificate = enrolment.certificate
+        return SimpleNamespace(
+            **vars(t),
+            enrolment_id=enrolment_id,
+            certificate_id=certificate.id,
+            code=certificate.code,
+        )
