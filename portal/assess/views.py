@@ -41,6 +41,7 @@ from portal.businesses.models import Business
 from portal.extensions import db, limiter
 from portal.failures import flash_error
 from portal.i18n import current_language
+from portal.pdf import pdf_response
 from portal.permissions import performs
 from portal.scoping import get_scoped_or_404
 from portal.training.recommendations import listing_path_recommendations, recommended_courses
@@ -424,8 +425,4 @@ def report_pdf(assessment_id: int):
     if lang not in current_app.config["LANGUAGES"]:
         lang = current_language()
     pdf = report.render_pdf(assessment, lang)
-    response = current_app.response_class(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{report.report_filename(assessment)}"'
-    )
-    return response
+    return pdf_response(pdf, report.report_filename(assessment), attachment=True)

@@ -47,6 +47,7 @@ from portal.field.slip import build_slip, render_pdf
 from portal.i18n import current_language
 from portal.inputs import FIRST_DAY, LAST_DAY
 from portal.labels import SECTOR_LABELS
+from portal.pdf import pdf_response
 from portal.permissions import performs, require
 from portal.privacy import notices
 from portal.scoping import get_scoped_or_404
@@ -324,11 +325,7 @@ def slip_pdf(household_id: int) -> Response:
     lang = request.args.get("lang") or current_language()
     if lang not in current_app.config["LANGUAGES"]:
         lang = current_language()
-    response = current_app.response_class(render_pdf(household, lang), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'inline; filename="result-slip-{household.id}.pdf"'
-    )
-    return response
+    return pdf_response(render_pdf(household, lang), f"result-slip-{household.id}.pdf")
 
 
 # ------------------------------------------------------------------------------ figures

@@ -30,6 +30,7 @@ from portal.imports.forms import UploadForm
 from portal.imports.labels import COLUMNS, FILE_REFUSALS, PROBLEMS
 from portal.imports.models import BatchStatus, ImportBatch
 from portal.imports.parsing import FileRefused
+from portal.pdf import pdf_response
 from portal.permissions import performs
 from portal.scoping import get_scoped_or_404
 from portal.security import accepts_upload
@@ -170,11 +171,7 @@ def letters_pdf(batch_id: int) -> Response:
     body = letters.render_pdf(batch, part)
     if body is None:
         abort(404)
-    return Response(
-        body,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="letters-{batch.id}-{part}.pdf"'},
-    )
+    return pdf_response(body, f"letters-{batch.id}-{part}.pdf")
 
 
 @bp.route("/funnel")

@@ -1,10 +1,9 @@
 """The payment sign of a business: the owner fills it in, everyone who may see the business
 sees the QR code and prints the A5 sign."""
 
-import io
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,6 +18,7 @@ from portal.paysign.banks import load_banks
 from portal.paysign.forms import PaymentSignForm
 from portal.paysign.models import PaymentSign
 from portal.paysign.vietqr import clean_message
+from portal.pdf import pdf_response
 from portal.permissions import can, performs, require
 from portal.scoping import get_scoped_or_404, scoped_select
 
@@ -102,8 +102,4 @@ def sign_pdf(business_id: int):
     sign = _sign_of(business)
     if sign is None:
         abort(404)  # nothing to print before the owner gives the account
-    return send_file(
-        io.BytesIO(render.render_pdf(sign)),
-        mimetype="application/pdf",
-        download_name=f"payment-sign-{business.id}.pdf",
-    )
+    return pdf_response(render.render_pdf(sign), f"payment-sign-{business.id}.pdf")

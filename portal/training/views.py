@@ -1,7 +1,6 @@
 """Course catalog and enrolment for owners; courses, cohorts, attendance and completion for
 the province's trainers and staff; the public certificate verification page."""
 
-import io
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -13,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -31,6 +29,7 @@ from portal.extensions import db, limiter
 from portal.failures import flash_error
 from portal.i18n import current_language
 from portal.inputs import ids_from, int_arg
+from portal.pdf import pdf_response
 from portal.permissions import can, performs, require
 from portal.scoping import get_scoped_or_404, scoped_select
 from portal.training import alerts, certificates, notify, operations, queries
@@ -724,11 +723,7 @@ def certificate_pdf(certificate_id: int):
             cohort=certificate.enrolment.cohort,
         ), 410
     pdf = certificates.render_pdf(certificate, request.args.get("lang"))
-    return send_file(
-        io.BytesIO(pdf),
-        mimetype="application/pdf",
-        download_name=f"certificate-{certificate.code}.pdf",
-    )
+    return pdf_response(pdf, f"certificate-{certificate.code}.pdf")
 
 
 @bp.route("/training/certificates/<int:certificate_id>/withdraw", methods=["GET", "POST"])
