@@ -1,15 +1,12 @@
-"""Every ``flask`` command is registered here, in ``init_app`` (the two that belong to a
-blueprint's ``cli`` are named below), so this is the one list of what the command line can do.
+"""Every ``flask`` command is registered here, in ``init_app``, so this is the one list of what
+the command line can do; each feature keeps its commands in its own ``cli.py``.
 
 Naming rule: a feature's commands are a group named after the feature, with a verb inside
-(``flask privacy purge``, ``flask training audit``, ``flask billing release-expired``,
+(``flask privacy purge``, ``flask training audit-certificates``, ``flask billing release-expired``,
 ``flask translate compile``); a command outside any group is a kebab-case verb with its object
 (``create-admin``, ``refresh-digital-status``, ``seed-demo``). Names that the README's Deploy
 section, the cron lines or scripts/ call are not renamed. Development commands (``seed-demo``,
 ``synthetic``) live in ``portal.devtools.cli`` and refuse to run outside development.
-
-Blueprint commands: ``flask billing release-expired`` (portal/billing/views.py) and
-``flask refresh-digital-status`` (portal/reports/views.py).
 """
 
 import os
@@ -19,9 +16,11 @@ from babel.messages.frontend import CommandLineInterface
 from flask import Flask
 
 from portal.auth.cli import create_admin
+from portal.billing.cli import billing_cli
 from portal.config import ROOT
 from portal.devtools import cli as devtools_cli
 from portal.privacy.cli import privacy_cli
+from portal.reports.cli import refresh_digital_status
 from portal.training.cli import training_cli
 
 
@@ -32,6 +31,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(training_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(create_admin)
+    app.cli.add_command(billing_cli)
+    app.cli.add_command(refresh_digital_status)
 
 
 @click.group()

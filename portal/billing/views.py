@@ -1,9 +1,9 @@
 """The price and payment page, cancellation with or without refund, receipts, the Stripe
 webhook, and the province's money report."""
 
+import io
 import logging
 
-import click
 from flask import (
     Blueprint,
     abort,
@@ -12,12 +12,13 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import clock, jobs
+from portal import clock
 from portal.access import PROVINCE_ROLES, roles_required
 from portal.audit import audited
 from portal.auth.models import Role
@@ -34,7 +35,6 @@ from portal.billing.models import Payment, PaymentStatus, SubsidyProgramme
 from portal.extensions import csrf, db, limiter
 from portal.failures import flash_error
 from portal.i18n import current_language, format_vnd
-from portal.pdf import pdf_response
 from portal.permissions import performs, require
 from portal.scoping import can_manage_province, get_scoped_or_404
 from portal.security import allow_sources
@@ -43,7 +43,7 @@ from portal.training.models import Course, Enrolment, EnrolmentState
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("billing", __name__, url_prefix="/billing", cli_group="billing")
+bp = Blueprint("billing", __name__, url_prefix="/billing")
 
 STAFF = (Role.STAFF, Role.ADMIN)
 
@@ -211,8 +211,11 @@ def receipt_pdf(payment_id: int):
     payment = get_scoped_or_404(Payment, payment_id)
     if not payment.has_receipt:
         abort(404)
-    pdf = receipts.render_pdf(payment, request.args.get("lang"))
-    return pdf_response(pdf, f"receipt-{payment.receipt_number}.pdf")
+    return send_file(
+        io.BytesIO(receipts.render_pdf(payment, request.args.get("lang"))),
+        mimetype="application/pdf",
+        download_name=f"receipt-{payment.receipt_number}.pdf",
+    )
 
 
 # -------------------------------------------------------------------------- staff money
@@ -429,16 +432,3 @@ def stripe_webhook():
         operations.send_owed_refunds()
     return {"received": True, "outcome": outcome}
 
-
-@bp.cli.command("release-expired")
-def release_expired_command() -> None:
-    """Release the seats whose payment time ran out and send refunds still owed (every few
-    minutes)."""
-    with jobs.single_run("release-expired") as acquired:
-        if not acquired:
-            return jobs.echo_skipped("release-expired")
-        released = operations.release_expired()
-        db.session.commit()
-        refunds = operations.send_owed_refunds()
-    click.echo(f"{released} held seats released")
-    click.echo(f"{refunds} owed refunds sent")

@@ -3,13 +3,12 @@
 import io
 from datetime import date
 
-import click
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import clock, formatting, geo, jobs
+from portal import clock, formatting, geo
 from portal.access import roles_required
 from portal.assess.questionnaires import registry
 from portal.audit import audited
@@ -31,7 +30,7 @@ from portal.reports.forms import (
 from portal.reports.targets import METRICS, TargetMetric
 from portal.scoping import can_manage_province
 
-bp = Blueprint("reports", __name__, url_prefix="/reports", cli_group=None)
+bp = Blueprint("reports", __name__, url_prefix="/reports")
 bp.record_once(lambda _state: operations.install_status_hooks())
 
 REPORT_ROLES = (Role.STAFF, Role.ADMIN)
@@ -322,15 +321,3 @@ def export_enrolments(fmt: str):
         as_attachment=True,
     )
 
-
-@bp.cli.command("refresh-digital-status")
-@click.option("--province", type=int, default=None, help="Only this province's businesses.")
-def refresh_command(province: int | None) -> None:
-    """Re-evaluate every business's digital status (after a bulk import or a restore)."""
-    codes = [province] if province else [int(p.code) for p in geo.provinces()]
-    with jobs.single_run("refresh-digital-status") as acquired:
-        if not acquired:
-            return jobs.echo_skipped("refresh-digital-status")
-        changed = sum(operations.refresh_province(code) for code in codes)
-        db.session.commit()
-    click.echo(f"{changed} digital statuses changed")
