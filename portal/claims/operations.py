@@ -18,19 +18,19 @@ from portal import clock
 from portal.auth.models import Role, User
 from portal.businesses.models import Business
 from portal.claims import codes
+from portal.claims.labels import ClaimRefusal
 from portal.claims.models import ClaimCode
 from portal.extensions import db
+from portal.failures import OperationError
 from portal.locking import locked
 
 log = logging.getLogger(__name__)
 
 
-class ClaimError(Exception):
-    """A claim the portal refuses; ``code`` picks the message (claims.labels.ERRORS)."""
+class ClaimError(OperationError):
+    """A claim the portal refuses; ``code`` is one of labels.ClaimRefusal."""
 
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+    codes = ClaimRefusal
 
 
 def _insert_ignoring(values: dict[str, Any]) -> bool:

@@ -27,7 +27,7 @@ from portal.auth.models import Role
 from portal.auth.operations import create_user
 from portal.claims import codes, operations
 from portal.claims.forms import CheckForm, ClaimAccountForm, CodeForm
-from portal.claims.labels import ERRORS
+from portal.claims.labels import ClaimRefusal
 from portal.claims.models import ClaimCode
 from portal.extensions import db, limiter
 from portal.i18n import current_language
@@ -86,7 +86,7 @@ def start(code: str | None = None) -> Any:
         return render_template("claims/start.html", form=form)
     row = operations.find_code(typed)
     if row is None or row.is_claimed:
-        form.code.errors = [ERRORS["used" if row is not None else "unknown"]]
+        form.code.errors = [ClaimRefusal("used" if row is not None else "unknown").message]
         return render_template("claims/start.html", form=form), 200 if code else 422
     if request.method == "GET" or "answer" not in request.form:
         return _check_page(row)
@@ -100,7 +100,7 @@ def start(code: str | None = None) -> Any:
         operations.check(row.code, answer)
     except operations.ClaimError as error:
         target = check.phone if kind == "phone" else check.commune
-        target.errors = [ERRORS[error.code]]
+        target.errors = [error.message]
         return _check_page(row, check, 422)
     session[SESSION_KEY] = {"code": row.code, "checked": True}
     return redirect(url_for("claims.confirm_page"))
@@ -113,12 +113,13 @@ def confirm_page() -> Any:
     pending = _pending()
     row = operations.find_code(pending["code"]) if pending else None
     if row is None:
-        flash(ERRORS["no_claim"], "info")
+        flash(ClaimRefusal.NO_CLAIM.message, "info")
         return redirect(url_for("claims.start"))
     if row.is_claimed:
         session.pop(SESSION_KEY, None)
         mine = current_user.is_authenticated and row.claimed_by_user_id == current_user.id
-        flash(ERRORS["already_yours" if mine else "used"], "info" if mine else "error")
+        refusal = ClaimRefusal.ALREADY_YOURS if mine else ClaimRefusal.USED
+        flash(refusal.message, "info" if mine else "error")
         return redirect(url_for("main.dashboard" if mine else "claims.start"))
     account = ClaimAccountForm(formdata=None)
     return render_template("claims/confirm.html", row=row, account=account)
@@ -129,7 +130,7 @@ def confirm_page() -> Any:
 def confirm() -> Any:
     pending = _pending()
     if pending is None:
-        flash(ERRORS["no_claim"], "info")
+        flash(ClaimRefusal.NO_CLAIM.message, "info")
         return redirect(url_for("claims.start"))
     try:
         business = operations.claim(pending["code"], current_user)
@@ -137,7 +138,7 @@ def confirm() -> Any:
         db.session.rollback()
         if error.code != "not_owner":
             session.pop(SESSION_KEY, None)
-        flash(ERRORS[error.code], "info" if error.code == "already_yours" else "error")
+        flash(error.message, "info" if error.code == "already_yours" else "error")
         if error.code == "already_yours":
             return redirect(url_for("main.dashboard"))
         return redirect(url_for("claims.start"))

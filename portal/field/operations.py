@@ -31,6 +31,8 @@ from portal.businesses.models import Business, BusinessKind, BusinessSize, Secto
 from portal.businesses.operations import create_unclaimed_owner
 from portal.claims.operations import issue_code
 from portal.extensions import db
+from portal.failures import OperationError
+from portal.field.labels import FieldRefusal
 from portal.field.models import FieldAnswer, FieldHousehold, HelperCommune
 from portal.forms import normalize_phone
 from portal.privacy import notices
@@ -47,13 +49,10 @@ CLAIM_LENGTH = 10
 _PHONE = re.compile(r"0[0-9]{9}")
 
 
-class FieldError(Exception):
-    """A record the server refuses; ``code`` picks the message (labels.REFUSALS)."""
+class FieldError(OperationError):
+    """A record the server refuses; ``code`` is one of labels.FieldRefusal."""
 
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
+    codes = FieldRefusal
 
 
 @dataclass

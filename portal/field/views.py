@@ -41,7 +41,7 @@ from portal.claims.models import ClaimCode
 from portal.extensions import db
 from portal.field import operations, queries
 from portal.field.forms import HelperForm
-from portal.field.labels import REFUSALS
+from portal.field.labels import FieldRefusal
 from portal.field.models import FieldHousehold
 from portal.field.slip import build_slip, render_pdf
 from portal.i18n import current_language
@@ -104,7 +104,7 @@ def _strings() -> dict[str, Any]:
         "waiting": _("not sent"),
         "done": _("sent"),
         "level_meanings": {str(k): str(v) for k, v in LEVEL_MEANINGS.items()},
-        "refusals": {k: str(v) for k, v in REFUSALS.items()},
+        "refusals": {c.value: str(c.message) for c in FieldRefusal},
     }
 
 
@@ -214,7 +214,7 @@ def sync() -> Response | tuple[Response, int]:
     try:
         outcomes = operations.receive(current_user, records)
     except operations.FieldError as error:
-        return jsonify(error=error.code, message=REFUSALS[error.code] % error.params), 400
+        return jsonify(error=error.code, message=error.message), 400
     db.session.commit()
     return jsonify(results=[_outcome_json(o) for o in outcomes])
 
@@ -232,7 +232,7 @@ def _outcome_json(outcome: operations.Outcome) -> dict[str, Any]:
     if outcome.reason:
         out["reason"] = outcome.reason
         params = {"field": "", "question": "", "questionnaire": "", "version": ""}
-        out["message"] = str(REFUSALS[outcome.reason]) % (params | outcome.params)
+        out["message"] = str(FieldRefusal(outcome.reason).message) % (params | outcome.params)
     household = outcome.household
     if household is not None:
         out.update(

@@ -2,6 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
+from portal.failures import Code
+
 #: The file's columns, in the template's order: key -> header (the header is read in vi or en).
 COLUMNS = {
     "name": _l("Name"),
@@ -15,36 +17,39 @@ COLUMNS = {
     "email": _l("E-mail"),
 }
 
-FILE_REFUSALS = {
-    "empty": _l("The file is empty: it has no row of data under the header."),
-    "not_spreadsheet": _l(
+
+class FileRefusal(Code):
+    """Why the portal will not read an uploaded file (parsing.FileRefused)."""
+
+    EMPTY = "empty", _l("The file is empty: it has no row of data under the header.")
+    NOT_SPREADSHEET = "not_spreadsheet", _l(
         "This is not a spreadsheet the portal can read. Upload an XLSX file, or a CSV file "
         "saved as UTF-8."
-    ),
-    "old_excel": _l(
+    )
+    OLD_EXCEL = "old_excel", _l(
         "This is an old Excel file (.xls). Open it and save it as an Excel workbook (.xlsx)."
-    ),
-    "not_utf8": _l(
+    )
+    NOT_UTF8 = "not_utf8", _l(
         "The CSV file is not in UTF-8, so Vietnamese letters would be garbled. Save it as "
         "\"CSV UTF-8\" and upload it again."
-    ),
-    "zip_bomb": _l(
+    )
+    ZIP_BOMB = "zip_bomb", _l(
         "The file unpacks to far more than a list of businesses could hold; the portal did not "
         "open it."
-    ),
-    "formula": _l(
+    )
+    FORMULA = "formula", _l(
         "Cell %(cell)s holds a formula. The portal imports values only: copy the sheet and "
         "paste it as values, then upload it again."
-    ),
-    "too_many_rows": _l(
+    )
+    TOO_MANY_ROWS = "too_many_rows", _l(
         "The file has more than %(max)s rows. Split it into files of at most %(max)s rows."
-    ),
-    "too_large": _l("The file is too large: at most %(mb)d MB."),
-    "no_columns": _l(
+    )
+    TOO_LARGE = "too_large", _l("The file is too large: at most %(mb)d MB.")
+    NO_COLUMNS = "no_columns", _l(
         "The first row must name the columns. Missing: %(columns)s. Download the template to see "
         "them."
-    ),
-}
+    )
+
 
 PROBLEMS = {
     "required": _l("Empty: this column must be filled in."),

@@ -15,6 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from portal.failures import OperationError
+from portal.imports.labels import FileRefusal
+
 #: Rows of data (besides the header) one file may hold.
 MAX_ROWS = 60_000
 #: What an XLSX may unpack to, in all, and how much more than its packed size one part may be.
@@ -27,13 +30,10 @@ MAX_CELL = 500
 XLSX, CSV = "xlsx", "csv"
 
 
-class FileRefused(Exception):
-    """A file the portal will not read; ``code`` picks the message (labels.FILE_REFUSALS)."""
+class FileRefused(OperationError):
+    """A file the portal will not read; ``code`` is one of labels.FileRefusal."""
 
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
+    codes = FileRefusal
 
 
 @dataclass

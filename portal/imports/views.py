@@ -27,7 +27,7 @@ from portal.extensions import db
 from portal.i18n import current_language
 from portal.imports import letters, operations, queries, template
 from portal.imports.forms import UploadForm
-from portal.imports.labels import COLUMNS, FILE_REFUSALS, PROBLEMS
+from portal.imports.labels import COLUMNS, PROBLEMS
 from portal.imports.models import BatchStatus, ImportBatch
 from portal.imports.parsing import FileRefused
 from portal.pdf import pdf_response
@@ -94,7 +94,7 @@ def upload() -> Any:
     province = _province()
     form = UploadForm(formdata=None)
     if (request.content_length or 0) > max_bytes() + REQUEST_OVERHEAD:
-        form.file.errors = [str(FILE_REFUSALS["too_large"]) % {"mb": max_bytes() // 2**20}]
+        form.file.errors = [FileRefused("too_large", mb=max_bytes() // 2**20).message]
         return _index(form, 400)
     form = UploadForm()
     if not form.validate_on_submit():
@@ -105,13 +105,13 @@ def upload() -> Any:
         with upload.stream:  # the spooled temporary file, closed once read
             data = upload.read(max_bytes() + 1)
     if len(data) > max_bytes():
-        form.file.errors = [str(FILE_REFUSALS["too_large"]) % {"mb": max_bytes() // 2**20}]
+        form.file.errors = [FileRefused("too_large", mb=max_bytes() // 2**20).message]
         return _index(form, 400)
     try:
         name = (upload.filename or "") if upload else ""
         batch = operations.preview(data, name, province, current_user)
     except FileRefused as refusal:
-        form.file.errors = [str(FILE_REFUSALS[refusal.code]) % refusal.params]
+        form.file.errors = [refusal.message]
         return _index(form, 400)
     note_audit(record_id=batch.id)
     db.session.commit()

@@ -65,6 +65,10 @@ def test_every_error_names_its_codes():
         "BillingError",
         "OnboardingError",
         "AssessError",
+        "CheckInError",
+        "ClaimError",
+        "FieldError",
+        "FileRefused",
     }
     for error in ERRORS:
         assert issubclass(error.codes, Code) and len(error.codes) > 0, error
