@@ -1,7 +1,6 @@
 """The price and payment page, cancellation with or without refund, receipts, the Stripe
 webhook, and the province's money report."""
 
-import io
 import logging
 
 from flask import (
@@ -12,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -35,6 +33,7 @@ from portal.billing.models import Payment, PaymentStatus, SubsidyProgramme
 from portal.extensions import csrf, db, limiter
 from portal.failures import flash_error
 from portal.i18n import current_language, format_vnd
+from portal.pdf import pdf_response
 from portal.permissions import performs, require
 from portal.scoping import can_manage_province, get_scoped_or_404
 from portal.security import allow_sources
@@ -211,11 +210,8 @@ def receipt_pdf(payment_id: int):
     payment = get_scoped_or_404(Payment, payment_id)
     if not payment.has_receipt:
         abort(404)
-    return send_file(
-        io.BytesIO(receipts.render_pdf(payment, request.args.get("lang"))),
-        mimetype="application/pdf",
-        download_name=f"receipt-{payment.receipt_number}.pdf",
-    )
+    pdf = receipts.render_pdf(payment, request.args.get("lang"))
+    return pdf_response(pdf, f"receipt-{payment.receipt_number}.pdf")
 
 
 # -------------------------------------------------------------------------- staff money
