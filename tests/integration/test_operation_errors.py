@@ -7,13 +7,11 @@ The codes are found by subclass discovery (every ``failures.Code`` enum in porta
 import ast
 import importlib
 import pathlib
-import pkgutil
 
 import pytest
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
-import portal
 from portal.failures import Code, OperationError
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -21,9 +19,10 @@ SKIPPED = ("portal.devtools", "portal.migrations")
 
 
 def _import_portal() -> None:
-    for module in pkgutil.walk_packages(portal.__path__, "portal."):
-        if not module.name.startswith(SKIPPED):
-            importlib.import_module(module.name)
+    for path in sorted((ROOT / "portal").rglob("*.py")):
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        if not name.startswith(SKIPPED):
+            importlib.import_module(name)
 
 
 def _subclasses(base: type) -> list[type]:
