@@ -40,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     inputs.init_app(app)  # before the blueprints: their rules use its id converter
     register_blueprints(app)
+    connect_signals(app)
     from portal import cli, errors, formatting, permissions, security, static_files, templating
 
     security.init_app(app)
@@ -109,6 +110,21 @@ def configure_sqlite(app: Flask) -> None:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
+
+
+def connect_signals(app: Flask) -> None:
+    """Connect each feature's receivers to the domain events of ``portal.signals``.
+
+    Receivers are process-wide (blinker) and connecting twice is harmless. The table of who
+    sends what and who listens is in README, "Architecture".
+    """
+    from portal.billing import operations as billing
+    from portal.reports import operations as reports
+    from portal.training import alerts as class_alerts
+
+    billing.connect()  # seat_taken, enrolment_cancelled
+    class_alerts.connect()  # cohort_opened, business_moved
+    reports.connect()  # business_moved; the status history's commit hooks
 
 
 def register_blueprints(app: Flask) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from assessments import Questionnaire, Result, score
-from portal import permissions
+from portal import permissions, signals
 from portal.assess.labels import AssessCode
 from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
 from portal.assess.queries import open_draft
@@ -180,4 +180,5 @@ def submit_assessment(assessment: Assessment, user: User, questionnaire: Questio
     _record_helper(assessment, user)
     db.session.flush()
     log.info("assessment %s submitted: %s (level %s)", assessment.id, result.overall, result.level)
+    signals.assessment_submitted.send(assessment, user=user, result=result)
     return result

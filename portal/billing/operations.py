@@ -19,7 +19,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from portal import clock, locking, permissions
+from portal import clock, locking, permissions, signals
 from portal.auth.models import User
 from portal.billing import stripe_gateway as gateway
 from portal.billing.models import (
@@ -751,5 +751,10 @@ def set_programme_active(programme: SubsidyProgramme, active: bool, by: User) ->
     return programme
 
 
-training.seat_taken_hooks.append(open_payment)
-training.cancel_hooks.append(on_cancel)
+# ----------------------------------------------------------------------------- signals
+
+
+def connect() -> None:
+    """Hold a taken seat for its fee and settle the money of a cancelled one (create_app)."""
+    signals.seat_taken.connect(open_payment)
+    signals.enrolment_cancelled.connect(on_cancel)

@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from portal import geo
+from portal import geo, signals
 from portal.assess.models import Assessment, AssessmentScore
 from portal.auth.models import Role, User
 from portal.businesses.models import Business
@@ -17,8 +17,6 @@ from portal.locking import locked
 from portal.onboarding.models import Evidence, OnboardingPath, StepProgress
 from portal.paysign.models import PaymentSign
 from portal.reports.models import DigitalStatus
-from portal.reports.operations import move_digital_status
-from portal.training.alerts import forget_business as forget_class_alerts
 from portal.training.models import Attendance, Certificate, Enrolment, EnrolmentEvent
 
 log = logging.getLogger(__name__)
@@ -180,11 +178,11 @@ def move_business(business: Business, province_code: int, commune_code: int, by:
     _update(EnrolmentEvent, EnrolmentEvent.business_id == bid, commune_code=commune_code, **place)
     certificates = _update(Certificate, Certificate.business_id == bid, **place)
     _update(PaymentSign, PaymentSign.business_id == bid, **place)
-    # Class alerts name the old province's courses and the old commune: they do not move.
-    forget_class_alerts(bid)
     business.province_code, business.commune_code = province_code, commune_code
     db.session.flush()
-    statuses = move_digital_status(bid, province_code, commune_code, at)
+    # Reports carry the status history (and count its rows); class alerts are dropped.
+    carried = signals.business_moved.send(business, old_province_code=old, at=at)
+    statuses = sum(rows for _receiver, rows in carried if rows)
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, _MOVED_MODELS) and obj is not business:
             db.session.expire(obj)

@@ -3,6 +3,7 @@
 import logging
 
 from assessments.listing_paths import ListingPath
+from portal import signals
 from portal.auth.models import User
 from portal.businesses.models import Business
 from portal.clock import utcnow
@@ -108,3 +109,4 @@ def review_evidence(evidence: Evidence, by: User, verified: bool, reason: str = 
     evidence.verified_at = utcnow()
     db.session.flush()
     log.info("evidence %s %s by user %s", evidence.id, evidence.status, by.id)
+    signals.evidence_reviewed.send(evidence, by=by, verified=verified)

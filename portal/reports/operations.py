@@ -1,8 +1,9 @@
 """Writes of the reports feature: digital-business status, the definition, targets.
 
 The status history is kept current by ``refresh_digital_status``. It runs on every commit that
-touched an assessment, an enrolment or a piece of evidence (a session hook installed with the
-blueprint), so no other feature has to know about it; ``flask refresh-digital-status`` rebuilds
+touched an assessment, an enrolment or a piece of evidence (session hooks that ``connect``
+installs from ``create_app``; a data-level net, since imports and erasures change those rows
+too), so no other feature has to know about it; ``flask refresh-digital-status`` rebuilds
 it for a whole province after a bulk import.
 """
 
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from assessments.digital_status import Definition, Facts, is_digital
+from portal import signals
 from portal.assess.models import Assessment, AssessmentStatus
 from portal.auth.models import User
 from portal.businesses.models import Business
@@ -219,6 +221,16 @@ def install_status_hooks() -> None:
     sa.event.listen(db.session, "after_flush", _collect_touched)
     sa.event.listen(db.session, "before_commit", _refresh_touched)
     sa.event.listen(db.session, "after_soft_rollback", _forget_touched)
+
+
+def _carry_moved_business(business: Business, *, at: datetime, **_event: object) -> int:
+    return move_digital_status(business.id, business.province_code, business.commune_code, at)
+
+
+def connect() -> None:
+    """Keep the status history current and carry it with a moved business (create_app)."""
+    install_status_hooks()
+    signals.business_moved.connect(_carry_moved_business)
 
 
 # ---------------------------------------------------------------- definition and targets

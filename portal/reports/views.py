@@ -31,7 +31,6 @@ from portal.reports.targets import METRICS, TargetMetric
 from portal.scoping import can_manage_province
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-bp.record_once(lambda _state: operations.install_status_hooks())
 
 REPORT_ROLES = (Role.STAFF, Role.ADMIN)
 

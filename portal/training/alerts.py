@@ -1,11 +1,11 @@
 """Class alerts: an owner asks to be told when a class of a course (or of any course on a
 topic) opens near their business, in its commune or anywhere in its province.
 
-When a class opens, :func:`note_class_opened` (called by ``operations.create_cohort``, in the
-same transaction) writes one notice per business that asked: the owner's dashboard shows it
-until dismissed. :func:`mail_class_opened` then sends the mail, after the commit, so that no
-message ever announces a class whose opening was rolled back. An online class is near every
-business of the province: nobody travels to it.
+When a class opens, :func:`note_class_opened` (receiver of ``signals.cohort_opened``, sent by
+``operations.create_cohort`` in its transaction) writes one notice per business that asked: the
+owner's dashboard shows it until dismissed. :func:`mail_class_opened` then sends the mail,
+after the commit, so that no message ever announces a class whose opening was rolled back. An
+online class is near every business of the province: nobody travels to it.
 """
 
 import logging
@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assessments.recommend import load_rules
-from portal import formatting, geo
+from portal import formatting, geo, signals
 from portal.auth.models import User
 from portal.businesses.models import Business
 from portal.clock import utcnow
@@ -142,7 +142,7 @@ def forget_business(business_id: int) -> None:
 def note_class_opened(cohort: Cohort) -> int:
     """Write a notice for each business whose alert the new class answers; return how many.
 
-    Called when a class opens (``operations.create_cohort``), in its transaction.
+    Receives ``signals.cohort_opened`` (sent by ``operations.create_cohort``, in its transaction).
     """
     course = cohort.course
     near = ClassAlert.province_wide.is_(True)
@@ -240,6 +240,17 @@ def business_alerts(business_ids: list[int]) -> list[ClassAlert]:
             .order_by(ClassAlert.created_at.desc(), ClassAlert.id.desc())
         )
     )
+
+
+def _forget_moved_business(business: Business, **_event: object) -> None:
+    # Alerts name the old province's courses and the old commune: they do not move.
+    forget_business(business.id)
+
+
+def connect() -> None:
+    """Note new classes for the alerts they answer; drop a moved business's alerts (create_app)."""
+    signals.cohort_opened.connect(note_class_opened)
+    signals.business_moved.connect(_forget_moved_business)
 
 
 def open_notices(business_ids: list[int], today: date) -> list[ClassAlertNotice]:

@@ -7,20 +7,19 @@ answers a conflicting second writer with "database is locked" rather than overbo
 
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from portal import clock, formatting, locking
+from portal import clock, formatting, locking, signals
 from portal.auth.models import User
 from portal.businesses.models import Business
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.failures import OperationError
 from portal.training.labels import TrainingCode
-from portal.training import alerts
 from portal.training.models import (
     Attendance,
     Certificate,
@@ -47,12 +46,6 @@ ACTIVE_STATES = (
     EnrolmentState.WAITLISTED,
     EnrolmentState.COMPLETED,
 )
-
-
-#: Called with the cohort locked when an enrolment takes a seat (billing holds it for the fee).
-seat_taken_hooks: list[Callable[[Enrolment, User | None], None]] = []
-#: Called with the cohort locked just before an enrolment is cancelled (billing refunds).
-cancel_hooks: list[Callable[[Enrolment, User | None], None]] = []
 
 
 class TrainingError(OperationError):
@@ -102,9 +95,8 @@ def create_cohort(
     for starts_at, minutes in sessions:
         add_session(cohort, starts_at, minutes)
     log.info("cohort %s of course %s created", cohort.id, course.id)
-    # Owners who asked to hear of a class near them see it on their dashboard; the view mails
-    # them after the commit (alerts.mail_class_opened).
-    alerts.note_class_opened(cohort)
+    # Class alerts note it for the owners who asked (training.alerts); the view mails them.
+    signals.cohort_opened.send(cohort)
     return cohort
 
 
@@ -275,8 +267,8 @@ def cancel(enrolment: Enrolment, user: User) -> list[Enrolment]:
     db.session.refresh(enrolment)  # another request may have changed it before we got the lock
     if enrolment.state not in (EnrolmentState.ENROLLED, EnrolmentState.WAITLISTED):
         raise TrainingError("not_cancellable")
-    for hook in cancel_hooks:
-        hook(enrolment, user)
+    # Billing releases or refunds the seat's payment, or refuses (raises).
+    signals.enrolment_cancelled.send(enrolment, user=user)
     enrolment.waitlisted_at = None
     _set_state(enrolment, EnrolmentState.CANCELLED, user)
     return _fill_from_waitlist(cohort, user)
@@ -508,8 +500,8 @@ def _fill_from_waitlist(cohort: Cohort, user: User | None) -> list[Enrolment]:
 
 
 def _seat_taken(enrolment: Enrolment, user: User | None) -> None:
-    for hook in seat_taken_hooks:
-        hook(enrolment, user)
+    # Billing holds a paid course's seat for its fee, in this transaction (cohort locked).
+    signals.seat_taken.send(enrolment, user=user)
 
 
 def _set_state(enrolment: Enrolment, state: EnrolmentState, user: User | None) -> None:

@@ -1,0 +1,26 @@
+"""Every domain event reaches the receivers create_app connects (README, "Architecture")."""
+
+from portal import signals
+from portal.billing import operations as billing
+from portal.reports import operations as reports
+from portal.training import alerts
+
+EXPECTED = {
+    signals.assessment_submitted: set(),
+    signals.seat_taken: {billing.open_payment},
+    signals.enrolment_cancelled: {billing.on_cancel},
+    signals.cohort_opened: {alerts.note_class_opened},
+    signals.evidence_reviewed: set(),
+    signals.business_moved: {alerts._forget_moved_business, reports._carry_moved_business},
+}
+
+
+def test_create_app_connects_each_feature_to_its_events(app):
+    for signal, expected in EXPECTED.items():
+        found = set(signal.receivers_for(None))
+        assert found == expected, signal.name
+
+
+def test_every_signal_of_the_module_is_listed():
+    declared = {value for value in vars(signals).values() if hasattr(value, "receivers_for")}
+    assert declared == set(EXPECTED)
