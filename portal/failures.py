@@ -61,7 +61,9 @@ class OperationError(Exception):
     codes: ClassVar[type[Code]] = GenericCode
 
     def __init__(self, code: str | Code, **params: Any) -> None:
-        member = self.codes(code)  # ValueError for a code without a message
+        member = next((m for m in self.codes if m == code), None)
+        if member is None:  # a code without a message
+            raise ValueError(f"{code!r} is not a {self.codes.__name__}")
         super().__init__(member.value)
         self.code: Code = member
         self.params = params
