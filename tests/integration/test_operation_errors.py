@@ -111,3 +111,11 @@ def test_a_code_finds_the_entries_keyed_by_its_id():
     from portal.training.labels import CheckInCode
 
     assert {"not_open": 1}[CheckInCode.NOT_OPEN] == 1
+
+
+def test_a_refusal_shown_to_a_person_is_noted_by_the_audit(app):
+    """create_app connects the audit to operation_refused (refused attempts stay visible)."""
+    from portal.audit.recording import note_refusal
+    from portal.failures import operation_refused
+
+    assert note_refusal in list(operation_refused.receivers_for(object()))
