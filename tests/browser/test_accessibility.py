@@ -26,8 +26,7 @@ from portal.training import alerts
 from portal.training import operations as training_operations
 from portal.training.models import Course
 from tests.conftest import PASSWORD, QUANG_NINH
-from tests.factories import enrol_now, new_training
-from tests.integration.test_assess import submitted_assessment
+from tests.factories import enrol_now, new_training, submitted_assessment
 
 BLOCKING = ("serious", "critical")
 

@@ -62,8 +62,7 @@ def test_every_id_parameter_is_covered_by_the_province_test(app):
 @pytest.fixture
 def other_province_objects(app, make_user, make_business):
     """Objects that belong to Hà Nội, to be probed by users of Quảng Ninh."""
-    from tests.factories import complete_with_certificate
-    from tests.integration.test_assess import submitted_assessment
+    from tests.factories import complete_with_certificate, submitted_assessment
     from tests.integration.test_billing import make_hanoi_payment, make_hanoi_programme
 
     business = make_business(province_code=HA_NOI)

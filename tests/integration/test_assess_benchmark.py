@@ -15,7 +15,8 @@ from portal.businesses.models import Business, BusinessKind, Sector
 from portal.devtools.querycount import count_queries
 from portal.extensions import db
 from tests.conftest import HA_NOI
-from tests.integration.test_assess import EN, HOUSEHOLD_ANSWERS, pdf_text, submitted_assessment
+from tests.factories import HOUSEHOLD_ANSWERS, submitted_assessment
+from tests.integration.test_assess import EN, pdf_text
 
 HOUSEHOLD = registry().latest("household")
 HOUSEHOLD_DIMENSIONS = [d.id for d in HOUSEHOLD.dimensions]

@@ -20,7 +20,7 @@ from portal.auth.models import User
 from portal.businesses.models import Business, BusinessKind, BusinessSize
 from portal.extensions import db
 from tests.conftest import PASSWORD, all_at_once
-from tests.integration.test_assess import any_answers
+from tests.factories import any_answers
 
 EN = {"Accept-Language": "en"}
 

@@ -44,8 +44,8 @@ from portal.training.models import (
     TrainingSession,
 )
 from tests.conftest import HA_NOI, QUANG_NINH
+from tests.factories import submitted_assessment
 from tests.integration.test_access import ID_PARAMETERS
-from tests.integration.test_assess import submitted_assessment
 
 EN = {"Accept-Language": "en"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -23,7 +23,7 @@ from portal.extensions import db
 from portal.field.models import FieldAnswer, FieldHousehold, HelperCommune
 from portal.privacy import notices
 from tests.conftest import HA_NOI, PASSWORD, QUANG_NINH, all_at_once
-from tests.integration.test_assess import any_answers
+from tests.factories import any_answers
 
 EN = {"Accept-Language": "en"}
 ROOT = Path(__file__).resolve().parents[2]
@@ -508,7 +508,7 @@ def hanoi_field_household(app, make_user, business) -> int:
 
 def field_household_of(app, helper, business) -> int:
     """A field record by ``helper`` on ``business`` (of the helper's province), assessed."""
-    from tests.integration.test_assess import submitted_assessment
+    from tests.factories import submitted_assessment
 
     assessment_id = submitted_assessment(app, business)
     with app.app_context():

@@ -309,7 +309,7 @@ def test_paths_page_puts_the_assessment_recommendations_first_with_the_reason(
     app, client, auth, owner, business
 ):
     from portal.assess.questionnaires import choose
-    from tests.integration.test_assess import any_answers, submitted_assessment
+    from tests.factories import any_answers, submitted_assessment
 
     auth.login(owner)
     page = client.get(f"/onboarding/businesses/{business.id}", headers=EN)
@@ -337,7 +337,7 @@ def test_paths_page_puts_the_assessment_recommendations_first_with_the_reason(
 
 def test_results_page_recommends_listing_paths_with_the_reason(app, client, auth, owner, business):
     from portal.assess.questionnaires import choose
-    from tests.integration.test_assess import any_answers, submitted_assessment
+    from tests.factories import any_answers, submitted_assessment
 
     with app.app_context():
         questionnaire = choose(db.session.get(Business, business.id)).questionnaire

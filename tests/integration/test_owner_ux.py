@@ -25,8 +25,7 @@ from portal.training.recommendations import (
     recommended_courses,
 )
 from tests.conftest import QUANG_NINH
-from tests.factories import new_training
-from tests.integration.test_assess import HOUSEHOLD_ANSWERS, submitted_assessment
+from tests.factories import HOUSEHOLD_ANSWERS, new_training, submitted_assessment
 from tests.integration.test_auth import registration
 from tests.integration.test_billing import owner_with_held_seat, payment_of
 

@@ -34,7 +34,7 @@ from portal.storage import storage
 from portal.training import operations as training
 from portal.training.models import Certificate, Cohort, CourseFormat, TrainingSession
 from tests.conftest import PASSWORD, QUANG_NINH
-from tests.integration.test_assess import submitted_assessment
+from tests.factories import submitted_assessment
 from tests.integration.test_auth import registration
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
