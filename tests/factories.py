@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 
 from portal import clock, geo
+from portal.api import operations as api_operations
 from portal.assess import operations as assess_operations
 from portal.assess.questionnaires import choose
 from portal.auth.models import Role, User
@@ -190,3 +191,20 @@ def submitted_assessment(
             assessment.submitted_at = submitted_at
         db.session.commit()
         return assessment.id
+
+
+# ----------------------------------------------------------------------------- API
+
+
+def create_token(app, staff: User, name: str = "Bộ Công Thương") -> tuple[int, str]:
+    """Create a token of the staff member's province through the operation; return id, plaintext."""
+    with app.app_context():
+        token, plaintext = api_operations.create_token(
+            staff.province_code, name, db.session.get(User, staff.id)
+        )
+        db.session.commit()
+        return token.id, plaintext
+
+
+def bearer(plaintext: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {plaintext}"}

@@ -13,8 +13,7 @@ from portal.reports.models import ProvinceTarget
 from portal.reports.targets import TargetMetric
 from portal.training.models import Enrolment, EnrolmentState
 from tests.conftest import PASSWORD, QUANG_NINH
-from tests.factories import enrol_now, new_training
-from tests.integration.test_api import create_token
+from tests.factories import create_token, enrol_now, new_training
 
 
 def sign_in(page, user) -> None:

@@ -109,7 +109,7 @@ def _hanoi_field_household(app, make_user, business):
 
 
 def _hanoi_api_token(app, make_user):
-    from tests.integration.test_api import create_token
+    from tests.factories import create_token
 
     return create_token(app, make_user(role=Role.STAFF, province_code=HA_NOI))[0]
 

@@ -9,10 +9,9 @@ import sqlalchemy as sa
 import yaml
 
 from portal import clock
-from portal.api import operations
 from portal.api.models import ApiToken
 from portal.api.params import LANGUAGES
-from portal.auth.models import Role, User
+from portal.auth.models import Role
 from portal.businesses.models import Sector
 from portal.clock import utcnow
 from portal.devtools.querycount import count_queries
@@ -21,24 +20,11 @@ from portal.onboarding.models import Evidence
 from portal.reports import queries
 from portal.reports.models import DigitalStatus, ProvinceTarget
 from tests.conftest import HA_NOI, QUANG_NINH
+from tests.factories import bearer, create_token
 from tests.integration.test_reports import _assessment, make_digital
 
 ENDPOINTS = ["/api/v1/summary", "/api/v1/digital-businesses", "/api/v1/enrolments"]
 TOKEN_RE = re.compile(r"dbp_[A-Za-z0-9_-]{20,}")
-
-
-def create_token(app, staff: User, name: str = "Bộ Công Thương") -> tuple[int, str]:
-    """Create a token of the staff member's province through the operation; return id, plaintext."""
-    with app.app_context():
-        token, plaintext = operations.create_token(
-            staff.province_code, name, db.session.get(User, staff.id)
-        )
-        db.session.commit()
-        return token.id, plaintext
-
-
-def bearer(plaintext: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {plaintext}"}
 
 
 @pytest.fixture

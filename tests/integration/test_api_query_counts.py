@@ -12,7 +12,7 @@ from portal.devtools.synthetic import generate
 from portal.extensions import db
 from portal.reports.models import ProvinceTarget
 from tests.conftest import QUANG_NINH
-from tests.integration.test_api import bearer, create_token
+from tests.factories import bearer, create_token
 
 API_URLS = [
     "/api/v1/summary",

@@ -14,8 +14,7 @@ from portal.reports.models import ProvinceTarget
 from portal.reports.targets import TargetMetric
 from portal.training.models import Enrolment, EnrolmentState
 from tests.conftest import QUANG_NINH
-from tests.factories import enrol_now, new_training
-from tests.integration.test_api import create_token
+from tests.factories import create_token, enrol_now, new_training
 from tests.integration.test_permissions import _card_paid_enrolment
 
 EN = {"Accept-Language": "en"}

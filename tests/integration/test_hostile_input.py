@@ -78,9 +78,8 @@ def form_field_names() -> list[str]:
 @pytest.fixture
 def world(app, make_user, make_business):
     """One of everything in Quảng Ninh, and a user of each role; return ids by parameter."""
-    from tests.factories import complete_with_certificate, submitted_assessment
+    from tests.factories import complete_with_certificate, create_token, submitted_assessment
     from tests.integration.test_access import ID_PARAMETERS, _hanoi_onboarding
-    from tests.integration.test_api import create_token
     from tests.integration.test_billing import add_programme
     from tests.integration.test_class_alerts import alert_and_notice
     from tests.integration.test_field import field_household_of

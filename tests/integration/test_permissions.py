@@ -227,9 +227,14 @@ def world(app, make_user, make_business):
     from portal.assess import operations as assess_operations
     from portal.assess.questionnaires import choose
     from portal.training import operations as training_operations
-    from tests.factories import complete_with_certificate, enrol_now, held, new_training
+    from tests.factories import (
+        complete_with_certificate,
+        create_token,
+        enrol_now,
+        held,
+        new_training,
+    )
     from tests.integration.test_access import _hanoi_onboarding
-    from tests.integration.test_api import create_token
     from tests.integration.test_billing import add_programme, paid_enrolment_in
     from tests.integration.test_class_alerts import alert_and_notice
 

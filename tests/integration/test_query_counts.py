@@ -158,7 +158,7 @@ def test_trainer_home_query_count_does_not_grow_with_classes(
 def test_field_figures_query_count_does_not_grow_with_households(
     app, client, auth, make_user
 ):
-    from tests.integration.test_api import bearer, create_token
+    from tests.factories import bearer, create_token
     from tests.integration.test_field import COMMUNES, _attach, _sync, record
 
     staff = make_user(role=Role.STAFF, province_code=QUANG_NINH)

@@ -14,8 +14,7 @@ from portal.reports import queries
 from portal.reports.models import ProvinceTarget
 from portal.reports.targets import Progress, TargetMetric, Unit
 from tests.conftest import HA_NOI, QUANG_NINH
-from tests.factories import complete_with_certificate
-from tests.integration.test_api import bearer, create_token
+from tests.factories import bearer, complete_with_certificate, create_token
 from tests.integration.test_onboarding import _evidence
 from tests.integration.test_reports import _assessment, make_digital
 
