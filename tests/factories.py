@@ -1,5 +1,6 @@
-"""Builders the test modules share: each makes rows through the portal's own operations and
-returns plain ids (or a namespace of ids), so a test can use them with or without a context."""
+"""Builders the test modules share (import them from here, not from another test module): each
+makes rows through the portal's own operations and returns plain ids (or a namespace of ids),
+so a test can use them with or without an app context."""
 
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
