@@ -118,10 +118,12 @@ def connect_signals(app: Flask) -> None:
     Receivers are process-wide (blinker) and connecting twice is harmless. The table of who
     sends what and who listens is in README, "Architecture".
     """
+    from portal.audit import recording as audit
     from portal.billing import operations as billing
     from portal.reports import operations as reports
     from portal.training import alerts as class_alerts
 
+    audit.connect()  # failures.operation_refused (flash_error)
     billing.connect()  # seat_taken, enrolment_cancelled
     class_alerts.connect()  # cohort_opened, business_moved
     reports.connect()  # business_moved; the status history's commit hooks

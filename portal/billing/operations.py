@@ -38,6 +38,7 @@ from portal.training.models import Cohort, Course, Enrolment, EnrolmentState
 
 log = logging.getLogger(__name__)
 
+
 class BillingCode(Code):
     """Refusals of billing actions (BillingError), each with its message."""
 
