@@ -27,11 +27,13 @@ from portal.billing.models import Payment
 from portal.businesses.models import Business
 from portal.extensions import db
 from portal.onboarding.models import Evidence, EvidenceKind, OnboardingPath, StepProgress
+from portal.paysign.models import PaymentSign
 from portal.privacy import notices
 from portal.privacy.models import PrivacyConsent
 from portal.scoping import scoped_select
 from portal.storage import CHUNK_BYTES, storage
 from portal.training import certificates
+from portal.training.alerts import ClassAlert
 from portal.training.models import (
     Attendance,
     Certificate,
@@ -134,6 +136,13 @@ class OwnerExport:
         self.evidence: dict[int, list[Evidence]] = defaultdict(list)
         for item in db.session.scalars(scoped_select(Evidence, owner).order_by(Evidence.id)):
             self.evidence[item.onboarding_id].append(item)
+        self.signs = {
+            sign.business_id: sign
+            for sign in db.session.scalars(scoped_select(PaymentSign, owner))
+        }
+        self.class_alerts = _by_business(
+            db.session.scalars(scoped_select(ClassAlert, owner).order_by(ClassAlert.id)).all()
+        )
         self.consents = db.session.scalars(
             scoped_select(PrivacyConsent, owner).order_by(PrivacyConsent.id)
         ).all()
@@ -200,6 +209,28 @@ class OwnerExport:
             "certificates": [self._certificate(c) for c in self.certificates[business.id]],
             "payments": [self._payment(p) for p in self.payments[business.id]],
             "listing_paths": [self._path(p) for p in self.paths[business.id]],
+            "payment_sign": self._sign(self.signs.get(business.id)),
+            "class_alerts": [
+                {
+                    "course_id": a.course_id,
+                    "topic": a.topic or None,
+                    "province_wide": a.province_wide,
+                    "created_at": _iso(a.created_at),
+                }
+                for a in self.class_alerts[business.id]
+            ],
+        }
+
+    def _sign(self, sign: PaymentSign | None) -> dict[str, Any] | None:
+        if sign is None:
+            return None
+        return {
+            "bank_bin": sign.bank_bin,
+            "account_number": sign.account_number,
+            "account_name": sign.account_name,
+            "amount_vnd": sign.amount_vnd,
+            "message": sign.message,
+            "updated_at": _iso(sign.updated_at),
         }
 
     def _assessment(self, assessment: Assessment) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from portal.extensions import db
 from portal.onboarding import files
 from portal.onboarding import operations as onboarding
 from portal.onboarding.models import Evidence, EvidenceKind, EvidenceStatus
+from portal.paysign.operations import save_sign
 from portal.privacy import notices
 from portal.privacy.export import OwnerExport
 from portal.privacy.models import PrivacyConsent
@@ -32,6 +33,7 @@ from portal.reports.operations import set_definition
 from portal.reports.targets import METRICS
 from portal.storage import storage
 from portal.training import operations as training
+from portal.training.alerts import ClassAlert
 from portal.training.models import Certificate, Cohort, CourseFormat, TrainingSession
 from tests.conftest import PASSWORD, QUANG_NINH
 from tests.factories import submitted_assessment
@@ -277,6 +279,22 @@ def history(app, make_user, make_business) -> SimpleNamespace:
     with app.app_context():
         reviewer = db.session.get(User, trainer.id)
         onboarding.review_evidence(db.session.get(Evidence, evidence_id), reviewer, True)
+        for someone, theirs, account, name in (
+            (owner, business, "0011004123456", "DANG THI HOA"),
+            (other_owner, other, "9999888877776", "TRAN VAN NAM"),
+        ):
+            save_sign(
+                db.session.get(Business, theirs.id),
+                db.session.get(User, someone.id),
+                bank_bin="970436",
+                account_number=account,
+                account_name=name,
+                amount_vnd=None,
+                message="",
+            )
+        db.session.add(
+            ClassAlert(business_id=business.id, province_code=QUANG_NINH, topic="digital_payments")
+        )
         db.session.commit()
     return SimpleNamespace(
         staff=staff,
@@ -325,6 +343,9 @@ def test_the_owner_downloads_everything_about_them_and_nothing_of_another(
     assert path["path"] == "postmart" and len(path["steps_done"]) == 1
     [evidence] = path["evidence"]
     assert evidence["file_name"] == "gian-hang.png" and evidence["status"] == "verified"
+    assert business["payment_sign"]["account_number"] == "0011004123456"
+    assert business["payment_sign"]["account_name"] == "DANG THI HOA"
+    assert [a["topic"] for a in business["class_alerts"]] == ["digital_payments"]
 
     # The PDFs and the uploaded file are in the ZIP, where the JSON says.
     for member in (
@@ -339,7 +360,7 @@ def test_the_owner_downloads_everything_about_them_and_nothing_of_another(
 
     # Nothing of the other owner, anywhere in the file.
     everything = b"".join(archive.read(n) for n in names if not n.endswith(".pdf"))
-    for foreign in ("Trần Văn Nam", "nam@example.vn", "022190009999", "nam.pdf"):
+    for foreign in ("Trần Văn Nam", "nam@example.vn", "022190009999", "nam.pdf", "9999888877776"):
         assert foreign.encode() not in everything
     assert str(history.other.id) not in [str(b["id"]) for b in data["businesses"]]
 
