@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,21 +117,7 @@ def _read_xlsx(data: bytes) -> Sheet:
     try:
         if not workbook.worksheets:
             raise FileRefused("empty")
-        rows = _xlsx_rows(workbook.worksheets[0])
-        header: list[str] | None = None
-        body: list[tuple[int, list[str]]] = []
-        for number, cells in rows:
-            if header is None:
-                if _blank(cells):
-                    continue
-                header = cells
-                continue
-            if _blank(cells):
-                continue
-            if len(body) >= MAX_ROWS:
-                raise FileRefused("too_many_rows", max=MAX_ROWS)
-            body.append((number, cells))
-        return Sheet(XLSX, header or [], body)
+        return _sheet(XLSX, _xlsx_rows(workbook.worksheets[0]))
     finally:
         workbook.close()
 
@@ -156,21 +142,24 @@ def _read_csv(data: bytes) -> Sheet:
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    body: list[tuple[int, list[str]]] = []
+    rows = ((n, [_text(c) for c in raw[:MAX_COLUMNS]]) for n, raw in enumerate(reader, start=1))
     try:
-        for number, raw in enumerate(reader, start=1):
-            cells = [_text(c) for c in raw[:MAX_COLUMNS]]
-            if header is None:
-                if _blank(cells):
-                    continue
-                header = cells
-                continue
-            if _blank(cells):
-                continue
-            if len(body) >= MAX_ROWS:
-                raise FileRefused("too_many_rows", max=MAX_ROWS)
-            body.append((number, cells))
+        return _sheet(CSV, rows)
     except csv.Error:
         raise FileRefused("not_spreadsheet") from None
-    return Sheet(CSV, header or [], body)
+
+
+def _sheet(kind: str, rows: Iterable[tuple[int, list[str]]]) -> Sheet:
+    """The first non-blank row is the header; blank rows are skipped; at most MAX_ROWS rows."""
+    header: list[str] | None = None
+    body: list[tuple[int, list[str]]] = []
+    for number, cells in rows:
+        if _blank(cells):
+            continue
+        if header is None:
+            header = cells
+        elif len(body) >= MAX_ROWS:
+            raise FileRefused("too_many_rows", max=MAX_ROWS)
+        else:
+            body.append((number, cells))
+    return Sheet(kind, header or [], body)
