@@ -1,27 +1,41 @@
-"""Measure pages as the data grows: latency, throughput and SQL statements per page.
+"""Measure the portal as the data grows: latency, throughput and SQL statements per page, and
+throughput over real HTTP beside a Flask hello-world.
 
 Run through ``scripts/benchmark``, which starts a throwaway PostgreSQL cluster unless
-DATABASE_URL is set:
+DATABASE_URL is set (and installs wrk on Debian):
 
-    scripts/benchmark --sizes 10000,100000 --requests 10 --databases sqlite,postgresql
+    scripts/benchmark --sizes 100000,300000,1000000 --requests 20 --databases postgresql
+    scripts/benchmark --quick          # a smoke run: 200 businesses, one round, seconds
 
-Each database starts empty; the synthetic generator (``portal/devtools/synthetic.py``) grows it
-to each size in turn (businesses with assessments, enrolments, listings and digital status), then
-every page is requested ``--requests`` times after one warm-up request.
+Three parts (``--parts``), each on a fresh database per engine:
 
-Before the pages, ``--import-rows`` (50,000 by default; 0 skips it) measures a bulk import:
-a made-up list (``portal/imports/sample.py``, a third of the rows with pre-2025 commune names)
-checked, then imported: once timed, then again on a fresh database for the peak memory Python
-allocates (tracemalloc, which slows the run down too much to time it in the same run).
+- ``http`` (``portal/devtools/benchmark_http.py``): the portal and a hello-world under gunicorn
+  with ``scripts/gunicorn.conf.py``, rounds interleaved, the question page of an assessment in
+  progress and the answer autosave as a ratio of the hello-world's requests per second, with
+  the CPU the workers spent per request;
+- ``import``: ``--import-rows`` made-up rows (``portal/imports/sample.py``, a third with
+  pre-2025 commune names) checked then imported, timed, then again on a fresh database for the
+  peak of memory Python allocates (tracemalloc, too slow to time in the same run);
+- ``pages``: the synthetic generator (``portal/devtools/synthetic.py``) grows the database to
+  each size in turn, then each page is requested once to warm up and ``--requests`` times
+  (Flask test client, one process): province staff's pages, the national administrator's, the
+  API summary with a province's token, an owner's results page right after each submission
+  (a new assessment submitted before each request) and its PDF.
+
+At the end it prints the tables of README "Speed" in markdown, with the machine and the date.
+A script, not a test: the test suite only runs ``--quick`` on SQLite to check the output's shape.
 """
 
 import argparse
 import os
+import platform
+import random
 import statistics
 import sys
 import tempfile
 import time
 import tracemalloc
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -31,6 +45,7 @@ from flask_migrate import upgrade
 from portal import clock, create_app, geo
 from portal.auth.models import Role
 from portal.auth.operations import create_user
+from portal.devtools import benchmark_http
 from portal.devtools.querycount import count_queries
 from portal.devtools.synthetic import generate
 from portal.extensions import db
@@ -43,7 +58,7 @@ SINCE = date(clock.today().year - 2, 1, 1).isoformat()
 
 
 def pages() -> dict[str, list[str]]:
-    """Return the pages each role requests."""
+    """Return the pages each role requests (``api``: with a province's token)."""
     commune = int(geo.communes(PROVINCE)[0].code)
     filtered = f"start={SINCE}&commune={commune}&sector=agriculture&kind=household"
     return {
@@ -62,19 +77,39 @@ def pages() -> dict[str, list[str]]:
             f"/reports/enrolments?by=month&{filtered}",
             "/reports/enrolments.csv?by=commune",
             "/reports/enrolments.xlsx?by=commune",
+            "/reports/enrolments.pdf?by=commune&layout=official",
         ],
         "admin": ["/admin/provinces", f"/reports/?province={PROVINCE}"],
+        "api": ["/api/v1/summary"],
     }
 
 
-def _fresh_app(url: str) -> Flask:
+#: The owner's pages, measured by ``_measure_owner``.
+RESULTS_PAGE = "/assessments/<id> (just submitted)"
+RESULTS_PDF = "/assessments/<id>/report.pdf"
+
+
+@dataclass
+class Bench:
+    """A fresh database with the accounts the benchmark signs in as."""
+
+    app: Flask
+    token: str = ""
+    owner_business: int = 0
+    rng: random.Random = field(default_factory=lambda: random.Random(2030))
+
+
+def _fresh_app(url: str) -> Bench:
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": url,
             "WTF_CSRF_ENABLED": False,
             "LOGIN_RATE_LIMIT": "100000 per minute",
+            "ACCOUNT_RATE_LIMIT": "100000 per minute",
+            "API_RATE_LIMIT": "100000 per minute",
         }
     )
+    bench = Bench(app)
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
@@ -84,42 +119,120 @@ def _fresh_app(url: str) -> Flask:
             meta.reflect(db.engine)
             meta.drop_all(db.engine)
         upgrade()
-        for role, email in ((Role.STAFF, "staff@bench.vn"), (Role.ADMIN, "admin@bench.vn")):
-            create_user(
+        users = {}
+        for role, email in (
+            (Role.STAFF, "staff@bench.vn"),
+            (Role.ADMIN, "admin@bench.vn"),
+            (Role.OWNER, "owner@bench.vn"),
+        ):
+            users[role] = create_user(
                 name=role.value,
                 email=email,
                 password=PASSWORD,
                 role=role,
-                province_code=PROVINCE,
+                province_code=None if role == Role.OWNER else PROVINCE,
                 consented=True,
             )
+        from portal.api.operations import create_token
+        from portal.businesses.models import BusinessKind, BusinessSize, Sector
+        from portal.businesses.operations import create_business
+
+        business = create_business(
+            users[Role.OWNER],
+            name="Hộ kinh doanh thử",
+            kind=BusinessKind.HOUSEHOLD,
+            sector=Sector.TRADE,
+            size=BusinessSize.FAMILY,
+            province_code=PROVINCE,
+            commune_code=int(geo.communes(PROVINCE)[0].code),
+            address="Thôn 1",
+        )
+        _token, bench.token = create_token(PROVINCE, "Benchmark", users[Role.STAFF])
         db.session.commit()
-    return app
+        bench.owner_business = business.id
+    return bench
 
 
-def _measure(app: Flask, role: str, urls: list[str], requests: int) -> list[dict]:
+def _row(url: str, timings: list[float], queries: int) -> dict:
+    timings = sorted(timings)
+    return {
+        "page": url,
+        "p50_ms": statistics.median(timings) * 1000,
+        "p95_ms": timings[max(0, round(len(timings) * 0.95) - 1)] * 1000,
+        "rps": len(timings) / sum(timings),
+        "queries": queries,
+    }
+
+
+def _measure(bench: Bench, role: str, urls: list[str], requests: int) -> list[dict]:
+    app = bench.app
     client = app.test_client()
-    client.post("/auth/login", data={"login": f"{role}@bench.vn", "password": PASSWORD})
+    headers = {}
+    if role == "api":
+        headers["Authorization"] = f"Bearer {bench.token}"
+    else:
+        client.post("/auth/login", data={"login": f"{role}@bench.vn", "password": PASSWORD})
     rows = []
     for url in urls:
-        client.get(url)  # warm caches
+        client.get(url, headers=headers)  # warm caches
         timings = []
         with app.app_context(), count_queries(db.engine) as counter:
             for _ in range(requests):
                 start = time.perf_counter()
-                response = client.get(url)
+                response = client.get(url, headers=headers)
                 timings.append(time.perf_counter() - start)
                 assert response.status_code == 200, (url, response.status_code)
-        timings.sort()
-        rows.append(
-            {
-                "page": url,
-                "p50_ms": statistics.median(timings) * 1000,
-                "p95_ms": timings[max(0, int(len(timings) * 0.95) - 1)] * 1000,
-                "rps": requests / sum(timings),
-                "queries": counter.count // requests,
-            }
-        )
+        rows.append(_row(url, timings, counter.count // requests))
+    return rows
+
+
+def _submit(bench: Bench) -> int:
+    """Submit a new assessment of the owner's household, as its owner; return its id."""
+    from portal.assess import operations
+    from portal.assess.questionnaires import choose
+    from portal.businesses.models import Business, BusinessKind, BusinessSize
+    from portal.devtools.synthetic import _pools
+
+    with bench.app.test_request_context():
+        business = db.session.get(Business, bench.owner_business)
+        owner = business.owner
+        questionnaire = choose(business).questionnaire
+        pool = _pools(2030)[0][(BusinessKind.HOUSEHOLD, BusinessSize.FAMILY)]
+        answers = pool.pick(bench.rng.random(), bench.rng).answers
+        assessment, _new = operations.start_assessment(business, owner, questionnaire)
+        operations.save_answers(assessment, owner, answers)
+        operations.submit_assessment(assessment, owner, questionnaire)
+        db.session.commit()
+        return assessment.id
+
+
+def _measure_owner(bench: Bench, requests: int) -> list[dict]:
+    """The results page on its first view right after each submission, then its PDF."""
+    app = bench.app
+    client = app.test_client()
+    client.post("/auth/login", data={"login": "owner@bench.vn", "password": PASSWORD})
+    client.get(f"/assessments/{_submit(bench)}")  # warm caches
+    timings = []
+    queries = 0
+    for _ in range(requests):
+        assessment_id = _submit(bench)
+        with app.app_context(), count_queries(db.engine) as counter:
+            start = time.perf_counter()
+            response = client.get(f"/assessments/{assessment_id}")
+            timings.append(time.perf_counter() - start)
+        assert response.status_code == 200, (RESULTS_PAGE, response.status_code)
+        queries += counter.count
+    rows = [_row(RESULTS_PAGE, timings, queries // requests)]
+    pdf = f"/assessments/{assessment_id}/report.pdf"
+    client.get(pdf)
+    timings = []
+    with app.app_context(), count_queries(db.engine) as counter:
+        for _ in range(requests):
+            start = time.perf_counter()
+            response = client.get(pdf)
+            timings.append(time.perf_counter() - start)
+            assert response.status_code == 200, (pdf, response.status_code)
+    rows.append(_row(RESULTS_PDF, timings, counter.count // requests))
     return rows
 
 
@@ -168,38 +281,73 @@ def _databases(names: list[str], tmp: str) -> dict[str, str]:
     return urls
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", default="1000,10000")
-    parser.add_argument("--requests", type=int, default=20)
-    parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--import-rows", type=int, default=50_000)
-    args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
-    with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
-        _run(_databases(args.databases.split(","), tmp), sizes, args.requests, args.import_rows)
+def _grow(bench: Bench, name: str, have: int, size: int) -> None:
+    with bench.app.app_context():
+        start = time.perf_counter()
+        generate(size - have, province_codes=PROVINCES, echo=lambda _m: None)
+        print(
+            f"# {name}: generated {size - have:,} businesses "
+            f"(with their history) in {time.perf_counter() - start:.1f}s",
+            file=sys.stderr,
+            flush=True,
+        )
+        if db.engine.dialect.name == "postgresql":
+            # Statistics and the visibility map, as autovacuum would keep them in production.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text("VACUUM ANALYZE"))
+        db.session.remove()
 
 
-def _run(databases: dict[str, str], sizes: list[int], requests: int, import_rows: int) -> None:
-    if import_rows:
-        print("| db | rows | file MiB | accepted | imported | check s | import s | peak MiB |")
-        print("|---|---|---|---|---|---|---|---|")
-        for name, url in databases.items():
-            runs = []
-            for trace in (False, True):
-                app = _fresh_app(url)
-                with app.app_context():
-                    runs.append(_measure_import(app, import_rows, trace))
-                    db.engine.dispose()
-                print(f"# {name}: import case {runs[-1]}", file=sys.stderr, flush=True)
-            r = runs[0] | {"peak_mib": runs[1]["peak_mib"]}
-            print(
-                f"| {name} | {import_rows:,} | {r['file_mib']:.1f} | {r['accepted']:,} "
-                f"| {r['imported']:,} | {r['check_s']:.1f} | {r['import_s']:.1f} "
-                f"| {r['peak_mib']:.0f} |",
-                flush=True,
-            )
-        print()
+def _import_part(databases: dict[str, str], import_rows: int) -> list[str]:
+    lines = [
+        "| db | rows | file MiB | accepted | imported | check s | import s | peak MiB |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, url in databases.items():
+        runs = []
+        for trace in (False, True):
+            app = _fresh_app(url).app
+            with app.app_context():
+                runs.append(_measure_import(app, import_rows, trace))
+                db.engine.dispose()
+            print(f"# {name}: import case {runs[-1]}", file=sys.stderr, flush=True)
+        r = runs[0] | {"peak_mib": runs[1]["peak_mib"]}
+        lines.append(
+            f"| {name} | {import_rows:,} | {r['file_mib']:.1f} | {r['accepted']:,} "
+            f"| {r['imported']:,} | {r['check_s']:.1f} | {r['import_s']:.1f} "
+            f"| {r['peak_mib']:.0f} |"
+        )
+        print(lines[-1], flush=True)
+    return lines
+
+
+def _http_part(databases: dict[str, str], args: argparse.Namespace) -> list[str]:
+    lines = [benchmark_http.HTTP_HEADER, "|---|---|---|---|---|---|---|---|---|"]
+    for name, url in databases.items():
+        bench = _fresh_app(url)
+        if args.http_businesses:
+            _grow(bench, name, 0, args.http_businesses)
+        owners = benchmark_http.prepare_owners(
+            bench.app, min(args.connections, benchmark_http.MAX_OWNERS), PROVINCE
+        )
+        result = benchmark_http.run_http(
+            name,
+            url,
+            owners,
+            args.http_rounds,
+            args.http_seconds,
+            args.connections,
+            echo=lambda m: print(m, file=sys.stderr, flush=True),
+        )
+        for line in benchmark_http.http_rows(result):
+            lines.append(line)
+            print(line, flush=True)
+    return lines
+
+
+def _pages_part(databases: dict[str, str], sizes: list[int], requests: int) -> dict:
+    """Return {(db, page): {size: row}} and print each row as it comes."""
+    results: dict[tuple[str, str], dict[int, dict]] = {}
     width = max(len(url) for urls in pages().values() for url in urls)
     header = (
         f"| {'db':<10} | {'businesses':>10} | {'page':<{width}} | {'p50 ms':>8} | {'p95 ms':>8} "
@@ -208,35 +356,120 @@ def _run(databases: dict[str, str], sizes: list[int], requests: int, import_rows
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|", flush=True)
     for name, url in databases.items():
-        app = _fresh_app(url)
+        bench = _fresh_app(url)
         have = 0
         for size in sizes:
-            with app.app_context():
-                start = time.perf_counter()
-                generate(size - have, province_codes=PROVINCES, echo=lambda _m: None)
+            _grow(bench, name, have, size)
+            have = size
+            rows = [
+                row
+                for role, urls in pages().items()
+                for row in _measure(bench, role, urls, requests)
+            ]
+            rows += _measure_owner(bench, requests)
+            for row in rows:
+                results.setdefault((name, row["page"]), {})[size] = row
                 print(
-                    f"# {name}: generated {size - have:,} businesses "
-                    f"(with their history) in {time.perf_counter() - start:.1f}s",
-                    file=sys.stderr,
+                    f"| {name:<10} | {size:>10,} | {row['page']:<{width}} "
+                    f"| {row['p50_ms']:>8.1f} | {row['p95_ms']:>8.1f} | {row['rps']:>7.1f} "
+                    f"| {row['queries']:>7} |",
                     flush=True,
                 )
-                if db.engine.dialect.name == "postgresql":
-                    # Fresh statistics, as autovacuum would gather them in production.
-                    with db.engine.connect().execution_options(
-                        isolation_level="AUTOCOMMIT"
-                    ) as conn:
-                        conn.execute(sa.text("ANALYZE"))
-            have = size
-            for role, urls in pages().items():
-                for row in _measure(app, role, urls, requests):
-                    print(
-                        f"| {name:<10} | {size:>10,} | {row['page']:<{width}} "
-                        f"| {row['p50_ms']:>8.1f} | {row['p95_ms']:>8.1f} | {row['rps']:>7.1f} "
-                        f"| {row['queries']:>7} |",
-                        flush=True,
-                    )
-        with app.app_context():
+        with bench.app.app_context():
             db.engine.dispose()
+    return results
+
+
+def _pages_table(results: dict, sizes: list[int]) -> list[str]:
+    """The README's table: one row per page and engine, p50 / p95 ms and statements per size."""
+    head = "| page | db | " + " | ".join(f"{s:,}: p50 / p95 ms (SQL)" for s in sizes) + " |"
+    lines = [head, "|---|---|" + "---|" * len(sizes)]
+    for (name, page), by_size in results.items():
+        cells = []
+        for size in sizes:
+            row = by_size.get(size)
+            cells.append(
+                f"{row['p50_ms']:,.0f} / {row['p95_ms']:,.0f} ({row['queries']})" if row else ""
+            )
+        lines.append(f"| `{page}` | {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def machine() -> str:
+    """Describe this machine, the date and how busy it was, for the README."""
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+        with open("/proc/meminfo") as f:
+            memory = int(f.readline().split()[1]) / 2**20
+    except OSError:
+        memory = 0
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{clock.utcnow():%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs ({model}), "
+        f"{memory:.0f} GiB, Python {platform.python_version()}, load average at the end {load}"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="1000,10000", help="businesses, comma-separated")
+    parser.add_argument("--requests", type=int, default=20, help="per page and size")
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--parts", default="http,import,pages", help="which parts to run")
+    parser.add_argument("--import-rows", type=int, default=50_000)
+    parser.add_argument("--http-rounds", type=int, default=3)
+    parser.add_argument("--http-seconds", type=float, default=10)
+    parser.add_argument(
+        "--http-businesses", type=int, default=10_000, help="data behind the HTTP part"
+    )
+    parser.add_argument("--connections", type=int, default=16, help="concurrent HTTP connections")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run: 200 businesses, 1 request per page, 1 HTTP round of 1 s, 500 rows",
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes, args.requests, args.import_rows = "200", 1, 500
+        args.http_rounds, args.http_seconds, args.http_businesses = 1, 1, 200
+        args.connections = min(args.connections, 4)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    parts = set(args.parts.split(","))
+    with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
+        databases = _databases(args.databases.split(","), tmp)
+        http = _http_part(databases, args) if "http" in parts else []
+        if http:
+            print()
+        imported = (
+            _import_part(databases, args.import_rows)
+            if "import" in parts and args.import_rows
+            else []
+        )
+        if imported:
+            print()
+        results = _pages_part(databases, sizes, args.requests) if "pages" in parts else {}
+    print('\n## README tables (paste into README "Speed")\n')
+    print(f"Measured {machine()}.\n")
+    if http:
+        generator = "wrk" if benchmark_http.wrk_available() else "Python threads"
+        print(
+            f"Real HTTP ({generator}, {args.connections} connections, {args.http_rounds} rounds "
+            f"of {args.http_seconds:g} s, medians; {args.http_businesses:,} businesses):\n"
+        )
+        print("\n".join(http) + "\n")
+    if results:
+        print(f"Pages (Flask test client, {args.requests} requests after one warm-up):\n")
+        print("\n".join(_pages_table(results, sizes)) + "\n")
+    if imported:
+        print("Bulk import:\n")
+        print("\n".join(imported))
 
 
 if __name__ == "__main__":
