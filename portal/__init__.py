@@ -118,15 +118,25 @@ def connect_signals(app: Flask) -> None:
     Receivers are process-wide (blinker) and connecting twice is harmless. The table of who
     sends what and who listens is in README, "Architecture".
     """
+    from portal.assess import operations as assess
     from portal.audit import recording as audit
     from portal.billing import operations as billing
+    from portal.onboarding import operations as onboarding
+    from portal.paysign import operations as paysign
     from portal.reports import operations as reports
     from portal.training import alerts as class_alerts
+    from portal.training import operations as training
 
     audit.connect()  # failures.operation_refused (flash_error)
-    billing.connect()  # seat_taken, enrolment_cancelled
+    billing.connect()  # seat_taken, enrolment_cancelled, business_moving
     class_alerts.connect()  # cohort_opened, business_moved
     reports.connect()  # business_moved; the status history's commit hooks
+    # A business's move: each feature counts (business_moving) and carries (business_moved)
+    # its own rows.
+    assess.connect_business_moves()
+    onboarding.connect_business_moves()
+    training.connect_business_moves()
+    paysign.connect_business_moves()
 
 
 def register_blueprints(app: Flask) -> None:

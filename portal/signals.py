@@ -64,15 +64,33 @@ evidence_reviewed = _signals.signal(
     """,
 )
 
+business_moving = _signals.signal(
+    "business-moving",
+    doc="""A business may move to another province: what would a move carry, what stops it?
+
+    Sent when the move page shows what a move would carry, and by the move itself (the business
+    locked, before any row changes) to refuse it while a class holds the business. Receivers
+    change nothing: each returns a mapping of kind to how many of the business's rows it holds:
+    what moves (``assessments``, ``enrolments``, ``certificates``, ``listing_paths``,
+    ``evidence``), what stays (``receipts``) and what stops the move (``open_enrolments``).
+    Sender: the :class:`~portal.businesses.models.Business`.
+    Sent by: ``businesses.queries.moving_counts`` (the move page's ``history_of``, and
+    ``businesses.operations.move_business``, which refuses while ``open_enrolments``).
+    """,
+)
+
 business_moved = _signals.signal(
     "business-moved",
-    doc="""A business moved to another province; its own rows already carry the new place.
+    doc="""A business moved to another province; the business row already carries the new place.
 
+    Each feature carries its own rows of the business to the new province (one UPDATE per
+    table, ``businesses.operations.move_rows``), in the move's transaction.
     Sender: the :class:`~portal.businesses.models.Business`, locked and flushed, with its new
     ``province_code`` and ``commune_code``.
     Keyword arguments: ``old_province_code``, ``at`` (the stored instant of the move).
-    A receiver returns how many of its rows it carried to the new province (None if it carries
-    none); the sender reports the sum.
+    A receiver returns how many of its rows it carried, as a mapping of kind to count (the kinds
+    of :data:`business_moving`, e.g. ``{"assessments": 2}``), or as a number of digital-status
+    rows (reports), or None; the sender reports the sums.
     Sent by: ``businesses.operations.move_business``.
     """,
 )

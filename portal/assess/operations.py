@@ -13,6 +13,7 @@ from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
 from portal.assess.queries import open_draft
 from portal.auth.models import Role, User
 from portal.businesses.models import Business
+from portal.businesses.operations import move_rows
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.failures import OperationError
@@ -182,3 +183,28 @@ def submit_assessment(assessment: Assessment, user: User, questionnaire: Questio
     log.info("assessment %s submitted: %s (level %s)", assessment.id, result.overall, result.level)
     signals.assessment_submitted.send(assessment, user=user, result=result)
     return result
+
+
+# ------------------------------------------------------------------ a business's move
+
+
+def count_moving_rows(business: Business, **_event: object) -> dict[str, int]:
+    """What a move of the business would carry: its assessments (signals.business_moving)."""
+    count = sa.select(sa.func.count(Assessment.id)).where(Assessment.business_id == business.id)
+    return {"assessments": db.session.scalar(count)}
+
+
+def carry_moved_rows(business: Business, **_event: object) -> dict[str, int]:
+    """Carry the business's assessments and their scores to its new province
+    (signals.business_moved)."""
+    place = {"province_code": business.province_code}
+    ids = sa.select(Assessment.id).where(Assessment.business_id == business.id)
+    assessments = move_rows(Assessment, Assessment.business_id == business.id, **place)
+    move_rows(AssessmentScore, AssessmentScore.assessment_id.in_(ids), **place)
+    return {"assessments": assessments}
+
+
+def connect_business_moves() -> None:
+    """Count and carry the assessments of a business that moves (create_app)."""
+    signals.business_moving.connect(count_moving_rows)
+    signals.business_moved.connect(carry_moved_rows)

@@ -755,7 +755,18 @@ def set_programme_active(programme: SubsidyProgramme, active: bool, by: User) ->
 # ----------------------------------------------------------------------------- signals
 
 
+def count_moving_rows(business: Business, **_event: object) -> dict[str, int]:
+    """What a move of the business leaves behind: its payments with a receipt stay in the
+    accounts of the province whose course they paid for (signals.business_moving)."""
+    receipts = sa.select(sa.func.count(Payment.id)).where(
+        Payment.business_id == business.id, Payment.paid_at.is_not(None)
+    )
+    return {"receipts": db.session.scalar(receipts)}
+
+
 def connect() -> None:
-    """Hold a taken seat for its fee and settle the money of a cancelled one (create_app)."""
+    """Hold a taken seat for its fee and settle the money of a cancelled one; count the
+    receipts a moving business leaves (create_app)."""
     signals.seat_taken.connect(open_payment)
     signals.enrolment_cancelled.connect(on_cancel)
+    signals.business_moving.connect(count_moving_rows)

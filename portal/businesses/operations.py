@@ -1,34 +1,45 @@
 """Writes for businesses."""
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from portal import geo, signals
-from portal.assess.models import Assessment, AssessmentScore
 from portal.auth.models import Role, User
 from portal.businesses.models import Business
-from portal.businesses.queries import count_open_enrolments
+from portal.businesses.queries import moving_counts
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.failures import Code, OperationError
 from portal.locking import locked
-from portal.onboarding.models import Evidence, OnboardingPath, StepProgress
-from portal.paysign.models import PaymentSign
 from portal.reports.models import DigitalStatus
-from portal.training.models import Attendance, Certificate, Enrolment, EnrolmentEvent
 
 log = logging.getLogger(__name__)
 
 
-class MoveError(Exception):
-    """A move the rules refuse; ``code`` picks the translated message."""
+class MoveCode(Code):
+    """Refusals of a move to another province (MoveError), each with its message."""
 
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
+    NOT_ALLOWED = "not_allowed", _l(
+        "Only the business's owner or an administrator can move it to another province."
+    )
+    UNKNOWN_PLACE = "unknown_place", _l("Choose a province and one of its communes.")
+    SAME_PROVINCE = "same_province", _l("The business is already in that province.")
+    OPEN_ENROLMENTS = "open_enrolments", _l(
+        "The business still holds, awaits or is offered a place in classes of its province "
+        "(%(num)s), so it cannot move yet: cancel or decline them on the training page, or "
+        "wait until the classes are complete."
+    )
+
+
+class MoveError(OperationError):
+    """A move the rules refuse; ``code`` (a MoveCode) picks the translated message."""
+
+    codes = MoveCode
 
 
 #: The password hash of an unclaimed owner account: matches no password, so nobody signs in.
@@ -91,32 +102,27 @@ class Moved:
     digital_status: int
 
 
-#: The models whose rows a move changes, so that copies loaded in the session are reloaded.
-_MOVED_MODELS = (
-    Business,
-    Assessment,
-    AssessmentScore,
-    OnboardingPath,
-    StepProgress,
-    Evidence,
-    Enrolment,
-    Attendance,
-    EnrolmentEvent,
-    Certificate,
-    DigitalStatus,
-    PaymentSign,
-)
+def move_rows(model: Any, condition: Any, **values: Any) -> int:
+    """Run one UPDATE of every ``model`` row matching ``condition``; return how many changed.
 
-
-def _update(model: Any, condition: Any, **values: Any) -> int:
-    """Run one UPDATE of every matching row; return how many changed."""
+    For the receivers of ``signals.business_moved``: copies of ``model`` rows already loaded in
+    the session are expired, so that they are read again with their new place.
+    """
     stmt = (
         sa.update(model)
         .where(condition)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return db.session.execute(stmt).rowcount
+    changed = db.session.execute(stmt).rowcount
+    _expire_loaded(model)
+    return changed
+
+
+def _expire_loaded(model: Any) -> None:
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, model):
+            db.session.expire(obj)
 
 
 def move_business(business: Business, province_code: int, commune_code: int, by: User) -> Moved:
@@ -124,10 +130,11 @@ def move_business(business: Business, province_code: int, commune_code: int, by:
 
     Every row of the business that copies its province (and the copies of its commune) is
     changed by one UPDATE per table, with the business row locked, so that access and reports
-    follow the business at once. Payments stay with the province whose course they paid for;
+    follow the business at once: the business row here, every feature's own rows in its receiver
+    of ``signals.business_moved``. Payments stay with the province whose course they paid for;
     the digital-status history closes its open stretch at the move and reopens it under the new
     province's definition. Refused while the business holds, awaits or is offered a place in a
-    class (those classes belong to the old province's offer).
+    class (those classes belong to the old province's offer; ``signals.business_moving``).
     """
     if not (by.is_admin or (by.is_owner and business.owner_id == by.id)):
         raise MoveError("not_allowed")
@@ -143,61 +150,28 @@ def move_business(business: Business, province_code: int, commune_code: int, by:
     old = business.province_code
     if province_code == old:
         raise MoveError("same_province")
-    open_enrolments = count_open_enrolments(business.id)
+    open_enrolments = moving_counts(business)["open_enrolments"]
     if open_enrolments:
         raise MoveError("open_enrolments", num=open_enrolments)
     at = utcnow()
-    place = {"province_code": province_code}
-    bid = business.id
-    assessments = _update(Assessment, Assessment.business_id == bid, **place)
-    _update(
-        AssessmentScore,
-        AssessmentScore.assessment_id.in_(
-            sa.select(Assessment.id).where(Assessment.business_id == bid)
-        ),
-        **place,
-    )
-    paths = _update(OnboardingPath, OnboardingPath.business_id == bid, **place)
-    _update(
-        StepProgress,
-        StepProgress.onboarding_id.in_(
-            sa.select(OnboardingPath.id).where(OnboardingPath.business_id == bid)
-        ),
-        **place,
-    )
-    evidence = _update(Evidence, Evidence.business_id == bid, **place)
-    # Keep updated_at: it dates the enrolment's last change, which a move is not.
-    enrolments = _update(
-        Enrolment, Enrolment.business_id == bid, updated_at=Enrolment.updated_at, **place
-    )
-    _update(
-        Attendance,
-        Attendance.enrolment_id.in_(sa.select(Enrolment.id).where(Enrolment.business_id == bid)),
-        **place,
-    )
-    _update(EnrolmentEvent, EnrolmentEvent.business_id == bid, commune_code=commune_code, **place)
-    certificates = _update(Certificate, Certificate.business_id == bid, **place)
-    _update(PaymentSign, PaymentSign.business_id == bid, **place)
     business.province_code, business.commune_code = province_code, commune_code
     db.session.flush()
-    # Reports carry the status history (and count its rows); class alerts are dropped.
-    carried = signals.business_moved.send(business, old_province_code=old, at=at)
-    statuses = sum(rows for _receiver, rows in carried if rows)
-    for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, _MOVED_MODELS) and obj is not business:
-            db.session.expire(obj)
+    # Each feature carries its rows (assessments, listing paths and evidence, enrolments and
+    # certificates, payment signs, the status history); class alerts are dropped.
+    carried: Counter[str] = Counter()
+    for _receiver, rows in signals.business_moved.send(business, old_province_code=old, at=at):
+        if isinstance(rows, int):  # the reports receiver: status rows
+            carried["digital_status"] += rows
+        else:
+            carried.update(rows or {})
+    _expire_loaded(DigitalStatus)
+    moved = Moved(**{field: carried[field] for field in Moved.__dataclass_fields__})
     log.info(
-        "business %s moved from province %s to %s by user %s: %s assessments, %s enrolments, "
-        "%s certificates, %s listing paths, %s evidence, %s status rows",
-        bid,
+        "business %s moved from province %s to %s by user %s: %s",
+        business.id,
         old,
         province_code,
         by.id,
-        assessments,
-        enrolments,
-        certificates,
-        paths,
-        evidence,
-        statuses,
+        moved,
     )
-    return Moved(assessments, enrolments, certificates, paths, evidence, statuses)
+    return moved

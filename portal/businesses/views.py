@@ -11,6 +11,7 @@ from portal.businesses import operations, queries
 from portal.businesses.forms import BusinessForm
 from portal.businesses.models import Business
 from portal.extensions import db
+from portal.failures import flash_error
 from portal.inputs import int_arg, page_arg
 from portal.permissions import performs, require
 from portal.scoping import get_scoped_or_404, scoped_select
@@ -96,7 +97,7 @@ def edit_business(business_id: int):
 
 def _move(business: Business, form: BusinessForm):
     """Show what a move to another province carries; make it once the user confirms."""
-    history = queries.history_of(business.id)
+    history = queries.history_of(business)
     old_province = business.province_code
     if request.form.get("confirm_move") == "1" and history.can_move:
         data = form.business_data()
@@ -105,9 +106,12 @@ def _move(business: Business, form: BusinessForm):
             operations.move_business(business, province, commune, current_user)
         except operations.MoveError as error:
             db.session.rollback()
-            if error.code != "open_enrolments":
-                abort(403 if error.code == "not_allowed" else 400)
-            history = queries.history_of(business.id)
+            if error.code == "not_allowed":
+                abort(403)
+            if error.code != "open_enrolments":  # the place changed meanwhile: say why
+                flash_error(error)
+                return redirect(url_for("businesses.show_business", business_id=business.id))
+            history = queries.history_of(business)  # the page says which classes
         else:
             operations.update_business(business, **data)
             moved = f"{geo.province_name(old_province)} → {geo.province_name(province)}"

@@ -2,10 +2,13 @@
 
 import logging
 
+import sqlalchemy as sa
+
 from assessments.listing_paths import ListingPath
 from portal import signals
 from portal.auth.models import User
 from portal.businesses.models import Business
+from portal.businesses.operations import move_rows
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.failures import OperationError
@@ -110,3 +113,34 @@ def review_evidence(evidence: Evidence, by: User, verified: bool, reason: str = 
     db.session.flush()
     log.info("evidence %s %s by user %s", evidence.id, evidence.status, by.id)
     signals.evidence_reviewed.send(evidence, by=by, verified=verified)
+
+
+# ------------------------------------------------------------------ a business's move
+
+
+def count_moving_rows(business: Business, **_event: object) -> dict[str, int]:
+    """What a move of the business would carry: its listing paths and evidence
+    (signals.business_moving)."""
+    paths = sa.select(sa.func.count(OnboardingPath.id)).where(
+        OnboardingPath.business_id == business.id
+    )
+    evidence = sa.select(sa.func.count(Evidence.id)).where(Evidence.business_id == business.id)
+    row = db.session.execute(sa.select(paths.scalar_subquery(), evidence.scalar_subquery())).one()
+    return {"listing_paths": row[0], "evidence": row[1]}
+
+
+def carry_moved_rows(business: Business, **_event: object) -> dict[str, int]:
+    """Carry the business's listing paths, their steps and its evidence to its new province
+    (signals.business_moved)."""
+    place = {"province_code": business.province_code}
+    paths = move_rows(OnboardingPath, OnboardingPath.business_id == business.id, **place)
+    ids = sa.select(OnboardingPath.id).where(OnboardingPath.business_id == business.id)
+    move_rows(StepProgress, StepProgress.onboarding_id.in_(ids), **place)
+    evidence = move_rows(Evidence, Evidence.business_id == business.id, **place)
+    return {"listing_paths": paths, "evidence": evidence}
+
+
+def connect_business_moves() -> None:
+    """Count and carry the listing paths and evidence of a business that moves (create_app)."""
+    signals.business_moving.connect(count_moving_rows)
+    signals.business_moved.connect(carry_moved_rows)

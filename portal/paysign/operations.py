@@ -5,8 +5,10 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from portal import signals
 from portal.auth.models import User
 from portal.businesses.models import Business
+from portal.businesses.operations import move_rows
 from portal.extensions import db
 from portal.paysign import vietqr
 from portal.paysign.models import PaymentSign
@@ -50,3 +52,18 @@ def save_sign(
     db.session.flush()
     log.info("business %s payment sign saved by user %s", business.id, by.id)
     return sign
+
+
+# ------------------------------------------------------------------ a business's move
+
+
+def carry_moved_rows(business: Business, **_event: object) -> None:
+    """Carry the business's payment sign to its new province (signals.business_moved)."""
+    move_rows(
+        PaymentSign, PaymentSign.business_id == business.id, province_code=business.province_code
+    )
+
+
+def connect_business_moves() -> None:
+    """Carry the payment sign of a business that moves (create_app)."""
+    signals.business_moved.connect(carry_moved_rows)

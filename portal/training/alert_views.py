@@ -13,6 +13,7 @@ from portal.access import roles_required
 from portal.auth.models import Role
 from portal.businesses.models import Business
 from portal.extensions import db
+from portal.failures import flash_error
 from portal.forms import ChoiceField, PortalForm, int_or_none, select_choices
 from portal.i18n import current_language
 from portal.permissions import performs, require
@@ -124,12 +125,17 @@ def subscribe_class_alert(course_id: int):
     business = next(b for b in businesses if b.id == form.business.data)
     require("class_alert.manage", business)
     about_topic = form.what.data == "topic"
-    alerts.subscribe(
-        business,
-        course=None if about_topic else course,
-        topic=course.topic if about_topic else "",
-        province_wide=form.reach.data == "province",
-    )
+    try:
+        alerts.subscribe(
+            business,
+            course=None if about_topic else course,
+            topic=course.topic if about_topic else "",
+            province_wide=form.reach.data == "province",
+        )
+    except alerts.AlertError as error:
+        db.session.rollback()
+        flash_error(error)
+        return redirect(url_for("training.show_course", course_id=course.id))
     db.session.commit()
     flash(
         _(

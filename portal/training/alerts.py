@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assessments.recommend import load_rules
@@ -23,6 +24,7 @@ from portal.auth.models import User
 from portal.businesses.models import Business
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.failures import Code, OperationError
 from portal.mail import send_mail
 from portal.scoping import OwnersSeeTheirBusinesses
 from portal.training.models import Cohort, Course
@@ -77,12 +79,22 @@ class ClassAlertNotice(OwnersSeeTheirBusinesses, db.Model):
     cohort: Mapped[Cohort] = relationship()
 
 
-class AlertError(Exception):
-    """A refused subscription; ``code`` is stable and the view translates it."""
+class AlertCode(Code):
+    """Refusals of a class alert (AlertError), each with its message."""
 
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+    COURSE_OR_TOPIC = "course_or_topic", _l(
+        "An alert is about one course or about one topic: choose one of them."
+    )
+    OTHER_PROVINCE = "other_province", _l(
+        "This course is offered in another province than the business's, so no alert can "
+        "be set for it."
+    )
+
+
+class AlertError(OperationError):
+    """A refused subscription; ``code`` (an AlertCode) picks the translated message."""
+
+    codes = AlertCode
 
 
 # ------------------------------------------------------------------------------ writes

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from portal import clock, formatting, locking, signals
 from portal.auth.models import User
 from portal.businesses.models import Business
+from portal.businesses.operations import move_rows
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.failures import OperationError
@@ -537,3 +538,57 @@ def _new_code() -> str:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         if db.session.scalar(sa.select(Certificate.id).where(Certificate.code == code)) is None:
             return code
+
+
+# ------------------------------------------------------------------ a business's move
+
+#: Enrolments that still hold, await or offer a place in a class: a business cannot leave the
+#: province of that class while it has one (README, "When a business moves to another province").
+OPEN_ENROLMENT_STATES = (
+    EnrolmentState.ASSIGNED,
+    EnrolmentState.ENROLLED,
+    EnrolmentState.WAITLISTED,
+)
+
+
+def count_moving_rows(business: Business, **_event: object) -> dict[str, int]:
+    """What a move of the business would carry (its past classes and certificates) and what
+    stops it (its open enrolments) (signals.business_moving)."""
+    is_open = Enrolment.state.in_(OPEN_ENROLMENT_STATES)
+    mine = Enrolment.business_id == business.id
+    row = db.session.execute(
+        sa.select(
+            sa.select(sa.func.count(Enrolment.id)).where(mine, ~is_open).scalar_subquery(),
+            sa.select(sa.func.count(Certificate.id))
+            .where(Certificate.business_id == business.id)
+            .scalar_subquery(),
+            sa.select(sa.func.count(Enrolment.id)).where(mine, is_open).scalar_subquery(),
+        )
+    ).one()
+    return {"enrolments": row[0], "certificates": row[1], "open_enrolments": row[2]}
+
+
+def carry_moved_rows(business: Business, **_event: object) -> dict[str, int]:
+    """Carry the business's enrolments, their attendance and events, and its certificates to
+    its new province (signals.business_moved)."""
+    bid, place = business.id, {"province_code": business.province_code}
+    # Keep updated_at: it dates the enrolment's last change, which a move is not.
+    enrolments = move_rows(
+        Enrolment, Enrolment.business_id == bid, updated_at=Enrolment.updated_at, **place
+    )
+    ids = sa.select(Enrolment.id).where(Enrolment.business_id == bid)
+    move_rows(Attendance, Attendance.enrolment_id.in_(ids), **place)
+    move_rows(
+        EnrolmentEvent,
+        EnrolmentEvent.business_id == bid,
+        commune_code=business.commune_code,
+        **place,
+    )
+    certificates = move_rows(Certificate, Certificate.business_id == bid, **place)
+    return {"enrolments": enrolments, "certificates": certificates}
+
+
+def connect_business_moves() -> None:
+    """Count, refuse while open and carry the classes of a business that moves (create_app)."""
+    signals.business_moving.connect(count_moving_rows)
+    signals.business_moved.connect(carry_moved_rows)

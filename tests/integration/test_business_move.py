@@ -637,6 +637,28 @@ def test_the_edit_page_says_what_stops_a_move_and_moves_nothing(
         assert db.session.get(Business, business.id).province_code == QUANG_NINH
 
 
+def test_a_move_refused_meanwhile_tells_the_owner_why(
+    app, client, auth, make_user, make_business, monkeypatch
+):
+    """Moved to that province by someone else between the page and the confirmation."""
+    owner = make_user()
+    business = make_business(owner=owner)
+
+    def moved_meanwhile(*_args, **_kwargs):
+        raise operations.MoveError("same_province")
+
+    monkeypatch.setattr(operations, "move_business", moved_meanwhile)
+    auth.login(owner)
+    data = _edit_data(business, province=str(HA_NOI), commune=str(HA_NOI_COMMUNE))
+    page = client.post(
+        f"/businesses/{business.id}/edit",
+        data=data | {"confirm_move": "1"},
+        headers=EN,
+        follow_redirects=True,
+    )
+    assert "The business is already in that province." in page.get_data(as_text=True)
+
+
 def test_national_admin_moves_a_business_through_the_edit_page(
     app, client, auth, make_user, make_business
 ):

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.training import operations
 from portal.training.alerts import ClassAlert, ClassAlertNotice
 from portal.training.models import Cohort, Course, CourseFormat
-from tests.conftest import QUANG_NINH
+from tests.conftest import HA_NOI, QUANG_NINH
 from tests.factories import new_training
 
 EN = {"Accept-Language": "en"}
@@ -291,3 +291,39 @@ def test_a_closed_account_is_told_of_nothing(app, client, auth, outbox, course, 
     assert _alert_rows(app) == (0, 0)
     open_class(client, auth, course, HOME)
     assert outbox == []
+
+
+def test_a_refused_alert_tells_the_owner_why(app, client, auth, make_user, lan):
+    """A topic alert on a course without a topic is refused with its reason, in English."""
+    trainer = make_user(role=Role.TRAINER)
+    t = new_training(app, trainer, topic="")
+    owner, business = lan
+    auth.login(owner)
+    response = client.post(
+        f"/training/courses/{t.course_id}/alerts",
+        data={"business": str(business.id), "what": "topic", "reach": "commune"},
+        headers=EN,
+        follow_redirects=True,
+    )
+    assert "An alert is about one course or about one topic" in response.get_data(as_text=True)
+    assert _alert_rows(app) == (0, 0)
+
+
+def test_an_alert_on_another_provinces_course_is_refused_with_its_reason(
+    app, make_user, make_business
+):
+    from portal.businesses.models import Business
+    from portal.training import alerts
+
+    trainer = make_user(role=Role.TRAINER, province_code=HA_NOI)
+    t = new_training(app, trainer, province_code=HA_NOI)
+    business = make_business()
+    with app.test_request_context(headers=EN):
+        with pytest.raises(alerts.AlertError) as refused:
+            alerts.subscribe(
+                db.session.get(Business, business.id),
+                course=db.session.get(Course, t.course_id),
+                province_wide=False,
+            )
+        assert refused.value.code == "other_province"
+        assert "offered in another province" in refused.value.message

@@ -1,9 +1,13 @@
 """Every domain event reaches the receivers create_app connects (README, "Architecture")."""
 
 from portal import signals
+from portal.assess import operations as assess
 from portal.billing import operations as billing
+from portal.onboarding import operations as onboarding
+from portal.paysign import operations as paysign
 from portal.reports import operations as reports
 from portal.training import alerts
+from portal.training import operations as training
 
 EXPECTED = {
     signals.assessment_submitted: set(),
@@ -11,7 +15,20 @@ EXPECTED = {
     signals.enrolment_cancelled: {billing.on_cancel},
     signals.cohort_opened: {alerts.note_class_opened},
     signals.evidence_reviewed: set(),
-    signals.business_moved: {alerts._forget_moved_business, reports._carry_moved_business},
+    signals.business_moving: {
+        assess.count_moving_rows,
+        onboarding.count_moving_rows,
+        training.count_moving_rows,
+        billing.count_moving_rows,
+    },
+    signals.business_moved: {
+        alerts._forget_moved_business,
+        reports._carry_moved_business,
+        assess.carry_moved_rows,
+        onboarding.carry_moved_rows,
+        training.carry_moved_rows,
+        paysign.carry_moved_rows,
+    },
 }
 
 

@@ -40,12 +40,7 @@ CORE_EXCEPTIONS = {
 ALLOWED_PAIRS = {
     ("billing", "training"): "paid enrolment: until signals land (seat_taken and hook lists)",
     ("training", "billing"): "a class's payments on its pages: until signals land",
-    ("businesses", "assess"): "closing or moving a business touches its assessments",
-    ("businesses", "onboarding"): "moving a business moves its onboarding path and evidence",
-    ("businesses", "paysign"): "moving a business drops its payment signs",
     ("businesses", "reports"): "moving a business moves its digital status",
-    ("businesses", "training"): "moving a business moves its enrolments and class alerts",
-    ("businesses", "billing"): "the owner's dashboard lists a business's payments",
     ("auth", "businesses"): "registration creates the owner's first business (one form)",
     ("auth", "privacy"): "registration records the consent and its notice",
     ("assess", "training"): "the report recommends courses for the weakest pillars",
