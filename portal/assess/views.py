@@ -35,7 +35,7 @@ from portal.assess.forms import (
 from portal.assess.labels import LEVEL_MEANINGS, REASONS, AssessCode
 from portal.assess.models import Assessment
 from portal.assess.operations import AssessError, can_fill
-from portal.assess.questionnaires import choose, minutes_to_answer, questionnaire_of
+from portal.assess.questionnaires import choose, questionnaire_of
 from portal.audit import audited
 from portal.businesses.models import Business
 from portal.extensions import db, limiter
@@ -47,8 +47,6 @@ from portal.scoping import get_scoped_or_404
 from portal.training.recommendations import listing_path_recommendations, recommended_courses
 
 bp = Blueprint("assess", __name__)
-bp.add_app_template_global(queries.progress_of, "assessment_progress")
-bp.add_app_template_global(minutes_to_answer, "assessment_minutes")
 
 
 def _questionnaire(assessment: Assessment) -> Questionnaire:

@@ -32,6 +32,7 @@ from portal.imports.models import BatchStatus, ImportBatch
 from portal.imports.parsing import FileRefused
 from portal.pdf import pdf_response
 from portal.permissions import performs
+from portal.reports import funnel_queries
 from portal.scoping import get_scoped_or_404
 from portal.security import accepts_upload
 
@@ -180,14 +181,6 @@ def funnel() -> Any:
     province = _province()
     return render_template(
         "imports/funnel.html",
-        rows=queries.funnel(province, current_user),
+        rows=funnel_queries.funnel(province, current_user),
         province=geo.province_name(province),
     )
-
-
-@bp.app_template_global("province_funnel")
-def province_funnel(province_code: int | None) -> list[queries.FunnelRow]:
-    """The funnel's rows for a block of another page (the reports dashboard)."""
-    if province_code is None:
-        return []
-    return queries.funnel(int(province_code), current_user)

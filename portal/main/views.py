@@ -1,16 +1,16 @@
 """Home page and each user's dashboard."""
 
-import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal import geo
 from portal.access import ANY_ROLE, public, roles_required
-from portal.auth.models import Role, User
-from portal.businesses.models import Business
-from portal.extensions import db
+from portal.assess import queries as assess_queries
+from portal.assess.questionnaires import minutes_to_answer
+from portal.auth.models import Role
+from portal.main import queries
 from portal.reports import progress
-from portal.scoping import scoped_select, visible
+from portal.training import queries as training_queries
 
 bp = Blueprint("main", __name__)
 
@@ -18,7 +18,8 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @public
 def home():
-    return render_template("main/home.html")
+    minutes = {audience: minutes_to_answer(audience) for audience in ("household", "enterprise")}
+    return render_template("main/home.html", minutes=minutes)
 
 
 @bp.route("/dashboard")
@@ -27,25 +28,21 @@ def dashboard():
     if current_user.role == Role.HELPER:
         return redirect(url_for("field.app"))
     if current_user.is_owner:
-        businesses = db.session.scalars(scoped_select(Business).order_by(Business.name)).all()
-        return render_template("main/dashboard_owner.html", businesses=businesses)
-    business_count = db.session.scalar(
-        sa.select(sa.func.count(Business.id)).where(visible(Business))
-    )
-    by_commune = db.session.execute(
-        sa.select(Business.commune_code, sa.func.count(Business.id))
-        .where(visible(Business))
-        .group_by(Business.commune_code)
-        # The commune code breaks ties: the same ten communes in the same order every time.
-        .order_by(sa.func.count(Business.id).desc(), Business.commune_code)
-        .limit(10)
-    ).all()
-    user_count = db.session.scalar(sa.select(sa.func.count(User.id)).where(visible(User)))
+        businesses = queries.owner_businesses(current_user)
+        return render_template(
+            "main/dashboard_owner.html",
+            businesses=businesses,
+            progress=assess_queries.progress_of(businesses),
+            summary=training_queries.owner_training_summary(current_user),
+            notices=training_queries.class_alert_notices(current_user),
+        )
     return render_template(
         "main/dashboard_staff.html",
         # Province staff open on their province's target (None for other roles).
         staff_home=progress.staff_home(current_user),
-        business_count=business_count,
-        user_count=user_count,
-        by_commune=[(geo.commune_name(code), n) for code, n in by_commune],
+        business_count=queries.business_count(current_user),
+        user_count=queries.user_count(current_user),
+        by_commune=[
+            (geo.commune_name(code), n) for code, n in queries.businesses_by_commune(current_user)
+        ],
     )

@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.i18n import current_language
 from portal.labels import KIND_LABELS, SECTOR_LABELS, SIZE_LABELS
 from portal.permissions import performs
-from portal.reports import charts, exports, operations, progress, queries
+from portal.reports import charts, exports, funnel_queries, operations, progress, queries
 from portal.reports.forms import (
     GROUPING_LABELS,
     DefinitionForm,
@@ -131,6 +131,9 @@ def _dashboard_page(target_form: TargetForm | None = None, province: int | None 
         else None,
         definition_form=definition_form,
         target_form=target_form or _target_form(f.province_code, target, today),
+        funnel_rows=funnel_queries.funnel(int(f.province_code), current_user)
+        if f.province_code is not None
+        else [],
     ), (400 if target_form is not None else 200)
 
 

@@ -4,7 +4,7 @@ certificate withdrawal."""
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -349,3 +349,30 @@ class GroupFilterForm(PortalForm):
             self.below.errors.append(_l("Choose a dimension and the score together."))
             ok = False
         return ok
+
+
+class ClassAlertForm(PortalForm):
+    """An owner asks to be told when a class of a course (or on its topic) opens near them."""
+
+    business = ChoiceField(
+        _l("For the business"),
+        coerce=int_or_none,
+        invalid_message=_l("Choose one of your businesses."),
+    )
+    what = RadioField(
+        _l("Tell me about"),
+        choices=select_choices(
+            [("course", _l("this course")), ("topic", _l("any course on its topic"))]
+        ),
+        default="course",
+    )
+    reach = RadioField(
+        _l("Where"),
+        choices=select_choices(
+            [
+                ("commune", _l("in the business's commune (and online)")),
+                ("province", _l("anywhere in the province")),
+            ]
+        ),
+        default="commune",
+    )

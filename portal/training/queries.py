@@ -16,6 +16,8 @@ from portal.businesses.models import Business, BusinessKind, Sector
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.scoping import scoped_select, visible
+from portal.training import alerts
+from portal.training.alerts import ClassAlert, ClassAlertNotice
 from portal.training.models import (
     Attendance,
     Certificate,
@@ -311,7 +313,79 @@ def owner_training_summary(owner: User) -> OwnerTraining:
     )
 
 
+def owner_businesses_in(owner: User, province_code: int) -> list[Business]:
+    """Return the owner's businesses in a province, by name (those a class there may take)."""
+    return list(
+        db.session.scalars(
+            scoped_select(Business, owner)
+            .where(Business.province_code == province_code)
+            .order_by(Business.name, Business.id)
+        )
+    )
+
+
+def owner_province_codes(owner: User) -> list[int]:
+    """Return the provinces whose courses the owner sees: those of their businesses."""
+    return list(
+        db.session.scalars(
+            sa.select(Business.province_code).where(Business.owner_id == owner.id).distinct()
+        )
+    )
+
+
+def owner_course_enrolments(owner: User, course: Course) -> list[Enrolment]:
+    """Return the owner's enrolments (any state) in the classes of a course."""
+    return list(
+        db.session.scalars(
+            scoped_select(Enrolment, owner)
+            .join(Cohort, Cohort.id == Enrolment.cohort_id)
+            .where(Cohort.course_id == course.id)
+        )
+    )
+
+
+def businesses_by_ids(user: User, ids: list[int], province_code: int) -> list[Business]:
+    """Return those of these businesses the user may see that are in the province."""
+    return list(
+        db.session.scalars(
+            scoped_select(Business, user).where(
+                Business.id.in_(ids), Business.province_code == province_code
+            )
+        )
+    )
+
+
+def certificate_by_code(code: str) -> Certificate | None:
+    """Return the certificate a verification code names (any case, spaces around), if any."""
+    return db.session.scalar(sa.select(Certificate).where(Certificate.code == code.strip().upper()))
+
+
+# -------------------------------------------------------------------------- class alerts
+
+
+def owner_business_ids(owner: User) -> list[int]:
+    """Return the ids of every business the owner may see (their own)."""
+    return list(db.session.scalars(scoped_select(Business, owner).with_only_columns(Business.id)))
+
+
+def class_alert_notices(owner: User) -> list[ClassAlertNotice]:
+    """Return the owner's notices of classes opened near their businesses, still to show."""
+    if not owner.is_authenticated or not owner.is_owner:
+        return []
+    return alerts.open_notices(owner_business_ids(owner), clock.today())
+
+
+def course_class_alerts(owner: User, course: Course) -> list[ClassAlert]:
+    """Return the owner's alerts this course answers (of the course itself or its topic)."""
+    return [
+        a
+        for a in alerts.business_alerts(owner_business_ids(owner))
+        if a.course_id == course.id or (a.course_id is None and a.topic == course.topic)
+    ]
+
+
 # --------------------------------------------------------------------- group selection
+
 
 @dataclass
 class GroupFilters:

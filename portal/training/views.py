@@ -3,11 +3,9 @@ the province's trainers and staff; the public certificate verification page."""
 
 from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -24,18 +22,18 @@ from portal.access import PROVINCE_ROLES, login_required, public, roles_required
 from portal.audit import audited
 from portal.auth.models import Role
 from portal.billing import operations as billing
-from portal.businesses.models import Business
 from portal.extensions import db, limiter
 from portal.failures import flash_error
 from portal.i18n import current_language
 from portal.inputs import ids_from, int_arg
 from portal.pdf import pdf_response
 from portal.permissions import can, performs, require
-from portal.scoping import get_scoped_or_404, scoped_select
+from portal.scoping import get_scoped_or_404
 from portal.training import alerts, certificates, notify, operations, queries
 from portal.training import labels as training_labels
 from portal.training.forms import (
     ActionForm,
+    ClassAlertForm,
     CohortForm,
     CourseForm,
     EnrolForm,
@@ -56,26 +54,13 @@ from portal.training.models import (
 from portal.training.rules import attendance_pct
 
 bp = Blueprint("training", __name__)
-bp.add_app_template_global(queries.owner_training_summary, "owner_training_summary")
-
-#: Where "Assess again" leads: the assessment feature's start page once it exists.
-REASSESS_ENDPOINT = "assess.start"
-
-
-@bp.app_template_global()
-def reassess_url(business_id: int) -> str:
-    """Return the link that starts a new assessment of the business."""
-    if REASSESS_ENDPOINT in current_app.view_functions:
-        return url_for(REASSESS_ENDPOINT, business_id=business_id)
-    return url_for("businesses.show_business", business_id=business_id)
-
 
 MANAGERS = (Role.TRAINER, Role.STAFF)
 
 
 @bp.app_context_processor
 def inject_training_names() -> dict:
-    # App-wide, as the partials are included from other features' pages.
+    # App-wide, as the partials are included from other features' pages. Names only: no query.
     return {"training_labels": training_labels, "EnrolmentState": EnrolmentState}
 
 
@@ -102,9 +87,7 @@ def catalog():
     )
     courses = queries.query_catalog(current_user, filters, include_inactive=_can_manage())
     if current_user.is_owner:
-        provinces = db.session.scalars(
-            sa.select(Business.province_code).where(Business.owner_id == current_user.id).distinct()
-        ).all()
+        provinces = queries.owner_province_codes(current_user)
     else:
         provinces = [current_user.province_code] if current_user.province_code else []
     communes = [w for code in provinces for w in geo.communes(code)]
@@ -156,20 +139,17 @@ def show_course(course_id: int):
         abort(404)
     cohorts = course.cohorts if _can_manage() else queries.open_cohorts(course)
     counts = queries.seat_counts([c.id for c in cohorts])
-    businesses, mine = [], []
+    businesses, mine, alert_form, course_alerts = [], [], None, []
     if current_user.is_owner:
-        businesses = db.session.scalars(
-            scoped_select(Business)
-            .where(Business.province_code == course.province_code)
-            .order_by(Business.name)
-        ).all()
-        mine = db.session.scalars(
-            scoped_select(Enrolment)
-            .join(Cohort, Cohort.id == Enrolment.cohort_id)
-            .where(Cohort.course_id == course.id)
-        ).all()
+        businesses = queries.owner_businesses_in(current_user, course.province_code)
+        mine = queries.owner_course_enrolments(current_user, course)
     enrol_form = EnrolForm()
     enrol_form.business.set_choices([(b.id, b.name) for b in businesses])
+    if businesses:
+        # Ask to be told when a class opens near one of them (the form is for owners only).
+        alert_form = ClassAlertForm(formdata=None)
+        alert_form.business.set_choices([(b.id, b.name) for b in businesses])
+        course_alerts = queries.course_class_alerts(current_user, course)
     return render_template(
         "training/course.html",
         course=course,
@@ -179,6 +159,8 @@ def show_course(course_id: int):
         mine=mine,
         holds=queries.seat_holds(mine),
         can_manage=_can_manage(),
+        alert_form=alert_form,
+        course_alerts=course_alerts,
     )
 
 
@@ -391,9 +373,7 @@ def enrol(cohort_id: int):
     if not cohort.course.active:
         abort(404)
     form = EnrolForm()
-    businesses = db.session.scalars(
-        scoped_select(Business).where(Business.province_code == cohort.province_code)
-    ).all()
+    businesses = queries.owner_businesses_in(current_user, cohort.province_code)
     form.business.set_choices([(b.id, b.name) for b in businesses])
     back = redirect(url_for("training.show_course", course_id=cohort.course_id))
     if not form.validate_on_submit():
@@ -546,6 +526,7 @@ def my_training():
         enrolments=enrolments,
         holds=queries.seat_holds(enrolments),
         summary=queries.owner_training_summary(current_user),
+        notices=queries.class_alert_notices(current_user),
     )
 
 
@@ -566,11 +547,7 @@ def assign(cohort_id: int):
         if not ActionForm().validate_on_submit():
             abort(400)
         ids = ids_from(request.form.getlist("business_id"))
-        businesses = db.session.scalars(
-            scoped_select(Business).where(
-                Business.id.in_(ids), Business.province_code == cohort.province_code
-            )
-        ).all()
+        businesses = queries.businesses_by_ids(current_user, ids, cohort.province_code)
         if not businesses:
             flash(_("Tick at least one business."), "error")
             kept = {name: request.args[name] for name in ASSIGN_QUERY if name in request.args}
@@ -774,9 +751,7 @@ def verify_form():
 @public
 @limiter.limit("30 per minute")
 def verify_certificate(code: str):
-    certificate = db.session.scalar(
-        sa.select(Certificate).where(Certificate.code == code.strip().upper())
-    )
+    certificate = queries.certificate_by_code(code)
     if certificate is None:
         return render_template("training/verify.html", certificate=None), 404
     return render_template("training/verify.html", certificate=certificate)

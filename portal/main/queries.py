@@ -1,0 +1,39 @@
+"""Reads for the dashboards: the owner's businesses and the figures of the staff dashboard."""
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from portal.auth.models import User
+from portal.businesses.models import Business
+from portal.extensions import db
+from portal.scoping import scoped_select, visible
+
+
+def owner_businesses(owner: Any) -> list[Business]:
+    """Return the businesses the owner may see (their own), by name."""
+    return list(db.session.scalars(scoped_select(Business, owner).order_by(Business.name)))
+
+
+def business_count(user: Any) -> int:
+    """Return how many businesses the user may see."""
+    return db.session.scalar(sa.select(sa.func.count(Business.id)).where(visible(Business, user)))
+
+
+def businesses_by_commune(user: Any, limit: int = 10) -> list[tuple[int, int]]:
+    """Return (commune code, businesses) of the communes with the most businesses the user may
+    see, most first; the commune code breaks ties, so the same communes come in the same order
+    every time."""
+    rows = db.session.execute(
+        sa.select(Business.commune_code, sa.func.count(Business.id))
+        .where(visible(Business, user))
+        .group_by(Business.commune_code)
+        .order_by(sa.func.count(Business.id).desc(), Business.commune_code)
+        .limit(limit)
+    ).all()
+    return [(code, n) for code, n in rows]
+
+
+def user_count(user: Any) -> int:
+    """Return how many accounts the user may see."""
+    return db.session.scalar(sa.select(sa.func.count(User.id)).where(visible(User, user)))
