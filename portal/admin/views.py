@@ -1,21 +1,20 @@
 """Province staff manage their trainers and staff; national admins manage every province."""
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import geo
 from portal.access import roles_required
+from portal.admin import queries
 from portal.admin.forms import ProvinceUserForm, UserStatusForm
 from portal.admin.operations import update_user_status
 from portal.audit import audited, note_audit
 from portal.auth.models import Role, User
 from portal.auth.operations import create_user
-from portal.businesses.models import Business
 from portal.extensions import db
 from portal.permissions import performs, require
-from portal.scoping import get_scoped_or_404, scoped_select
+from portal.scoping import get_scoped_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -26,12 +25,7 @@ MANAGERS = (Role.STAFF, Role.ADMIN)
 @roles_required(*MANAGERS)
 @audited("user.list", table="users")
 def list_users():
-    users = db.session.scalars(
-        scoped_select(User)
-        .where(User.role.in_([Role.TRAINER, Role.STAFF]))
-        .order_by(User.province_code, User.role, User.name)
-    ).all()
-    return render_template("admin/users.html", users=users)
+    return render_template("admin/users.html", users=queries.province_accounts(current_user))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -104,20 +98,8 @@ def edit_user(user_id: int):
 @bp.route("/provinces")
 @roles_required(Role.ADMIN)
 def list_provinces():
-    business_counts = dict(
-        db.session.execute(
-            sa.select(Business.province_code, sa.func.count(Business.id)).group_by(
-                Business.province_code
-            )
-        ).all()
-    )
-    user_counts = dict(
-        db.session.execute(
-            sa.select(User.province_code, sa.func.count(User.id))
-            .where(User.province_code.is_not(None))
-            .group_by(User.province_code)
-        ).all()
-    )
+    business_counts = queries.businesses_per_province()
+    user_counts = queries.users_per_province()
     rows = [
         (p, business_counts.get(int(p.code), 0), user_counts.get(int(p.code), 0))
         for p in geo.provinces()
