@@ -127,6 +127,7 @@ def connect_signals(app: Flask) -> None:
     from portal.training import alerts as class_alerts
     from portal.training import operations as training
 
+    assess.connect()  # the latest results' and peer counts' commit hooks
     audit.connect()  # failures.operation_refused (flash_error)
     billing.connect()  # seat_taken, enrolment_cancelled, business_moving
     class_alerts.connect()  # cohort_opened, business_moved

@@ -15,6 +15,7 @@ import click
 from babel.messages.frontend import CommandLineInterface
 from flask import Flask
 
+from portal.assess.cli import rebuild_assessment_summaries
 from portal.auth.cli import create_admin
 from portal.billing.cli import billing_cli
 from portal.config import ROOT
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(billing_cli)
     app.cli.add_command(refresh_digital_status)
+    app.cli.add_command(rebuild_assessment_summaries)
 
 
 @click.group()

@@ -135,3 +135,49 @@ class AssessmentScore(db.Model):
                 sa.select(Assessment.id).where(Assessment.visible_to(user))
             )
         return cls.province_code == user.province_code
+
+
+class LatestAssessment(db.Model):
+    """A business's latest submitted assessment, and the groups its scores are counted in.
+
+    Kept by ``operations.refresh_latest`` in the transaction that changes it (a submission, a
+    move, a change of sector), under the business's row lock. It records what was counted in
+    ``PeerScoreCount`` (the sector and the province at the time), so that the next change takes
+    out exactly what was put in, whatever the business has become since.
+    """
+
+    __tablename__ = "latest_assessments"
+
+    business_id: Mapped[int] = mapped_column(sa.ForeignKey("businesses.id"), primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id"), unique=True)
+    submitted_at: Mapped[datetime] = mapped_column()
+    questionnaire_id: Mapped[str] = mapped_column(sa.String(40))
+    #: The latest assessment's province (its province group) and the business's sector (its
+    #: sector group), as counted.
+    province_code: Mapped[int] = mapped_column()
+    sector: Mapped[str] = mapped_column(sa.String(24))
+
+
+class PeerGroupKind(enum.StrEnum):
+    SECTOR = "sector"
+    PROVINCE = "province"
+
+
+class PeerScoreCount(db.Model):
+    """How many businesses of a peer group have this score in a dimension, at their latest
+    submitted assessment of the questionnaire: the peer comparison is read from these counts.
+
+    ``dimension`` is ``""`` for the overall score. Scores are stored as submitted (exact, one
+    decimal from 0 to 100), so a group holds at most 1,001 rows per dimension however many
+    businesses it has, and its quartiles are exact.
+    """
+
+    __tablename__ = "peer_score_counts"
+
+    peer_group: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    #: The sector's stored name, or the province code as text.
+    group_key: Mapped[str] = mapped_column(sa.String(24), primary_key=True)
+    questionnaire_id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    dimension: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    score: Mapped[float] = mapped_column(primary_key=True)
+    businesses: Mapped[int] = mapped_column()

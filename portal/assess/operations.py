@@ -5,12 +5,21 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from assessments import Questionnaire, Result, score
 from portal import permissions, signals
 from portal.assess.labels import AssessCode
-from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
-from portal.assess.queries import open_draft
+from portal.assess.models import (
+    Assessment,
+    AssessmentScore,
+    AssessmentStatus,
+    LatestAssessment,
+    PeerGroupKind,
+    PeerScoreCount,
+)
+from portal.assess.queries import OVERALL, open_draft
 from portal.auth.models import Role, User
 from portal.businesses.models import Business
 from portal.businesses.operations import move_rows
@@ -153,8 +162,11 @@ def submit_assessment(assessment: Assessment, user: User, questionnaire: Questio
 
     The answers are read, frozen and scored under the assessment's lock, so a save arriving
     meanwhile either lands before (and is scored) or is refused after; a second submission
-    waits and is refused with ``not_draft``.
+    waits and is refused with ``not_draft``. The business's row is locked first (as a move
+    locks it before changing its assessments), and its latest result and the peer counts are
+    brought up to date before returning.
     """
+    _lock_businesses([assessment.business_id])
     assessment = _lock(assessment)
     _check(user, assessment)
     answers = assessment.answers or {}
@@ -180,9 +192,314 @@ def submit_assessment(assessment: Assessment, user: User, questionnaire: Questio
     ]
     _record_helper(assessment, user)
     db.session.flush()
+    refresh_latest([assessment.business_id])
     log.info("assessment %s submitted: %s (level %s)", assessment.id, result.overall, result.level)
     signals.assessment_submitted.send(assessment, user=user, result=result)
     return result
+
+
+# --------------------------------------------------- latest results and peer-group score counts
+#
+# The peer comparison of the results page and the PDF is read from ``PeerScoreCount`` (how many
+# businesses of a group have each score), so it costs the same whatever the number of businesses.
+# ``LatestAssessment`` says which assessment each business is counted at. Both change in the
+# transaction that changes a business's latest result or its groups: ``submit_assessment`` calls
+# ``refresh_latest`` itself; every other write (a field household, a move, a change of sector, a
+# corrected submission date) is caught by session hooks that ``connect`` installs, which refresh
+# the businesses touched just before the commit. ``rebuild_summaries`` (``flask
+# rebuild-assessment-summaries``) recomputes both from the assessments, after a bulk load.
+
+#: Businesses refreshed per round of queries (keeps IN lists short).
+BATCH = 500
+_PENDING_KEY = "assess_latest_pending"
+#: The columns of a submitted assessment whose change can change what its business counts as.
+_COUNTED = ("status", "submitted_at", "business_id", "province_code", "questionnaire_id")
+
+
+def _upsert(model: Any) -> Any:
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def _lock_businesses(ids: list[int]) -> None:
+    """Lock the businesses' rows (in id order, so two writers never wait for each other in turn).
+
+    A business's latest result and the counts it is in change only under its lock: two
+    submissions of one business, or a submission and a move, take turns, and the second one
+    reads what the first committed. SQLite has no row locks: an empty update takes its one
+    write lock instead.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            sa.update(Business)
+            .where(Business.id.in_(ids))
+            .values(id=Business.id)
+            .execution_options(synchronize_session=False)
+        )
+        return
+    db.session.execute(
+        locked(sa.select(Business.id).where(Business.id.in_(ids)).order_by(Business.id))
+    )
+
+
+def _latest_rows(ids: list[int] | None) -> sa.Select:
+    """Select each business's latest submitted assessment, with the groups it counts in."""
+    rank = sa.func.row_number().over(
+        partition_by=Assessment.business_id,
+        order_by=(Assessment.submitted_at.desc(), Assessment.id.desc()),
+    )
+    ranked = sa.select(
+        Assessment.business_id,
+        Assessment.id.label("assessment_id"),
+        Assessment.submitted_at,
+        Assessment.questionnaire_id,
+        Assessment.province_code,
+        rank.label("rank"),
+    ).where(Assessment.status == AssessmentStatus.SUBMITTED)
+    if ids is not None:
+        ranked = ranked.where(Assessment.business_id.in_(ids))
+    latest = ranked.subquery("ranked")
+    return (
+        sa.select(
+            latest.c.business_id,
+            latest.c.assessment_id,
+            latest.c.submitted_at,
+            latest.c.questionnaire_id,
+            latest.c.province_code,
+            # The sector as stored (its name), the key of the sector group.
+            sa.type_coerce(Business.sector, sa.String).label("sector"),
+        )
+        .join(Business, Business.id == latest.c.business_id)
+        .where(latest.c.rank == 1)
+    )
+
+
+def _scores_of(assessment_ids: set[int]) -> dict[int, list[tuple[str, float]]]:
+    """Return each assessment's (dimension, score) pairs, the overall score under ``""``."""
+    found: dict[int, list[tuple[str, float]]] = {a: [] for a in assessment_ids}
+    if not assessment_ids:
+        return found
+    for row in db.session.execute(
+        sa.select(AssessmentScore.assessment_id, AssessmentScore.dimension, AssessmentScore.score)
+        .where(AssessmentScore.assessment_id.in_(assessment_ids))
+        .union_all(
+            sa.select(Assessment.id, sa.literal(OVERALL), Assessment.overall_score).where(
+                Assessment.id.in_(assessment_ids), Assessment.overall_score.is_not(None)
+            )
+        )
+    ):
+        found[row[0]].append((row[1], row[2]))
+    return found
+
+
+def _group_keys(row: Any) -> tuple[tuple[str, str], tuple[str, str]]:
+    return (
+        (PeerGroupKind.SECTOR.value, row.sector),
+        (PeerGroupKind.PROVINCE.value, str(row.province_code)),
+    )
+
+
+def _counted(row: Any) -> tuple:
+    return (row.assessment_id, row.questionnaire_id, row.province_code, row.sector)
+
+
+def refresh_latest(business_ids: Iterable[int]) -> int:
+    """Bring these businesses' latest result and the peer counts up to date; return how many
+    businesses changed. A constant number of queries per batch of businesses."""
+    ids = sorted(set(business_ids))
+    pending = db.session.info.get(_PENDING_KEY)
+    if pending:
+        pending.difference_update(ids)
+    changed = 0
+    for start in range(0, len(ids), BATCH):
+        changed += _refresh_batch(ids[start : start + BATCH])
+    return changed
+
+
+def _refresh_batch(ids: list[int]) -> int:
+    _lock_businesses(ids)
+    table = LatestAssessment.__table__
+    # FOR UPDATE also waits for a rebuild (which holds these tables) and then reads its rows.
+    stored = {
+        row.business_id: row
+        for row in db.session.execute(locked(sa.select(table).where(table.c.business_id.in_(ids))))
+    }
+    wanted = {row.business_id: row for row in db.session.execute(_latest_rows(ids))}
+    changes = []
+    for business_id in ids:
+        old, new = stored.get(business_id), wanted.get(business_id)
+        if old is None and new is None:
+            continue
+        if old is not None and new is not None and tuple(old) == tuple(new):
+            continue
+        changes.append((old, new))
+    if not changes:
+        return 0
+    scores = _scores_of({row.assessment_id for pair in changes for row in pair if row is not None})
+    deltas: dict[tuple, int] = {}
+    for old, new in changes:
+        for row, sign in ((old, -1), (new, 1)):
+            if row is None or (
+                old is not None and new is not None and _counted(old) == _counted(new)
+            ):
+                continue
+            for group, key in _group_keys(row):
+                for dimension, value in scores[row.assessment_id]:
+                    at = (group, key, row.questionnaire_id, dimension, value)
+                    deltas[at] = deltas.get(at, 0) + sign
+    _apply_counts({at: n for at, n in deltas.items() if n})
+    gone = [old.business_id for old, new in changes if new is None]
+    if gone:
+        db.session.execute(sa.delete(table).where(table.c.business_id.in_(gone)))
+    rows = [new._asdict() for _old, new in changes if new is not None]
+    if rows:
+        stmt = _upsert(table).values(rows)
+        db.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[table.c.business_id],
+                set_={c: stmt.excluded[c] for c in rows[0] if c != "business_id"},
+            )
+        )
+    return len(changes)
+
+
+def _apply_counts(deltas: dict[tuple, int]) -> None:
+    """Add these changes to the counts at once, and drop the counts that reach zero."""
+    if not deltas:
+        return
+    table = PeerScoreCount.__table__
+    key = (
+        table.c.peer_group,
+        table.c.group_key,
+        table.c.questionnaire_id,
+        table.c.dimension,
+        table.c.score,
+    )
+    names = [c.name for c in key]
+    # In key order: two transactions change shared rows in the same order, never crosswise.
+    rows = [dict(zip(names, at, strict=True), businesses=n) for at, n in sorted(deltas.items())]
+    stmt = _upsert(table).values(rows)
+    db.session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=list(key),
+            set_={"businesses": table.c.businesses + stmt.excluded.businesses},
+        )
+    )
+    db.session.execute(
+        sa.delete(table).where(table.c.businesses == 0, sa.tuple_(*key).in_(sorted(deltas)))
+    )
+
+
+def rebuild_summaries() -> tuple[int, int]:
+    """Recompute every business's latest result and every peer count from the assessments.
+
+    Set-based statements whose time grows with the assessments, for after a bulk load or a
+    restore (``flask rebuild-assessment-summaries``). On PostgreSQL the two tables are held
+    meanwhile, so a submission made during the rebuild waits and then counts itself on top.
+    Return the numbers of latest results and of count rows.
+    """
+    db.session.flush()
+    db.session.info.pop(_PENDING_KEY, None)
+    latest, counts = LatestAssessment.__table__, PeerScoreCount.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            sa.text("LOCK TABLE latest_assessments, peer_score_counts IN EXCLUSIVE MODE")
+        )
+    db.session.execute(sa.delete(counts))
+    db.session.execute(sa.delete(latest))
+    rows = _latest_rows(None)
+    db.session.execute(sa.insert(latest).from_select([c.name for c in rows.selected_columns], rows))
+    groups = (
+        (PeerGroupKind.SECTOR, latest.c.sector),
+        (PeerGroupKind.PROVINCE, sa.cast(latest.c.province_code, sa.String)),
+    )
+    parts = []
+    for kind, key in groups:
+        dimension_scores = (
+            sa.select(
+                sa.literal(kind.value),
+                key,
+                latest.c.questionnaire_id,
+                AssessmentScore.dimension,
+                AssessmentScore.score,
+                sa.func.count(),
+            )
+            .join(AssessmentScore, AssessmentScore.assessment_id == latest.c.assessment_id)
+            .group_by(
+                key, latest.c.questionnaire_id, AssessmentScore.dimension, AssessmentScore.score
+            )
+        )
+        overall_scores = (
+            sa.select(
+                sa.literal(kind.value),
+                key,
+                latest.c.questionnaire_id,
+                sa.literal(OVERALL),
+                Assessment.overall_score,
+                sa.func.count(),
+            )
+            .join(Assessment, Assessment.id == latest.c.assessment_id)
+            .where(Assessment.overall_score.is_not(None))
+            .group_by(key, latest.c.questionnaire_id, Assessment.overall_score)
+        )
+        parts += [dimension_scores, overall_scores]
+    db.session.execute(
+        sa.insert(counts).from_select(
+            ["peer_group", "group_key", "questionnaire_id", "dimension", "score", "businesses"],
+            sa.union_all(*parts),
+        )
+    )
+    db.session.flush()
+    found = db.session.scalar(sa.select(sa.func.count()).select_from(latest)) or 0
+    rows_counted = db.session.scalar(sa.select(sa.func.count()).select_from(counts)) or 0
+    log.info("assessment summaries rebuilt: %s latest results, %s count rows", found, rows_counted)
+    return found, rows_counted
+
+
+def _collect_changed(session: Session, _context: Any) -> None:
+    """Remember the businesses whose latest result or peer groups a flush may have changed."""
+    pending = session.info.setdefault(_PENDING_KEY, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Assessment):
+            state = sa.inspect(obj)
+            if obj.status != AssessmentStatus.SUBMITTED and not state.attrs.status.history.deleted:
+                continue  # a draft: saved on every answer, counted nowhere
+            for name in _COUNTED:
+                history = state.attrs[name].history
+                if obj in session.new or obj in session.deleted or history.has_changes():
+                    if name == "business_id":
+                        pending.update(b for b in history.deleted if b is not None)
+                    if obj.business_id is not None:
+                        pending.add(obj.business_id)
+        elif isinstance(obj, Business) and obj.id is not None and obj not in session.new:
+            state = sa.inspect(obj)
+            if (
+                state.attrs.sector.history.has_changes()
+                or state.attrs.province_code.history.has_changes()
+            ):
+                pending.add(obj.id)
+
+
+def _refresh_pending(session: Session) -> None:
+    """Refresh the businesses the transaction touched, inside the same commit."""
+    # Commit flushes only after this hook: flush first so that every change is seen.
+    session.flush()
+    pending = session.info.pop(_PENDING_KEY, None)
+    if pending:
+        refresh_latest(pending)
+
+
+def _forget_pending(session: Session, _transaction: Any = None) -> None:
+    session.info.pop(_PENDING_KEY, None)
+
+
+def connect() -> None:
+    """Keep the latest results and the peer counts current on every commit (create_app)."""
+    if sa.event.contains(db.session, "after_flush", _collect_changed):
+        return
+    sa.event.listen(db.session, "after_flush", _collect_changed)
+    sa.event.listen(db.session, "before_commit", _refresh_pending)
+    sa.event.listen(db.session, "after_soft_rollback", _forget_pending)
 
 
 # ------------------------------------------------------------------ a business's move

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from assessments import Quartiles, Result, quartiles_from_ranks
-from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
+from assessments import Quartiles, Result, quartile_ranks, quartiles_from_ranks
+from portal.assess.models import Assessment, AssessmentStatus, PeerGroupKind, PeerScoreCount
 from portal.businesses.models import Business
 from portal.extensions import db
 
@@ -130,66 +130,49 @@ class PeerGroup:
 
 
 def _quartile_rows(assessment: Assessment, business: Business) -> sa.Select:
-    """Build the one query that returns, per group and dimension, the values the quartiles need.
+    """Build the one query that returns, per group and dimension, the counts the quartiles need.
 
     A business counts once, at its latest submitted assessment, and only if that assessment is of
     the same questionnaire (scores of different questionnaires do not compare): in the sector
     group if the business is of the sector, in the province group if the assessment was made
     there. Deliberately not scoped to the viewer: only quartiles of groups of at least
     ``BENCHMARK_MIN_GROUP`` businesses are ever shown, and never a minimum or a maximum.
+
+    Read from ``PeerScoreCount`` (how many businesses have each score): at most 1,001 rows per
+    group and dimension, whatever the number of businesses. Each row holds the ranks
+    ``before`` to ``before + businesses - 1`` of its group's sorted scores; only the rows holding
+    a rank the quartiles need (``quartile_ranks``: |4 r - (n - 1) k| < 4 for k = 1, 2, 3) return.
     """
-    sector, province = business.sector, assessment.province_code
-    candidates = sa.union(
-        sa.select(Business.id).where(Business.sector == sector),
-        sa.select(Assessment.business_id).where(
-            Assessment.province_code == province, Assessment.status == SUBMITTED
+    counts = PeerScoreCount
+    groups = sa.or_(
+        sa.and_(
+            counts.peer_group == PeerGroupKind.SECTOR.value,
+            counts.group_key == business.sector.name,
+        ),
+        sa.and_(
+            counts.peer_group == PeerGroupKind.PROVINCE.value,
+            counts.group_key == str(assessment.province_code),
         ),
     )
-    rank = sa.func.row_number().over(
-        partition_by=Assessment.business_id,
-        order_by=(Assessment.submitted_at.desc(), Assessment.id.desc()),
-    )
-    ranked = (
+    group = (counts.peer_group, counts.dimension)
+    running = sa.func.sum(counts.businesses).over(partition_by=group, order_by=counts.score)
+    numbered = (
         sa.select(
-            Assessment.id,
-            Assessment.questionnaire_id,
-            Assessment.province_code,
-            Assessment.overall_score,
-            Business.sector,
-            rank.label("rank"),
+            counts.peer_group,
+            counts.dimension,
+            counts.score,
+            counts.businesses,
+            (running - counts.businesses).label("before"),
+            sa.func.sum(counts.businesses).over(partition_by=group).label("n"),
         )
-        .join(Business, Business.id == Assessment.business_id)
-        .where(Assessment.status == SUBMITTED, Assessment.business_id.in_(candidates))
-        .subquery("ranked")
+        .where(groups, counts.questionnaire_id == assessment.questionnaire_id)
+        .subquery("numbered")
     )
-    latest = sa.and_(ranked.c.rank == 1, ranked.c.questionnaire_id == assessment.questionnaire_id)
-    members = sa.union_all(
-        sa.select(
-            sa.literal("sector").label("peer_group"), ranked.c.id, ranked.c.overall_score
-        ).where(latest, ranked.c.sector == sector),
-        sa.select(
-            sa.literal("province").label("peer_group"), ranked.c.id, ranked.c.overall_score
-        ).where(latest, ranked.c.province_code == province),
-    ).cte("members")
-    values = sa.union_all(
-        sa.select(members.c.peer_group, AssessmentScore.dimension, AssessmentScore.score).join(
-            AssessmentScore, AssessmentScore.assessment_id == members.c.id
-        ),
-        sa.select(
-            members.c.peer_group, sa.literal(OVERALL).label("dimension"), members.c.overall_score
-        ).where(members.c.overall_score.is_not(None)),
-    ).subquery("peer_values")
-    group = (values.c.peer_group, values.c.dimension)
-    numbered = sa.select(
-        values.c.peer_group,
-        values.c.dimension,
-        values.c.score,
-        (sa.func.row_number().over(partition_by=group, order_by=values.c.score) - 1).label("pos"),
-        sa.func.count().over(partition_by=group).label("n"),
-    ).subquery("numbered")
-    # Keep the rows at ``quartile_ranks(n)``: |4 pos - (n - 1) k| < 4 for k = 1, 2, 3.
-    gaps = [4 * numbered.c.pos - (numbered.c.n - 1) * k for k in (1, 2, 3)]
-    return sa.select(numbered).where(sa.or_(*(gap.between(-3, 3) for gap in gaps)))
+    first, last = numbered.c.before, numbered.c.before + numbered.c.businesses - 1
+    needed = [(numbered.c.n - 1) * k for k in (1, 2, 3)]
+    return sa.select(numbered).where(
+        sa.or_(*(sa.and_(4 * first <= at + 3, 4 * last >= at - 3) for at in needed))
+    )
 
 
 def peer_groups(assessment: Assessment, business: Business) -> list[PeerGroup]:
@@ -198,10 +181,13 @@ def peer_groups(assessment: Assessment, business: Business) -> list[PeerGroup]:
     ranked: dict[tuple[str, str], dict[int, float]] = {}
     for row in db.session.execute(_quartile_rows(assessment, business)):
         key = (row.peer_group, row.dimension)
-        counts[key] = row.n
-        ranked.setdefault(key, {})[row.pos] = row.score
+        n = counts[key] = int(row.n)
+        values = ranked.setdefault(key, {})
+        for rank in quartile_ranks(n):
+            if row.before <= rank < row.before + row.businesses:
+                values[rank] = row.score
     groups = []
-    for name in ("sector", "province"):
+    for name in (PeerGroupKind.SECTOR.value, PeerGroupKind.PROVINCE.value):
         found = {
             dimension: quartiles_from_ranks(counts[(group, dimension)], values)
             for (group, dimension), values in ranked.items()
