@@ -12,18 +12,19 @@ import pytest
 import sqlalchemy as sa
 
 from assessments import score
+from portal import geo
 from portal.assess import operations
-from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
+from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus, LatestAssessment
 from portal.assess.operations import AssessError
 from portal.assess.questionnaires import registry
 from portal.auth.models import User
-from portal.businesses.models import Business, BusinessKind, BusinessSize
+from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
 from portal.extensions import db
-from tests.conftest import PASSWORD, all_at_once
-from tests.factories import any_answers
+from tests.conftest import HA_NOI, PASSWORD, all_at_once
+from tests.factories import any_answers, submitted_assessment
+from tests.integration.test_assess_summaries import rebuilt, summaries
 
 EN = {"Accept-Language": "en"}
-
 
 
 def _signed_in(app, user):
@@ -185,9 +186,7 @@ def test_a_save_after_the_submission_is_refused_even_if_the_page_saw_a_draft(
     assert _stored(app, assessment_id).status == AssessmentStatus.SUBMITTED
 
 
-def test_a_double_click_on_start_opens_one_draft_and_both_clicks_land_in_it(
-    app, owner, enterprise
-):
+def test_a_double_click_on_start_opens_one_draft_and_both_clicks_land_in_it(app, owner, enterprise):
     clients = [_signed_in(app, owner) for _ in range(4)]
     url = f"/businesses/{enterprise.id}/assessments/start"
 
@@ -200,3 +199,81 @@ def test_a_double_click_on_start_opens_one_draft_and_both_clicks_land_in_it(
         ).all()
     assert len(drafts) == 1
     assert {r.headers["Location"].split("/")[2] for r in responses} == {str(drafts[0])}
+
+
+# ------------------------------------------------------------ latest results and peer counts
+
+
+def _counts_equal_a_rebuild(app) -> set:
+    """Assert the stored peer counts and latest results equal a rebuild; return the counts."""
+    with app.app_context():
+        stored = summaries()
+        assert stored == rebuilt()
+        return stored[1]
+
+
+def test_simultaneous_submissions_of_one_group_all_count(app, make_user, make_business):
+    # The same answers: every submission adds to the very same count rows at once.
+    owners = [make_user() for _ in range(8)]
+    questionnaire = registry().get("enterprise", 1)
+    businesses = [
+        make_business(
+            owner=owner, kind=BusinessKind.ENTERPRISE, size=BusinessSize.SMALL, sector=Sector.TRADE
+        )
+        for owner in owners
+    ]
+    drafts = [_draft(app, b, any_answers(questionnaire)) for b in businesses]
+    clients = [_signed_in(app, owner) for owner in owners]
+
+    responses = all_at_once(
+        [
+            lambda client=client, d=d: client.post(f"/assessments/{d}/review")
+            for client, d in zip(clients, drafts, strict=True)
+        ]
+    )
+
+    assert [r.status_code for r in responses] == [302] * 8
+    counts = _counts_equal_a_rebuild(app)
+    overall = [c for c in counts if c[3] == ""]
+    assert sorted((c[0], c[5]) for c in overall) == [("province", 8), ("sector", 8)]
+
+
+def _move_data(business: Business, province: int) -> dict:
+    return {
+        "business_name": business.name,
+        "kind": business.kind.value,
+        "tax_code": business.tax_code or "",
+        "sector": business.sector.value,
+        "size": business.size.value,
+        "province": str(province),
+        "commune": str(geo.communes(province)[0].code),
+        "address": business.address,
+        "confirm_move": "1",
+    }
+
+
+def test_a_submission_racing_a_move_counts_the_business_in_its_new_province(
+    app, owner, questionnaire, make_business
+):
+    business = make_business(
+        owner=owner, kind=BusinessKind.ENTERPRISE, size=BusinessSize.SMALL, tax_code="0101234567"
+    )
+    submitted_assessment(app, business)
+    draft = _draft(app, business, any_answers(questionnaire))
+    submitter, mover = _signed_in(app, owner), _signed_in(app, owner)
+
+    submitted, moved = all_at_once(
+        [
+            lambda: submitter.post(f"/assessments/{draft}/review"),
+            lambda: mover.post(
+                f"/businesses/{business.id}/edit", data=_move_data(business, HA_NOI), headers=EN
+            ),
+        ]
+    )
+
+    assert submitted.status_code == 302 and moved.status_code == 302, moved.get_data(True)
+    counts = _counts_equal_a_rebuild(app)
+    with app.app_context():
+        latest = db.session.get(LatestAssessment, business.id)
+        assert (latest.assessment_id, latest.province_code) == (draft, HA_NOI)
+    assert {c[1] for c in counts if c[0] == "province"} == {str(HA_NOI)}
