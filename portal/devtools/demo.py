@@ -8,7 +8,12 @@ import sqlalchemy as sa
 
 from assessments.listing_paths import load_catalog
 from portal import clock, geo
-from portal.assess.operations import save_answers, start_assessment, submit_assessment
+from portal.assess.operations import (
+    rebuild_summaries,
+    save_answers,
+    start_assessment,
+    submit_assessment,
+)
 from portal.assess.questionnaires import choose
 from portal.auth.models import Role, User
 from portal.auth.operations import create_user
@@ -101,6 +106,7 @@ def seed_demo_data(echo: Callable[[str], None] = print) -> None:
                 address=f"Số {i + 1}, thôn {rng.randint(1, 9)}",
             )
     _seed_training_and_assessments(rng)
+    rebuild_summaries()  # the latest results and peer counts, as a bulk load would
     db.session.commit()
     echo("Demo data created.")
     _print_accounts(echo)

@@ -28,6 +28,7 @@ from assessments.listing_paths import ListingPath, load_catalog
 from assessments.model import Question
 from portal import clock, geo
 from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
+from portal.assess.operations import rebuild_summaries
 from portal.assess.questionnaires import choose
 from portal.auth.models import Role, User
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
@@ -974,5 +975,6 @@ def generate(
             generator.business()
         generator.flush()
         echo(f"  {offset + size:,} businesses")
+    rebuild_summaries()  # the latest results and peer counts, committed by finish()
     generator.finish()
     return generator.counts
