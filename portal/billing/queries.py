@@ -1,17 +1,17 @@
 """Reads for billing: an owner's payments and the province's money report."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from portal import clock
 from portal.auth.models import User
-from portal.billing.models import Payment, PaymentStatus, SubsidyProgramme
+from portal.billing.models import OPEN_STATUSES, Payment, PaymentStatus, SubsidyProgramme
 from portal.extensions import db
 from portal.scoping import scoped_select, visible
-from portal.training.models import Course
+from portal.training.models import Course, Enrolment, EnrolmentState
 
 #: Payments whose card money was collected (a refund is counted separately).
 COLLECTED = (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDING, PaymentStatus.REFUNDED)
@@ -117,3 +117,40 @@ def refundable_payments(user: User, limit: int = 50) -> list[Payment]:
             .limit(limit)
         )
     )
+
+
+# ---------------------------------------------------------------------------- price page
+
+
+def is_lapsed(payment: Payment | None, now: datetime) -> bool:
+    """Whether the payment's hold ran out with nothing sent to Stripe.
+
+    ``operations.release_expired`` releases such a seat at the next write that needs it (the
+    cron, an enrolment in the class, a payment); until then the pages show it released.
+    """
+    return (
+        payment is not None
+        and payment.status in OPEN_STATUSES
+        and payment.stripe_payment_intent_id is None
+        and payment.hold_expires_at is not None
+        and payment.hold_expires_at <= now
+    )
+
+
+@dataclass(frozen=True)
+class PriceState:
+    """What the price page shows of an enrolment and its latest payment."""
+
+    payment_status: PaymentStatus | None
+    enrolment_state: EnrolmentState
+
+
+def price_state(enrolment: Enrolment, payment: Payment | None, now: datetime) -> PriceState:
+    """Return the states the price page shows: a lapsed hold as released (expired, the seat
+    given up), exactly as ``release_expired`` will leave it, without writing."""
+    if not is_lapsed(payment, now):
+        return PriceState(payment.status if payment else None, enrolment.state)
+    state = enrolment.state
+    if state in (EnrolmentState.ENROLLED, EnrolmentState.WAITLISTED):
+        state = EnrolmentState.CANCELLED
+    return PriceState(PaymentStatus.EXPIRED, state)

@@ -65,16 +65,16 @@ def _allow_stripe_js() -> None:
 @roles_required(Role.OWNER, *PROVINCE_ROLES)
 @audited("payment.view", record="enrolment_id")
 def show_price(enrolment_id: int):
+    # Read-only, as every GET: a hold that ran out shows released; the cron (or the next
+    # enrolment or payment in the class) releases it, and asks Stripe what it must.
     enrolment = get_scoped_or_404(Enrolment, enrolment_id)
     course = enrolment.cohort.course
-    if operations.release_expired(cohort_id=enrolment.cohort_id):
-        db.session.commit()
     payment = operations.current_payment(enrolment)
+    shown = queries.price_state(enrolment, payment, clock.utcnow())
     price = operations.quote(course, enrolment.business)
     can_pay = (
         current_user.is_owner
-        and payment is not None
-        and payment.status == PaymentStatus.AWAITING
+        and shown.payment_status == PaymentStatus.AWAITING
         and gateway.is_enabled()
     )
     if can_pay:
@@ -84,6 +84,8 @@ def show_price(enrolment_id: int):
         enrolment=enrolment,
         course=course,
         payment=payment,
+        status=shown.payment_status,
+        state=shown.enrolment_state,
         price=price,
         can_pay=can_pay,
         payments_enabled=gateway.is_enabled(),
