@@ -489,8 +489,11 @@ def _refresh_pending(session: Session) -> None:
         refresh_latest(pending)
 
 
-def _forget_pending(session: Session, _transaction: Any = None) -> None:
-    session.info.pop(_PENDING_KEY, None)
+def _forget_pending(session: Session, transaction: Any = None) -> None:
+    # A savepoint's rollback (a double click on "Start") keeps what the transaction touched:
+    # refreshing a business that did not change is harmless, missing one is not.
+    if transaction is None or not transaction.nested:
+        session.info.pop(_PENDING_KEY, None)
 
 
 def connect() -> None:

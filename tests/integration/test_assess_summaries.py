@@ -26,6 +26,7 @@ from portal.extensions import db
 from tests.conftest import HA_NOI, QUANG_NINH, _empty_tables
 from tests.factories import submitted_assessment
 from tests.integration.test_assess_benchmark import varied_answers
+from tests.integration.test_field import _sync, helper, record  # noqa: F401, F811 (helper: a fixture)
 
 
 def summaries() -> tuple[set, set]:
@@ -216,3 +217,12 @@ def test_a_second_submission_replaces_the_first_in_the_counts(app, make_business
             ("sector", 1),
         ]
         assert {c.score for c in overall} == {db.session.get(Assessment, second).overall_score}
+
+
+def test_field_households_count_from_the_sync_on(app, client, auth, helper):  # noqa: F811
+    auth.login(helper)
+    records = [record(app, name=f"Hộ {n}") for n in range(3)]
+    assert [r["status"] for r in _sync(client, records).json["results"]] == ["stored"] * 3
+    with app.app_context():
+        assert len(summaries()[0]) == 3
+        assert summaries() == rebuilt()
