@@ -158,7 +158,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.paysign.views import bp as paysign_bp
     from portal.privacy.views import bp as privacy_bp
     from portal.reports.views import bp as reports_bp
-    from portal.training.alert_views import bp as training_bp  # views', trainers', alerts'
+    from portal.training.views import bp as training_bp  # with every training view module
 
     for bp in (
         main_bp,

@@ -17,9 +17,9 @@ from portal.permissions import performs, require
 from portal.scoping import get_scoped_or_404
 from portal.training import alerts, queries
 from portal.training.alerts import ClassAlert, ClassAlertNotice
+from portal.training.blueprint import bp
 from portal.training.forms import ClassAlertForm
 from portal.training.models import Course
-from portal.training.trainer_views import bp
 
 __all__ = ["bp"]
 

@@ -23,9 +23,9 @@ from portal.i18n import current_language
 from portal.permissions import ACTIONS, can, performs, require
 from portal.scoping import get_scoped_or_404, scoped_select
 from portal.training import checkin, operations, trainer_queries
+from portal.training.blueprint import bp
 from portal.training.labels import CheckInCode
 from portal.training.models import Cohort, EnrolmentState, TrainingSession
-from portal.training.views import bp
 from portal.urls import external_url
 
 __all__ = ["bp"]
