@@ -59,7 +59,11 @@ def load_config(instance_path: str) -> dict:
         #: How many reverse proxies stand in front (their X-Forwarded-For/-Proto are trusted).
         "PORTAL_PROXIES": int(os.environ.get("PORTAL_PROXIES", "0")),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No ping before each checkout (a round trip per request): a connection the database
+        # dropped fails its request with a 503 (portal/errors.py), which invalidates the whole
+        # pool, so the next requests reconnect; connections are renewed after half an hour
+        # so that none outlives a proxy's or firewall's idle timeout.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
         "BABEL_DEFAULT_LOCALE": "vi",
         #: Every calendar date a person sees or a rule compares is a date in this zone.
         #: Log lines: "json" (one object per line, for a log collector) or "text".

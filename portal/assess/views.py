@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from assessments import Dimension, Question, Questionnaire
@@ -55,7 +56,9 @@ def _questionnaire(assessment: Assessment) -> Questionnaire:
 
 def _fillable_draft(assessment_id: int) -> Assessment:
     """Return a draft the current user may fill in (404 if unseen, 403 if only readable)."""
-    assessment = get_scoped_or_404(Assessment, assessment_id)
+    assessment = get_scoped_or_404(
+        Assessment, assessment_id, options=(joinedload(Assessment.business),)
+    )
     if not can_fill(current_user, assessment.business):
         abort(403)
     return assessment
