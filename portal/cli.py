@@ -21,7 +21,7 @@ from portal.billing.cli import billing_cli
 from portal.config import ROOT
 from portal.devtools import cli as devtools_cli
 from portal.privacy.cli import privacy_cli
-from portal.reports.cli import refresh_digital_status
+from portal.reports.cli import rebuild_report_aggregates, refresh_digital_status
 from portal.training.cli import training_cli
 
 
@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(billing_cli)
     app.cli.add_command(refresh_digital_status)
+    app.cli.add_command(rebuild_report_aggregates)
     app.cli.add_command(rebuild_assessment_summaries)
 
 

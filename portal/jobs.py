@@ -22,6 +22,7 @@ JOB_KEYS = {
     "release-expired": 0x706F7274_00000001,
     "privacy-purge": 0x706F7274_00000002,
     "refresh-digital-status": 0x706F7274_00000003,
+    "rebuild-report-aggregates": 0x706F7274_00000004,
 }
 
 

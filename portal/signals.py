@@ -72,7 +72,8 @@ business_moving = _signals.signal(
     locked, before any row changes) to refuse it while a class holds the business. Receivers
     change nothing: each returns a mapping of kind to how many of the business's rows it holds:
     what moves (``assessments``, ``enrolments``, ``certificates``, ``listing_paths``,
-    ``evidence``), what stays (``receipts``) and what stops the move (``open_enrolments``).
+    ``evidence``), what stays (``receipts``) and what stops the move (``open_enrolments``);
+    reports adds ``digital`` (1 if the business is digital now).
     Sender: the :class:`~portal.businesses.models.Business`.
     Sent by: ``businesses.queries.moving_counts`` (the move page's ``history_of``, and
     ``businesses.operations.move_business``, which refuses while ``open_enrolments``).
@@ -89,8 +90,8 @@ business_moved = _signals.signal(
     ``province_code`` and ``commune_code``.
     Keyword arguments: ``old_province_code``, ``at`` (the stored instant of the move).
     A receiver returns how many of its rows it carried, as a mapping of kind to count (the kinds
-    of :data:`business_moving`, e.g. ``{"assessments": 2}``), or as a number of digital-status
-    rows (reports), or None; the sender reports the sums.
+    of :data:`business_moving`, e.g. ``{"assessments": 2}``; reports: ``digital_status``), or
+    None; the sender reports the sums.
     Sent by: ``businesses.operations.move_business``.
     """,
 )

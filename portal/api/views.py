@@ -28,6 +28,7 @@ from werkzeug.exceptions import HTTPException
 
 from portal import clock, formatting, geo
 from portal.access import public
+from portal.api import cache as summary_cache
 from portal.api import operations
 from portal.api import queries as token_queries
 from portal.api.access import api_token_required
@@ -176,7 +177,10 @@ def _target(f: queries.Filters, digital: int, on: date) -> dict | None:
     target = queries.target_of(f.province_code, g.api_province)
     if target is None:
         return None
-    baseline = queries.count_digital_at(f, target.start_on, g.api_province)
+    if queries.has_business_filter(f):
+        baseline = queries.count_digital_at(f, target.start_on, g.api_province)
+    else:
+        baseline = round(queries.start_value(target, g.api_province))
     span = (target.end_on - target.start_on).days or 1
     elapsed = min(max((on - target.start_on).days, 0), span)
     return {
@@ -217,6 +221,16 @@ def _targets(province_code: int) -> list[dict]:
 @api_token_required
 def summary():
     q = _query()
+    # Keyed by the token's province, the parameters and the day (the default period ends today).
+    key = (
+        g.api_province.province_code,
+        clock.today(),
+        tuple(sorted(request.args.items(multi=True))),
+    )
+    return summary_cache.cached(key, lambda: _summary(q))
+
+
+def _summary(q: ApiQuery) -> Response:
     f, reader = q.filters, g.api_province
     on = _counted_until(f)
     definition = queries.definition_in_use(f.province_code, reader)

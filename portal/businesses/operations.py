@@ -16,7 +16,6 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.failures import Code, OperationError
 from portal.locking import locked
-from portal.reports.models import DigitalStatus
 
 log = logging.getLogger(__name__)
 
@@ -160,11 +159,7 @@ def move_business(business: Business, province_code: int, commune_code: int, by:
     # certificates, payment signs, the status history); class alerts are dropped.
     carried: Counter[str] = Counter()
     for _receiver, rows in signals.business_moved.send(business, old_province_code=old, at=at):
-        if isinstance(rows, int):  # the reports receiver: status rows
-            carried["digital_status"] += rows
-        else:
-            carried.update(rows or {})
-    _expire_loaded(DigitalStatus)
+        carried.update(rows or {})
     moved = Moved(**{field: carried[field] for field in Moved.__dataclass_fields__})
     log.info(
         "business %s moved from province %s to %s by user %s: %s",

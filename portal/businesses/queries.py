@@ -3,12 +3,8 @@
 from collections import Counter
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from portal import signals
 from portal.businesses.models import Business
-from portal.extensions import db
-from portal.reports.models import DigitalStatus
 
 
 @dataclass(frozen=True)
@@ -45,13 +41,6 @@ def moving_counts(business: Business) -> Counter[str]:
 def history_of(business: Business) -> History:
     """Return the business's history counts: what a move would carry, leave and wait for."""
     counts = moving_counts(business)
-    is_digital = db.session.scalar(
-        sa.select(
-            sa.exists().where(
-                DigitalStatus.business_id == business.id, DigitalStatus.ceased_at.is_(None)
-            )
-        )
-    )
     return History(
         assessments=counts["assessments"],
         enrolments=counts["enrolments"],
@@ -60,5 +49,5 @@ def history_of(business: Business) -> History:
         evidence=counts["evidence"],
         receipts=counts["receipts"],
         open_enrolments=counts["open_enrolments"],
-        is_digital=bool(is_digital),
+        is_digital=bool(counts["digital"]),
     )

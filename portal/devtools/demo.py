@@ -22,6 +22,7 @@ from portal.businesses.models import Business, BusinessKind, BusinessSize, Secto
 from portal.businesses.operations import create_business
 from portal.extensions import db
 from portal.onboarding.operations import add_evidence, review_evidence, start_path
+from portal.reports import aggregates
 from portal.reports.operations import set_target
 from portal.reports.targets import TargetMetric
 from portal.training.models import Audience, CourseFormat
@@ -108,6 +109,7 @@ def seed_demo_data(echo: Callable[[str], None] = print) -> None:
     _seed_training_and_assessments(rng)
     rebuild_summaries()  # the latest results and peer counts, as a bulk load would
     db.session.commit()
+    aggregates.rebuild(commit=True)  # some demo rows are dated in the past around the session
     echo("Demo data created.")
     _print_accounts(echo)
 

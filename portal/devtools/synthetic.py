@@ -41,6 +41,7 @@ from portal.onboarding.models import (
     OnboardingPath,
     StepProgress,
 )
+from portal.reports import aggregates
 from portal.reports.models import DigitalStatus, ProvinceTarget
 from portal.reports.operations import definitions
 from portal.reports.targets import TargetMetric
@@ -977,4 +978,5 @@ def generate(
         echo(f"  {offset + size:,} businesses")
     rebuild_summaries()  # the latest results and peer counts, committed by finish()
     generator.finish()
+    aggregates.rebuild(commit=True)  # the rows went in around the session: count them at once
     return generator.counts

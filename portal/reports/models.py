@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from assessments.digital_status import DEFAULT_MIN_COURSES, DEFAULT_MIN_LEVEL, Definition
 from portal.auth.models import User
-from portal.businesses.models import BusinessKind, Sector
+from portal.businesses.models import BusinessKind, BusinessSize, Sector
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.reports.targets import TargetMetric
@@ -86,6 +86,9 @@ class ProvinceTarget(db.Model):
     start_on: Mapped[date] = mapped_column()
     set_at: Mapped[datetime] = mapped_column(default=utcnow)
     set_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: The metric's province-wide value on ``start_on``, stored when the target is set or its
+    #: start moves, so that the trajectory never recomputes the past (None until computed).
+    start_value: Mapped[float | None] = mapped_column(sa.Float)
 
     @classmethod
     def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
@@ -122,3 +125,79 @@ class DigitalStatus(db.Model):
     @classmethod
     def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
         return _by_province(cls, user)
+
+
+# ------------------------------------------------------------------------ report aggregates
+#
+# What the reports read instead of the rows that grow with businesses (README, "Speed"): counts
+# and sums per local day, kept current in the committing transaction by
+# ``portal.reports.aggregates`` and rebuilt from scratch by ``flask rebuild-report-aggregates``.
+# A ``measure`` names what is counted ("assessments", "score:<dimension>", "digital_in", ...;
+# see ``aggregates.MEASURES``); ``n`` counts and ``total`` sums (scores), so an average is
+# total / n.
+
+_SECTOR = sa.Enum(Sector, native_enum=False, length=24)
+_KIND = sa.Enum(BusinessKind, native_enum=False, length=24)
+_SIZE = sa.Enum(BusinessSize, native_enum=False, length=12)
+
+
+class ReportTotal(db.Model):
+    """Per province, local day and measure: what the unfiltered reports add up."""
+
+    __tablename__ = "report_totals"
+
+    province_code: Mapped[int] = mapped_column(primary_key=True)
+    measure: Mapped[str] = mapped_column(sa.String(48), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    total: Mapped[float] = mapped_column(sa.Float, default=0.0)
+
+    @classmethod
+    def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
+        return _by_province(cls, user)
+
+
+class ReportCount(db.Model):
+    """Per province, local day, commune, sector, kind, size and measure: the filtered reports.
+
+    Commune and sector are the counted row's own copies where it keeps them (enrolment events,
+    status history), otherwise the business's; kind and size are the business's (status history:
+    its kind when the stretch began), as the reports' filters always read them.
+    """
+
+    __tablename__ = "report_counts"
+
+    province_code: Mapped[int] = mapped_column(primary_key=True)
+    measure: Mapped[str] = mapped_column(sa.String(48), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    commune_code: Mapped[int] = mapped_column(primary_key=True)
+    sector: Mapped[Sector] = mapped_column(_SECTOR, primary_key=True)
+    kind: Mapped[BusinessKind] = mapped_column(_KIND, primary_key=True)
+    size: Mapped[BusinessSize] = mapped_column(_SIZE, primary_key=True)
+    n: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    total: Mapped[float] = mapped_column(sa.Float, default=0.0)
+
+    @classmethod
+    def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
+        return _by_province(cls, user)
+
+
+class ReportContribution(db.Model):
+    """What each business adds to ``report_counts``: the writes' memory, never read by a report.
+
+    A write recomputes the contribution of the businesses it touched from their rows and adds
+    the difference to the aggregates, so moves, imports and erasures need no special case.
+    """
+
+    __tablename__ = "report_contributions"
+
+    business_id: Mapped[int] = mapped_column(primary_key=True)
+    province_code: Mapped[int] = mapped_column(primary_key=True)
+    measure: Mapped[str] = mapped_column(sa.String(48), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    commune_code: Mapped[int] = mapped_column(primary_key=True)
+    sector: Mapped[Sector] = mapped_column(_SECTOR, primary_key=True)
+    kind: Mapped[BusinessKind] = mapped_column(_KIND, primary_key=True)
+    size: Mapped[BusinessSize] = mapped_column(_SIZE, primary_key=True)
+    n: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    total: Mapped[float] = mapped_column(sa.Float, default=0.0)

@@ -24,6 +24,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.onboarding.models import Evidence, EvidenceStatus
 from portal.onboarding.queries import verified_channels
+from portal.reports import aggregates, target_values
 from portal.reports.models import (
     DigitalStatus,
     ProvinceSettings,
@@ -223,13 +224,47 @@ def install_status_hooks() -> None:
     sa.event.listen(db.session, "after_soft_rollback", _forget_touched)
 
 
-def _carry_moved_business(business: Business, *, at: datetime, **_event: object) -> int:
-    return move_digital_status(business.id, business.province_code, business.commune_code, at)
+def _carry_moved_business(business: Business, *, at: datetime, **_event: object) -> dict:
+    moved = move_digital_status(business.id, business.province_code, business.commune_code, at)
+    # Status rows loaded in the session are reloaded: the move changed them with UPDATEs.
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, DigitalStatus):
+            db.session.expire(obj)
+    return {"digital_status": moved}
+
+
+def _count_moving_rows(business: Business, **_event: object) -> dict:
+    """What the move page tells of the status history: whether the business is digital now."""
+    digital = db.session.scalar(
+        sa.select(
+            sa.exists().where(
+                DigitalStatus.business_id == business.id, DigitalStatus.ceased_at.is_(None)
+            )
+        )
+    )
+    return {"digital": int(bool(digital))}
+
+
+def _store_start_values(session: Session, _context: Any, _instances: Any) -> None:
+    """Store a target's value on its start day when it is set or its start moves, whoever
+    writes it, so that the trajectory never recomputes the past."""
+    for obj in (*session.new, *session.dirty):
+        if not isinstance(obj, ProvinceTarget) or obj.start_on is None:
+            continue
+        moved = sa.inspect(obj).attrs.start_on.history.has_changes()
+        if obj.start_value is None or (moved and obj not in session.new):
+            target_values.store_start_value(obj)
 
 
 def connect() -> None:
-    """Keep the status history current and carry it with a moved business (create_app)."""
+    """Keep the status history and the report aggregates current, and carry the history with
+    a moved business (create_app)."""
     install_status_hooks()
+    if not sa.event.contains(db.session, "before_flush", _store_start_values):
+        sa.event.listen(db.session, "before_flush", _store_start_values)
+    # After the status hooks: their commit hook adds status rows that the aggregates count.
+    aggregates.install_hooks()
+    signals.business_moving.connect(_count_moving_rows)
     signals.business_moved.connect(_carry_moved_business)
 
 
@@ -294,6 +329,7 @@ def set_target(
         db.session.add(row)
     row.target, row.by_year, row.start_on = target, by_year, start_on
     row.set_at, row.set_by_id = utcnow(), by.id
+    # The flush stores the value on the start day (``_store_start_values``).
     db.session.flush()
     log.info(
         "province %s target %s: %s by %s (user %s)",

@@ -16,6 +16,14 @@ from portal.reports.targets import METRICS, TargetMetric
 WEEK_DAYS = 7
 
 
+def _baseline(f: queries.Filters, target: ProvinceTarget, user: User) -> float:
+    """The digital businesses on the target's start day: stored with the target, or counted
+    within the report's breakdown when it filters businesses."""
+    if queries.has_business_filter(f):
+        return queries.count_digital_at(f, target.start_on, user)
+    return queries.start_value(target, user)
+
+
 def trajectory(f: queries.Filters, target: ProvinceTarget | None, today: date, user: User):
     """Return the chart and its table rows: month, needed count, actual count."""
     if target is not None:
@@ -27,7 +35,7 @@ def trajectory(f: queries.Filters, target: ProvinceTarget | None, today: date, u
     this_month = f"{today.year:04d}-{today.month:02d}"
     needed: dict[str, float] = {}
     if target is not None:
-        baseline = queries.count_digital_at(f, target.start_on, user)
+        baseline = _baseline(f, target, user)
         span = (target.end_on - target.start_on).days or 1
         for m in months:
             year, month = int(m[:4]), int(m[5:])

@@ -20,6 +20,7 @@ EXPECTED = {
         onboarding.count_moving_rows,
         training.count_moving_rows,
         billing.count_moving_rows,
+        reports._count_moving_rows,
     },
     signals.business_moved: {
         alerts._forget_moved_business,

@@ -40,7 +40,6 @@ CORE_EXCEPTIONS = {
 ALLOWED_PAIRS = {
     ("billing", "training"): "paid enrolment: until signals land (seat_taken and hook lists)",
     ("training", "billing"): "a class's payments on its pages: until signals land",
-    ("businesses", "reports"): "moving a business moves its digital status",
     ("auth", "businesses"): "registration creates the owner's first business (one form)",
     ("auth", "privacy"): "registration records the consent and its notice",
     ("assess", "training"): "the report recommends courses for the weakest pillars",
