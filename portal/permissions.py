@@ -297,6 +297,12 @@ ACTIONS: dict[str, Action] = _table(
         "proposed matches",
         _grants(staff=YES),
     ),
+    Action(
+        "field.match",
+        "Merge a field household into the household already in the portal it was proposed as "
+        "(same phone, same commune), or dismiss the proposal",
+        PROVINCE_MANAGERS,
+    ),
     # Claiming
     Action(
         "claim.check",

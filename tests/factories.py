@@ -209,3 +209,21 @@ def create_token(app, staff: User, name: str = "Bộ Công Thương") -> tuple[i
 
 def bearer(plaintext: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {plaintext}"}
+
+
+def field_match(app, client, auth, helper, phone: str, commune: int) -> int:
+    """Sync one field record of ``helper`` with ``phone`` in ``commune`` (where a business with
+    that phone already is) and return the field household, proposed as a match; signs out."""
+    from tests.integration.test_field import _sync, record
+
+    auth.login(helper)
+    sent = record(app, phone=phone, commune=commune, name="Hộ ghi ở thực địa")
+    outcome = _sync(client, [sent]).json["results"][0]
+    assert outcome["status"] == "stored" and outcome["match"] is True, outcome
+    auth.logout()
+    from portal.field.models import FieldHousehold
+
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(FieldHousehold.id).where(FieldHousehold.client_id == sent["id"])
+        )

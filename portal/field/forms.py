@@ -11,3 +11,7 @@ class HelperForm(AccountFieldsMixin, PortalForm):
     """A field helper's account (created by the province's staff) and their communes."""
 
     communes = SelectMultipleField(_l("Communes"), coerce=int, validate_choice=False)
+
+
+class DecisionForm(PortalForm):
+    """Merge or dismiss a proposed match: nothing to fill in but the CSRF token."""

@@ -20,6 +20,10 @@ from portal.businesses.models import Business
 from portal.clock import utcnow
 from portal.extensions import db
 
+#: FieldHousehold.match_decision values.
+MERGED = "merged"
+DISMISSED = "dismissed"
+
 
 class HelperCommune(db.Model):
     """A helper works in this commune (province staff attach them)."""
@@ -81,6 +85,12 @@ class FieldHousehold(db.Model):
     #: A household of the same commune with the same phone already in the portal: proposed to
     #: staff as the same household, never merged without a person deciding.
     match_business_id: Mapped[int | None] = mapped_column(sa.ForeignKey("businesses.id"))
+    #: What staff decided about the proposed match: None while it is open (or there is none),
+    #: "merged" (the record now belongs to ``match_business_id``; ``business_id`` is None, the
+    #: placeholder business is gone) or "dismissed" (two households; both stay). Who and when.
+    match_decision: Mapped[str | None] = mapped_column(sa.String(10))
+    match_decided_at: Mapped[datetime | None] = mapped_column()
+    match_decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     #: Short code printed on the result slip, by which the household claims its record.
     claim_code: Mapped[str] = mapped_column(sa.String(12), unique=True)
 
@@ -90,6 +100,18 @@ class FieldHousehold(db.Model):
     answers: Mapped[list["FieldAnswer"]] = relationship(
         back_populates="household", order_by="FieldAnswer.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def match_open(self) -> bool:
+        """A proposed match that staff have neither merged nor dismissed yet."""
+        return self.match_business_id is not None and self.match_decision is None
+
+    @property
+    def held_by(self) -> Business | None:
+        """The business that holds this record: its own, or the one it was merged into."""
+        if self.match_decision == MERGED:
+            return self.match
+        return self.business
 
     @classmethod
     def visible_to(cls, user: Any) -> sa.ColumnElement[bool]:

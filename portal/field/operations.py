@@ -25,16 +25,19 @@ from assessments import AnswerError, Questionnaire, score
 from assessments.scoring import Result
 from portal import clock, geo
 from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
+from portal.assess.operations import refresh_latest
 from portal.assess.questionnaires import registry
 from portal.auth.models import Role, User
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
 from portal.businesses.operations import create_unclaimed_owner
-from portal.claims.operations import issue_code
+from portal.claims.models import ClaimCode
+from portal.claims.operations import is_placeholder, issue_code
 from portal.extensions import db
 from portal.failures import OperationError
 from portal.field.labels import FieldRefusal
-from portal.field.models import FieldAnswer, FieldHousehold, HelperCommune
+from portal.field.models import DISMISSED, MERGED, FieldAnswer, FieldHousehold, HelperCommune
 from portal.forms import normalize_phone
+from portal.locking import lock, locked
 from portal.privacy import notices
 from portal.privacy.models import PrivacyConsent
 
@@ -502,3 +505,168 @@ def receive(helper: User, records: object) -> list[Outcome]:
     for index, record in sorted(valid, key=lambda item: item[1].client_id):
         outcomes[index] = _store(record, helper, now)
     return [outcomes[index] for index in range(len(records))]
+
+
+# ------------------------------------------------------------------------ proposed matches
+
+#: Tables whose rows about the placeholder business a merge carries over or clears itself;
+#: a row of any other table that names the placeholder business refuses the merge.
+_MERGE_HANDLED = {
+    "assessments",
+    "claim_codes",
+    "digital_status",
+    "field_households",
+    "latest_assessments",
+}
+
+
+def _model_of_table(name: str) -> Any:
+    for mapper in db.Model.registry.mappers:
+        if mapper.local_table.name == name:
+            return mapper.class_
+    raise LookupError(name)
+
+
+@dataclass(frozen=True)
+class Merged:
+    """What a merge carried onto the business already in the portal."""
+
+    business_id: int
+    assessments: int
+    claim_code_moved: bool
+
+
+def _open_proposal(household_id: int) -> FieldHousehold:
+    """Lock the field record and return it if its proposed match is still open.
+
+    The lock makes two staff members deciding at the same moment take turns: the second one
+    reads what the first one committed and is told it is already decided.
+    """
+    household = lock(FieldHousehold, household_id)
+    if household is None or household.match_business_id is None:
+        raise FieldError("decided")
+    if household.match_decision is not None or household.business_id is None:
+        raise FieldError("decided")
+    return household
+
+
+def _decide(household: FieldHousehold, decision: str, by: User) -> None:
+    household.match_decision = decision
+    household.match_decided_at = clock.utcnow()
+    household.match_decided_by_id = by.id
+
+
+def _rows_naming(business_id: int) -> dict[str, int]:
+    """Rows of tables other than the handled ones that name this business (table -> count)."""
+    found: dict[str, int] = {}
+    for table in db.Model.metadata.sorted_tables:
+        if table.name in _MERGE_HANDLED:
+            continue
+        for fk in table.foreign_keys:
+            if fk.column.table.name != "businesses":
+                continue
+            count = db.session.scalar(
+                sa.select(sa.func.count()).select_from(table).where(fk.parent == business_id)
+            )
+            if count:
+                found[table.name] = found.get(table.name, 0) + int(count)
+    return found
+
+
+def merge_match(household_id: int, by: User) -> Merged:
+    """Merge a field record into the household already in the portal it was proposed as.
+
+    The placeholder business the sync made for the record gives the existing business its
+    assessments (with their scores and answers) and, when the existing business has none, its
+    claim code; the field record (its answers as sent, consent version and time) now belongs
+    to the existing business; other field records proposed as the placeholder point to the
+    existing business too. The placeholder business and its digital-status rows are deleted
+    (reports count the household once) and its unclaimed account is deactivated (it keeps its
+    consent history). The existing business and its owner's account are not changed.
+    """
+    household = _open_proposal(household_id)
+    placeholder_id, target_id = household.business_id, household.match_business_id
+    assert placeholder_id is not None and target_id is not None
+    # Claim codes before businesses: the order a claim takes its locks in.
+    pair = (placeholder_id, target_id)
+    codes = {
+        row.business_id: row
+        for row in db.session.scalars(
+            locked(sa.select(ClaimCode).where(ClaimCode.business_id.in_(pair)))
+        )
+    }
+    businesses = {
+        b.id: b
+        for b in db.session.scalars(
+            locked(sa.select(Business).where(Business.id.in_(pair)).order_by(Business.id))
+        )
+    }
+    placeholder, target = businesses.get(placeholder_id), businesses.get(target_id)
+    if placeholder is None or target is None:
+        raise FieldError("decided")
+    if target.province_code != household.province_code:
+        raise FieldError("moved")
+    if not is_placeholder(placeholder.owner):
+        raise FieldError("claimed")
+    if _rows_naming(placeholder_id):
+        raise FieldError("has_history")
+    # Through the ORM, so that the commit hooks that keep summaries of assessments see it.
+    assessments = db.session.scalars(
+        sa.select(Assessment).where(Assessment.business_id == placeholder_id)
+    ).all()
+    for assessment in assessments:
+        assessment.business_id = target_id
+    db.session.flush()
+    # The latest result of both businesses now, before the placeholder goes.
+    refresh_latest([placeholder_id, target_id])
+    code = codes.get(placeholder_id)
+    code_moved = code is not None and target_id not in codes
+    if code is not None:
+        if code_moved:
+            code.business_id = target_id
+            code.province_code = target.province_code
+        else:
+            db.session.delete(code)
+    db.session.execute(
+        sa.update(FieldHousehold)
+        .where(FieldHousehold.match_business_id == placeholder_id)
+        .values(match_business_id=target_id)
+        .execution_options(synchronize_session=False)
+    )
+    # The placeholder's digital-status history (the reports' model, found by its table: the
+    # reports import this feature): the business holding the assessments is judged instead.
+    status = _model_of_table("digital_status")
+    for row in db.session.scalars(sa.select(status).where(status.business_id == placeholder_id)):
+        db.session.delete(row)
+    household.business_id = None
+    household.match_business_id = target_id
+    _decide(household, MERGED, by)
+    db.session.flush()
+    owner = placeholder.owner
+    db.session.delete(placeholder)
+    db.session.flush()
+    others = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Business).where(Business.owner_id == owner.id)
+    )
+    if not others:
+        owner.active = False
+        owner.end_all_sessions()
+    db.session.flush()
+    db.session.expire_all()
+    log.info(
+        "field household %s merged into business %s by %s (%s assessments%s)",
+        household_id,
+        target_id,
+        by.id,
+        len(assessments),
+        ", claim code moved" if code_moved else "",
+    )
+    return Merged(target_id, len(assessments), code_moved)
+
+
+def dismiss_match(household_id: int, by: User) -> None:
+    """Close a proposed match as two different households: both stay as they are."""
+    household = _open_proposal(household_id)
+    _decide(household, DISMISSED, by)
+    db.session.flush()
+    log.info("field household %s: match dismissed by %s", household_id, by.id)

@@ -11,8 +11,10 @@ from sqlalchemy.orm import selectinload
 
 from assessments.listing_paths import load_catalog
 from portal import clock, geo
+from portal.assess.models import Assessment
 from portal.auth.models import Role, User
 from portal.businesses.models import Business
+from portal.claims.models import ClaimCode
 from portal.extensions import db
 from portal.field.models import FieldHousehold, HelperCommune
 from portal.training.models import Audience, Cohort, Course, CourseFormat
@@ -153,6 +155,46 @@ def weekly_counts(province_code: int, start: date, end: date) -> list[WeekRow]:
     return [WeekRow(w, c, h, n) for (w, c, h), n in sorted(weeks.items())]
 
 
+@dataclass(frozen=True)
+class WorkRow:
+    """A WeekRow with the helper's name (for exports)."""
+
+    week: date
+    commune_code: int
+    helper_id: int
+    helper_name: str
+    households: int
+
+
+def weekly_work(
+    province_code: int, start: date, end: date, commune_code: int | None = None
+) -> list[WorkRow]:
+    """Households assessed per week, commune and helper (named), by commune, week and name:
+    one aggregate query whatever the number of households."""
+    day = _local_day(FieldHousehold.assessed_at).label("day")
+    statement = (
+        sa.select(
+            day, FieldHousehold.commune_code, FieldHousehold.helper_id, User.name, sa.func.count()
+        )
+        .join(User, User.id == FieldHousehold.helper_id)
+        .where(
+            FieldHousehold.province_code == province_code,
+            FieldHousehold.assessed_at >= clock.day_start(start),
+            FieldHousehold.assessed_at < clock.day_end(end),
+        )
+        .group_by(day, FieldHousehold.commune_code, FieldHousehold.helper_id, User.name)
+    )
+    if commune_code is not None:
+        statement = statement.where(FieldHousehold.commune_code == commune_code)
+    weeks: dict[tuple[date, int, int], list[Any]] = {}
+    for text, commune, helper, name, count in db.session.execute(statement):
+        local = date.fromisoformat(text)
+        key = (local - timedelta(days=local.weekday()), commune, helper)
+        weeks.setdefault(key, [name, 0])[1] += count
+    rows = [WorkRow(w, c, h, name, n) for (w, c, h), (name, n) in weeks.items()]
+    return sorted(rows, key=lambda r: (geo.commune_name(r.commune_code), r.week, r.helper_name))
+
+
 def helper_names(ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
@@ -185,19 +227,116 @@ def summary(
             sa.func.count(sa.distinct(FieldHousehold.helper_id)),
             sa.func.count(sa.distinct(FieldHousehold.commune_code)),
             sa.func.count().filter(FieldHousehold.score_mismatch.is_(True)),
-            sa.func.count(FieldHousehold.match_business_id),
+            sa.func.count().filter(_OPEN_MATCH),
         ).where(*conditions)
     ).one()
     return FieldSummary(*(int(v or 0) for v in row))
 
 
-def proposed_matches(province_code: int) -> list[tuple[FieldHousehold, Business]]:
-    """Field records proposed as a household already in the portal, newest first."""
-    rows = db.session.execute(
+#: A proposed match that staff have neither merged nor dismissed.
+_OPEN_MATCH = sa.and_(
+    FieldHousehold.match_business_id.is_not(None), FieldHousehold.match_decision.is_(None)
+)
+
+#: The most open proposals a page lists (the count on the dashboard says how many there are).
+MATCH_PAGE = 200
+
+
+def proposed_matches(
+    province_code: int | None, limit: int = MATCH_PAGE
+) -> list[tuple[FieldHousehold, Business]]:
+    """Open proposed matches (field record, household already in the portal), newest first;
+    ``province_code`` None: every province (the national administrator)."""
+    statement = (
         sa.select(FieldHousehold, Business)
         .join(Business, Business.id == FieldHousehold.match_business_id)
-        .where(FieldHousehold.province_code == province_code)
+        .where(_OPEN_MATCH)
         .order_by(FieldHousehold.received_at.desc(), FieldHousehold.id.desc())
-        .limit(200)
+        .limit(limit)
+    )
+    if province_code is not None:
+        statement = statement.where(FieldHousehold.province_code == province_code)
+    return [(h, b) for h, b in db.session.execute(statement).all()]
+
+
+def merge_preview(household: FieldHousehold) -> dict[str, Any]:
+    """What a merge of this open proposal would carry: the assessments of the field record's
+    business, its claim code, and whether the business in the portal has a code already."""
+    codes = dict(
+        db.session.execute(
+            sa.select(ClaimCode.business_id, ClaimCode.code).where(
+                ClaimCode.business_id.in_((household.business_id, household.match_business_id))
+            )
+        ).all()
+    )
+    assessments = db.session.scalar(
+        sa.select(sa.func.count(Assessment.id)).where(
+            Assessment.business_id == household.business_id
+        )
+    )
+    return {
+        "assessments": int(assessments or 0),
+        "code": codes.get(household.business_id),
+        "target_has_code": household.match_business_id in codes,
+    }
+
+
+# ---------------------------------------------------------------------- staff dashboard
+
+#: Communes listed on the staff dashboard (the busiest of the last four weeks).
+TOP_COMMUNES = 5
+
+
+@dataclass(frozen=True)
+class DashboardSummary:
+    """Field work on a staff member's dashboard: this week, the last four weeks (this week and
+    the three before, from Monday), the busiest communes of those weeks, the households whose
+    phone score differed from the portal's in those weeks, and the open proposed matches."""
+
+    this_week: int
+    four_weeks: int
+    since: date
+    top_communes: list[tuple[int, int]]
+    score_mismatches: int
+    open_matches: int
+
+    @property
+    def empty(self) -> bool:
+        return not (self.four_weeks or self.open_matches)
+
+
+def dashboard_summary(user: Any) -> DashboardSummary | None:
+    """The field figures of the user's dashboard: their province for staff, every province for
+    the national administrator, None for anyone else. One aggregate query, grouped by commune,
+    whatever the number of households."""
+    if getattr(user, "role", None) == Role.STAFF and user.province_code is not None:
+        where: list[Any] = [FieldHousehold.province_code == user.province_code]
+    elif getattr(user, "role", None) == Role.ADMIN:
+        where = []
+    else:
+        return None
+    today = clock.today()
+    monday = today - timedelta(days=today.weekday())
+    since = monday - timedelta(weeks=3)
+    week_start, since_start = clock.day_start(monday), clock.day_start(since)
+    recent = FieldHousehold.assessed_at >= since_start
+    rows = db.session.execute(
+        sa.select(
+            FieldHousehold.commune_code,
+            sa.func.count().filter(FieldHousehold.assessed_at >= week_start),
+            sa.func.count().filter(recent),
+            sa.func.count().filter(recent, FieldHousehold.score_mismatch.is_(True)),
+            sa.func.count().filter(_OPEN_MATCH),
+        )
+        .where(*where, sa.or_(recent, _OPEN_MATCH))
+        .group_by(FieldHousehold.commune_code)
     ).all()
-    return [(h, b) for h, b in rows]
+    top = sorted(((r[0], int(r[2])) for r in rows if r[2]), key=lambda c: (-c[1], c[0]))
+    return DashboardSummary(
+        this_week=sum(int(r[1]) for r in rows),
+        four_weeks=sum(int(r[2]) for r in rows),
+        since=since,
+        top_communes=top[:TOP_COMMUNES],
+        score_mismatches=sum(int(r[3]) for r in rows),
+        open_matches=sum(int(r[4]) for r in rows),
+    )

@@ -53,7 +53,7 @@ class Slip:
 
 def build_slip(household: FieldHousehold, lang: str) -> Slip:
     assessment = db.session.get(Assessment, household.assessment_id)
-    business = household.business
+    business = household.held_by
     assert assessment is not None and business is not None
     row = db.session.scalar(sa.select(ClaimCode).where(ClaimCode.business_id == business.id))
     code = row.code if row is not None else household.claim_code

@@ -30,7 +30,7 @@ from flask_wtf.csrf import generate_csrf
 
 from assessments.field_export import export
 from assessments.recommend import load_rules
-from portal import clock, geo
+from portal import clock, formatting, geo
 from portal.access import public, roles_required
 from portal.assess.labels import LEVEL_MEANINGS
 from portal.assess.questionnaires import registry
@@ -39,13 +39,14 @@ from portal.auth.models import Role, User
 from portal.businesses.models import Sector
 from portal.claims.models import ClaimCode
 from portal.extensions import db
+from portal.failures import flash_error
 from portal.field import operations, queries
-from portal.field.forms import HelperForm
+from portal.field.forms import DecisionForm, HelperForm
 from portal.field.labels import FieldRefusal
 from portal.field.models import FieldHousehold
 from portal.field.slip import build_slip, render_pdf
 from portal.i18n import current_language
-from portal.inputs import FIRST_DAY, LAST_DAY
+from portal.inputs import FIRST_DAY, LAST_DAY, int_arg
 from portal.labels import SECTOR_LABELS
 from portal.pdf import pdf_response
 from portal.permissions import performs, require
@@ -56,7 +57,14 @@ from portal.spreadsheets import csv_row
 bp = Blueprint("field", __name__, url_prefix="/field")
 
 #: The app's files, cached by its service worker (with the page itself).
-ASSETS = ("field/app.js", "field/scorer.js", "field/store.js", "field/field.css", "css/app.css")
+ASSETS = (
+    "field/app.js",
+    "field/upload.js",
+    "field/scorer.js",
+    "field/store.js",
+    "field/field.css",
+    "css/app.css",
+)
 
 
 @cache
@@ -221,8 +229,11 @@ def sync() -> Response | tuple[Response, int]:
 
 def _claim_code_of(household: FieldHousehold) -> str:
     """The claim code on record (the phone's, unless it was taken and replaced)."""
+    business = household.held_by
     code = db.session.scalar(
-        sa.select(ClaimCode.code).where(ClaimCode.business_id == household.business_id)
+        sa.select(ClaimCode.code).where(
+            ClaimCode.business_id == (business.id if business is not None else None)
+        )
     )
     return code or household.claim_code
 
@@ -302,7 +313,7 @@ def set_communes(user_id: int) -> Any:
 def _household(household_id: int) -> FieldHousehold:
     household = get_scoped_or_404(FieldHousehold, household_id)
     require("field.slip", household)
-    if household.business is None or household.assessment_id is None:
+    if household.held_by is None or household.assessment_id is None:
         abort(404)
     return household
 
@@ -417,4 +428,151 @@ def report_csv() -> Response:
         mimetype="text/csv",
         download_name=f"field-work-{start:%Y%m%d}-{end:%Y%m%d}.csv",
         as_attachment=True,
+    )
+
+
+# ------------------------------------------------------------------ proposed matches
+
+
+def _matches_province() -> int | None:
+    """Staff: their province; the national administrator: the one asked for, else all."""
+    if not current_user.is_admin:
+        return current_user.province_code
+    code = int_arg("province")
+    return code if code is not None and geo.get_province(code) is not None else None
+
+
+@bp.route("/matches")
+@performs("field.match")
+@audited("field.matches", table="field_households")
+def matches() -> str:
+    """Open proposed matches: a field household with the same phone, in the same commune, as
+    a household already in the portal; each to merge or dismiss."""
+    province = _matches_province()
+    return render_template(
+        "field/matches.html",
+        matches=queries.proposed_matches(province),
+        province=province,
+        limit=queries.MATCH_PAGE,
+        commune_name=geo.commune_name,
+    )
+
+
+def _proposal(household_id: int) -> FieldHousehold:
+    household = get_scoped_or_404(FieldHousehold, household_id)
+    require("field.match", household)
+    return household
+
+
+def _decided(error: operations.FieldError) -> Response:
+    db.session.rollback()
+    flash_error(error)
+    return redirect(url_for("field.matches"))
+
+
+@bp.route("/matches/<int:household_id>/merge", methods=["GET", "POST"])
+@performs("field.match")
+@audited("field_household.merge", record="household_id")
+def merge(household_id: int) -> Any:
+    household = _proposal(household_id)
+    if request.method == "POST":
+        if not DecisionForm().validate_on_submit():
+            abort(400)
+        try:
+            merged = operations.merge_match(household.id, current_user)
+        except operations.FieldError as error:
+            return _decided(error)
+        db.session.commit()
+        flash(_("The two records are now one household."), "success")
+        return redirect(url_for("businesses.show_business", business_id=merged.business_id))
+    if not household.match_open or household.business is None or household.match is None:
+        return _decided(operations.FieldError("decided"))
+    preview = queries.merge_preview(household)
+    target, placeholder = household.match, household.business
+    effects = [
+        _(
+            "%(business)s receives the field assessment of %(date)s (%(count)s in all) with its "
+            "answers and scores, and the field record with the household's consent.",
+            business=target.name,
+            date=formatting.format_date(household.assessed_at),
+            count=preview["assessments"],
+        ),
+    ]
+    if preview["code"] and not preview["target_has_code"]:
+        effects.append(
+            _(
+                "The claim code on the household's slip (%(code)s) then claims %(business)s.",
+                code=preview["code"],
+                business=target.name,
+            )
+        )
+    elif preview["code"]:
+        effects.append(
+            _(
+                "The claim code on the household's slip (%(code)s) stops working: %(business)s "
+                "keeps its own claim code.",
+                code=preview["code"],
+                business=target.name,
+            )
+        )
+    effects += [
+        _(
+            "The record the field app made (%(name)s) leaves the list of businesses, so reports "
+            "count the household once; the account made for it is closed.",
+            name=placeholder.name,
+        ),
+        _("%(business)s and its owner's account are otherwise not changed.", business=target.name),
+        _("A merge cannot be undone."),
+    ]
+    return render_template(
+        "confirm.html",
+        title=_("Merge the two records?"),
+        subject=_(
+            "%(field)s (recorded in the field) into %(business)s",
+            field=household.name,
+            business=target.name,
+        ),
+        effects=effects,
+        action=url_for("field.merge", household_id=household.id),
+        button=_("Merge into one household"),
+        back=url_for("field.matches"),
+    )
+
+
+@bp.route("/matches/<int:household_id>/dismiss", methods=["GET", "POST"])
+@performs("field.match")
+@audited("field_household.dismiss", record="household_id")
+def dismiss(household_id: int) -> Any:
+    household = _proposal(household_id)
+    if request.method == "POST":
+        if not DecisionForm().validate_on_submit():
+            abort(400)
+        try:
+            operations.dismiss_match(household.id, current_user)
+        except operations.FieldError as error:
+            return _decided(error)
+        db.session.commit()
+        flash(_("The proposal is closed: they are two households."), "success")
+        return redirect(url_for("field.matches"))
+    if not household.match_open or household.match is None:
+        return _decided(operations.FieldError("decided"))
+    return render_template(
+        "confirm.html",
+        title=_("Two different households?"),
+        subject=_(
+            "%(field)s (recorded in the field) and %(business)s",
+            field=household.name,
+            business=household.match.name,
+        ),
+        effects=[
+            _("Both households stay in the portal as they are, each with its own assessments."),
+            _(
+                "The proposal is closed with your name and the date, and is no longer listed "
+                "among the proposed matches."
+            ),
+        ],
+        action=url_for("field.dismiss", household_id=household.id),
+        button=_("They are two households"),
+        back=url_for("field.matches"),
+        back_label=_("Go back without deciding"),
     )

@@ -8,6 +8,7 @@ from portal.access import ANY_ROLE, public, roles_required
 from portal.assess import queries as assess_queries
 from portal.assess.questionnaires import minutes_to_answer
 from portal.auth.models import Role
+from portal.field import queries as field_queries
 from portal.main import queries
 from portal.reports import progress
 from portal.training import queries as training_queries
@@ -40,6 +41,7 @@ def dashboard():
         "main/dashboard_staff.html",
         # Province staff open on their province's target (None for other roles).
         staff_home=progress.staff_home(current_user),
+        field_summary=field_queries.dashboard_summary(current_user),
         business_count=queries.business_count(current_user),
         user_count=queries.user_count(current_user),
         by_commune=[

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from portal import clock, official
+from portal.field.exports import add_field_sheet
 from portal.pdf import write_pdf
 from portal.reports.labels import (
     ANY_BUSINESSES_LABEL,
@@ -97,6 +98,7 @@ def to_xlsx(context: dict) -> bytes:
     for cell in (*sheet[1], *sheet[3], *sheet[sheet.max_row]):
         cell.font = bold
     sheet.column_dimensions["A"].width = 48
+    add_field_sheet(book, context["f"])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

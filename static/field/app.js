@@ -7,7 +7,6 @@ import * as store from "./store.js";
 const body = document.body;
 const T = JSON.parse(document.getElementById("field-strings").textContent);
 const LANG = body.dataset.lang === "en" ? "en" : "vi";
-const BATCH = 10;
 const CLAIM_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 const $ = (id) => document.getElementById(id);
 
@@ -293,6 +292,7 @@ async function saveRecord(q, answers) {
   $("household-form").reset();
   await renderRecords();
   showResult(record);
+  requestBackgroundSync();
   sync();
 }
 
@@ -405,61 +405,43 @@ function setNet() {
   $("net").textContent = navigator.onLine ? T.online : T.offline;
 }
 
+// Ask the service worker to send the queue when the connection returns, even if this page is
+// closed by then (Background Sync). Browsers without it rely on the page's own sync below.
+async function requestBackgroundSync() {
+  if (!("serviceWorker" in navigator) || !("SyncManager" in self)) return false;
+  try {
+    const registration = await navigator.serviceWorker.getRegistration(body.dataset.scope);
+    if (!registration || !registration.sync) return false;
+    await registration.sync.register(self.FieldQueue.SYNC_TAG);
+    return true;
+  } catch (error) {
+    return false; // not allowed (e.g. a private window): the page's sync remains
+  }
+}
+
 async function sync() {
   if (syncing || !navigator.onLine) return;
   syncing = true;
   const message = $("sync-message");
+  const say = (state, textValue) => {
+    message.textContent = textValue;
+    message.dataset.state = state;
+  };
   try {
-    const waiting = (await store.allRecords()).filter((r) => r.state === "waiting");
-    if (!waiting.length) return;
-    message.textContent = T.sending;
-    message.dataset.state = "sending";
-    const token = await refreshSession();
-    if (!token) {
-      message.textContent = T.sign_in;
-      message.dataset.state = "signed-out";
-      return;
-    }
-    for (let start = 0; start < waiting.length; start += BATCH) {
-      const chunk = waiting.slice(start, start + BATCH);
-      const response = await fetch(body.dataset.sync, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": token, Accept: "application/json" },
-        body: JSON.stringify({
-          records: chunk.map(({ state, message: _m, server_scores, mismatch, match, slip, ...r }) => r),
-        }),
-      });
-      if (response.status === 401 || response.status === 403) {
-        message.textContent = T.sign_in;
-        message.dataset.state = "signed-out";
-        return;
-      }
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const { results } = await response.json();
-      for (const outcome of results) {
-        const record = chunk.find((r) => r.id === outcome.id);
-        if (!record) continue;
-        if (outcome.status === "refused") {
-          record.state = "refused";
-          record.message = outcome.message;
-        } else {
-          record.state = "sent";
-          if (outcome.scores) record.server_scores = outcome.scores;
-          record.mismatch = Boolean(outcome.mismatch);
-          record.match = Boolean(outcome.match);
-          if (outcome.claim_code) record.claim_code = outcome.claim_code;
-          if (outcome.slip) record.slip = outcome.slip;
-        }
-        await store.putRecord(record);
-      }
-      await renderRecords();
-    }
-    message.textContent = T.sent;
-    message.dataset.state = "sent";
+    const result = await self.FieldQueue.upload({
+      syncUrl: body.dataset.sync,
+      token: async () => {
+        say("sending", T.sending);
+        return refreshSession();
+      },
+      onBatch: renderRecords,
+    });
+    if (result === "signed_out") {
+      $("sign-in").hidden = false;
+      say("signed-out", T.sign_in);
+    } else if (result === "sent") say("sent", T.sent);
   } catch (error) {
-    message.textContent = T.send_failed;
-    message.dataset.state = "failed";
+    say("failed", T.send_failed);
   } finally {
     syncing = false;
     await renderRecords();
@@ -495,6 +477,10 @@ window.addEventListener("offline", setNet);
 
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register(body.dataset.sw, { scope: body.dataset.scope }).catch(() => {});
+  // The worker sent the queue in the background: show what the portal answered.
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    if (event.data && event.data.type === "field-synced") renderRecords();
+  });
 }
 body.dataset.ready = "loading";
 loadData()

@@ -1,34 +1,16 @@
 // The field app's IndexedDB store: household records waiting to be sent (and those sent),
 // and the data kept for offline work (questionnaires, the helper's communes, courses).
-const DB_NAME = "portal-field";
-const DB_VERSION = 1;
+// The database is opened by upload.js (loaded before this module), which the service worker
+// shares to send the queue in the background.
+export function open() {
+  return self.FieldQueue.open();
+}
 
 function request(req) {
   return new Promise((resolve, reject) => {
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
   });
-}
-
-let opened = null;
-
-export function open() {
-  if (!opened) {
-    opened = new Promise((resolve, reject) => {
-      const req = indexedDB.open(DB_NAME, DB_VERSION);
-      req.onupgradeneeded = () => {
-        const db = req.result;
-        if (!db.objectStoreNames.contains("records")) {
-          const records = db.createObjectStore("records", { keyPath: "id" });
-          records.createIndex("state", "state");
-        }
-        if (!db.objectStoreNames.contains("kept")) db.createObjectStore("kept");
-      };
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-  }
-  return opened;
 }
 
 async function store(name, mode) {

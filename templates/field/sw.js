@@ -1,9 +1,13 @@
 // Service worker of the field app (scope /field/): keeps the page and its files so the app
 // opens without a connection, also after the browser or the phone restarted. Data (records,
-// questionnaires, communes) lives in IndexedDB, written by the page itself.
+// questionnaires, communes) lives in IndexedDB, written by the page itself. With Background
+// Sync, it also sends the queue when the connection returns, even if the app is closed.
 const CACHE = "field-{{ version }}";
 const SHELL = "{{ url_for('field.app') }}";
 const ASSETS = {{ assets|safe }};
+const SYNC_URL = "{{ url_for('field.sync') }}";
+const SESSION_URL = "{{ url_for('field.session_data') }}";
+importScripts("{{ url_for('static', filename='field/upload.js') }}");
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -52,4 +56,18 @@ self.addEventListener("fetch", (event) => {
       ),
     );
   }
+});
+
+// The page registered the tag when it queued records: send them now (same endpoint, same record
+// ids as the page's own sync). A failure rejects, so the browser tries again later; a session
+// that ended waits for the helper to sign in again in the app.
+self.addEventListener("sync", (event) => {
+  if (event.tag !== self.FieldQueue.SYNC_TAG) return;
+  event.waitUntil(
+    self.FieldQueue.upload({ syncUrl: SYNC_URL, sessionUrl: SESSION_URL }).then(async (result) => {
+      for (const client of await self.clients.matchAll({ type: "window" })) {
+        client.postMessage({ type: "field-synced", result });
+      }
+    }),
+  );
 });

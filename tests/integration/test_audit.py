@@ -223,6 +223,13 @@ CASES: dict[str, Case] = {
     "field.team": Case("GET", lambda w: "/field/team"),
     "field.report": Case("GET", lambda w: "/field/report"),
     "field.report_csv": Case("GET", lambda w: "/field/report.csv"),
+    "field.matches": Case("GET", lambda w: "/field/matches"),
+    "field.merge": Case(
+        "GET", lambda w: f"/field/matches/{w.household_id}/merge", lambda w: w.household_id
+    ),
+    "field.dismiss": Case(
+        "GET", lambda w: f"/field/matches/{w.household_id}/dismiss", lambda w: w.household_id
+    ),
     "field.slip": Case(
         "GET", lambda w: f"/field/households/{w.household_id}/slip", lambda w: w.household_id
     ),

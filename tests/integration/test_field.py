@@ -591,4 +591,4 @@ def test_proposed_matches_are_listed_for_staff(app, client, auth, helper, make_u
     auth.logout()
     auth.login(make_user(role=Role.STAFF, province_code=QUANG_NINH))
     page = client.get("/field/report", headers=EN).text
-    assert "Hộ ông Tư (lần 2)" in page and "merging the two records is not available yet" in page
+    assert "Hộ ông Tư (lần 2)" in page and "/field/matches" in page

@@ -237,6 +237,7 @@ def world(app, make_user, make_business):
     from tests.integration.test_access import _hanoi_onboarding
     from tests.integration.test_billing import add_programme, paid_enrolment_in
     from tests.integration.test_class_alerts import alert_and_notice
+    from tests.integration.test_field import field_household_of
 
     other_owner = make_user(name="Chủ khác")
     business = make_business(owner=other_owner, kind=BusinessKind.ENTERPRISE)
@@ -285,6 +286,9 @@ def world(app, make_user, make_business):
             "evidence": evidence,
             "api_token": create_token(app, staff)[0],
             "import_batch": hanoi_import_batch(app, make_user, QUANG_NINH),
+            "field_household": field_household_of(
+                app, make_user(role=Role.HELPER, province_code=QUANG_NINH), make_business()
+            ),
             **alert_and_notice(app, business.id, running.course_id),
         },
     )
