@@ -110,7 +110,12 @@ def recommended_courses(
                 Course.active.is_(True),
                 Course.audience.in_((Audience(audience), Audience.BOTH)),
             )
-            .options(selectinload(Course.cohorts).selectinload(Cohort.sessions))
+            # Only the classes still taking enrolments: past ones grow with the years.
+            .options(
+                selectinload(
+                    Course.cohorts.and_(Cohort.enrolment_deadline >= clock.today())
+                ).selectinload(Cohort.sessions)
+            )
             .order_by(Course.id)
         )
         if (not c.sectors or business.sector.value in c.sectors) and open_cohorts(c)
