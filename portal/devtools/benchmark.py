@@ -322,7 +322,7 @@ def _import_part(databases: dict[str, str], import_rows: int) -> list[str]:
 
 
 def _http_part(databases: dict[str, str], args: argparse.Namespace) -> list[str]:
-    lines = [benchmark_http.HTTP_HEADER, "|---|---|---|---|---|---|---|---|---|"]
+    lines = [benchmark_http.HTTP_HEADER, "|---|---|---|---|---|---|---|---|---|---|"]
     for name, url in databases.items():
         bench = _fresh_app(url)
         if args.http_businesses:
@@ -338,6 +338,7 @@ def _http_part(databases: dict[str, str], args: argparse.Namespace) -> list[str]
             args.http_seconds,
             args.connections,
             echo=lambda m: print(m, file=sys.stderr, flush=True),
+            workers=1 if args.quick else None,
         )
         for line in benchmark_http.http_rows(result):
             lines.append(line)
@@ -433,7 +434,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a smoke run: 200 businesses, 1 request per page, 1 HTTP round of 1 s, 500 rows",
+        help="a smoke run: 200 businesses, 1 request per page, 1 HTTP round of 1 s with one "
+        "gunicorn worker, 500 rows",
     )
     args = parser.parse_args(argv)
     if args.quick:

@@ -77,6 +77,9 @@ class HttpResult:
     #: name -> [(portal run, hello run just before)]
     pairs: dict[str, list[tuple[Run, Run]]] = field(default_factory=dict)
 
+    def failed(self, name: str) -> int:
+        return sum(p.bad for p, _h in self.pairs[name])
+
     def ratio(self, name: str) -> float:
         return statistics.median(p.rps / h.rps for p, h in self.pairs[name] if h.rps)
 
@@ -275,6 +278,8 @@ def load_wrk(port: int, target: Target, connections: int, seconds: float, tmp: s
             f"-t{threads}",
             f"-c{max(connections, threads)}",
             f"-d{max(1, round(seconds))}s",
+            "--timeout",
+            "30s",
             "-s",
             script,
             f"http://127.0.0.1:{port}",
@@ -447,8 +452,11 @@ def hello_targets() -> dict[str, Target]:
 
 
 @contextmanager
-def servers(database_url: str, tmp: str) -> Iterator[tuple[Server, Server]]:
-    """Start the portal on ``database_url`` and the hello-world, both under gunicorn."""
+def servers(
+    database_url: str, tmp: str, workers: int | None = None
+) -> Iterator[tuple[Server, Server]]:
+    """Start the portal on ``database_url`` and the hello-world, both under gunicorn (with
+    gunicorn.conf.py's number of workers unless ``workers`` is given)."""
     env = {
         "PORTAL_ENV": "production",
         "DATABASE_URL": database_url,
@@ -462,6 +470,8 @@ def servers(database_url: str, tmp: str) -> Iterator[tuple[Server, Server]]:
         "PORTAL_INSTANCE_PATH": os.path.join(tmp, "instance"),
         "GUNICORN_LOG_LEVEL": "warning",
     }
+    if workers:
+        env["GUNICORN_WORKERS"] = str(workers)
     portal = Server("portal:create_app()", env, os.path.join(tmp, "portal.log"))
     try:
         hello = Server("portal.devtools.hello:app", env, os.path.join(tmp, "hello.log"))
@@ -481,12 +491,13 @@ def run_http(
     seconds: float,
     connections: int,
     echo=print,
+    workers: int | None = None,
 ) -> HttpResult:
     """Serve the portal and the hello-world; measure ``rounds`` interleaved rounds."""
     result = HttpResult(name, "wrk" if wrk_available() else "python threads", connections, seconds)
     with tempfile.TemporaryDirectory(prefix="portal-http-") as tmp:
         os.makedirs(os.path.join(tmp, "instance"))
-        with servers(database_url, tmp) as (portal, hello):
+        with servers(database_url, tmp, workers) as (portal, hello):
             targets = portal_targets(portal.port, owners)
             hellos = hello_targets()
             # Warm both up: every worker imports lazily and fills its caches.
@@ -497,7 +508,9 @@ def run_http(
                 for target in targets:
                     base = measure(hello, hellos[target.method], connections, seconds, tmp)
                     run = measure(portal, target, connections, seconds, tmp)
-                    if run.bad or base.bad:
+                    # A few failures under overload (SQLite's write lock waited for longer
+                    # than busy_timeout: 503) are counted; more means something is wrong.
+                    if run.bad > run.requests / 100 or base.bad:
                         raise RuntimeError(
                             f"{target.name}: {run.bad} portal / {base.bad} hello requests "
                             "did not answer 200"
@@ -513,7 +526,7 @@ def run_http(
 
 HTTP_HEADER = (
     "| db | request | portal req/s | hello req/s | ratio | wanted | portal CPU µs/req "
-    "| hello CPU µs/req | portal mean ms |"
+    "| hello CPU µs/req | portal mean ms | failed |"
 )
 WANTED = {"question": 0.25, "autosave": 0.15}
 
@@ -526,6 +539,6 @@ def http_rows(result: HttpResult) -> list[str]:
             f"| {result.median(name, 'rps', hello=True):,.0f} | {result.ratio(name):.2f}× "
             f"| ≥ {WANTED.get(name, 0):.2f}× | {result.median(name, 'cpu_us'):,.0f} "
             f"| {result.median(name, 'cpu_us', hello=True):,.0f} "
-            f"| {result.median(name, 'latency_ms'):.1f} |"
+            f"| {result.median(name, 'latency_ms'):.1f} | {result.failed(name)} |"
         )
     return rows
