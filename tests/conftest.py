@@ -33,6 +33,9 @@ PASSWORD = "correct-horse-42"
 QUANG_NINH = 22
 HA_NOI = 1
 
+#: Fixtures kept in their own module, offered to every test: localstripe's (card payments).
+pytest_plugins = ["tests.stripe_support"]
+
 
 def all_at_once(calls: list[Callable[[], Any]]) -> list:
     """Run every call in its own thread, all released at the same moment; return results."""
@@ -260,6 +263,18 @@ def make_business(app: Flask, make_user: Callable[..., User]) -> Callable[..., B
         return business
 
     return make
+
+
+@pytest.fixture
+def trainer(make_user: Callable[..., User]) -> User:
+    """A trainer of Quảng Ninh (a module may define its own)."""
+    return make_user(role=Role.TRAINER, province_code=QUANG_NINH)
+
+
+@pytest.fixture
+def staff(make_user: Callable[..., User]) -> User:
+    """A staff member of Quảng Ninh (a module may define its own)."""
+    return make_user(role=Role.STAFF, province_code=QUANG_NINH)
 
 
 class AuthActions:

@@ -2,29 +2,42 @@
 makes rows through the portal's own operations and returns plain ids (or a namespace of ids),
 so a test can use them with or without an app context."""
 
+import io
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 import sqlalchemy as sa
 
+from assessments.listing_paths import load_catalog
 from portal import clock, geo
 from portal.api import operations as api_operations
 from portal.assess import operations as assess_operations
 from portal.assess.questionnaires import choose
 from portal.auth.models import Role, User
-from portal.businesses.models import Business
+from portal.billing import operations as billing_operations
+from portal.billing.models import Payment, PaymentStatus
+from portal.businesses import operations as business_operations
+from portal.businesses.models import Business, BusinessKind
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.imports.models import ImportBatch
+from portal.onboarding import files
+from portal.onboarding import operations as onboarding_operations
+from portal.onboarding.models import Evidence, EvidenceKind, OnboardingPath
+from portal.reports.models import DigitalStatus
+from portal.reports.operations import set_definition
 from portal.training import operations
+from portal.training.alerts import ClassAlert, ClassAlertNotice
 from portal.training.models import (
     Cohort,
+    Course,
     CourseFormat,
     Enrolment,
     EnrolmentEvent,
     EnrolmentState,
     TrainingSession,
 )
-from tests.conftest import QUANG_NINH
+from tests.conftest import HA_NOI, QUANG_NINH
 
 # ----------------------------------------------------------------------------- training
 
@@ -227,3 +240,414 @@ def field_match(app, client, auth, helper, phone: str, commune: int) -> int:
         return db.session.scalar(
             sa.select(FieldHousehold.id).where(FieldHousehold.client_id == sent["id"])
         )
+
+
+# ============================================================================= moved out of
+# the test modules that other modules imported them from (#15): every module imports them here.
+
+#: Ask for the English pages.
+EN = {"Accept-Language": "en"}
+
+#: A commune of Hà Nội (a move's destination).
+HA_NOI_COMMUNE = int(geo.communes(HA_NOI)[3].code)
+
+#: How to find an object of another province for each id a route takes. A new route taking an
+#: id must add its parameter here, so that the cross-province test (test_access.py) and the
+#: hostile-input test cover it.
+ID_PARAMETERS = {
+    "business_id": "business",
+    "user_id": "user",
+    "course_id": "course",
+    "cohort_id": "cohort",
+    "session_id": "session",
+    "enrolment_id": "enrolment",
+    "certificate_id": "certificate",
+    "payment_id": "payment",
+    "programme_id": "programme",
+    "assessment_id": "assessment",
+    # Not an id: an assessment's page number, probed together with assessment_id.
+    "step": "step",
+    "onboarding_id": "onboarding",
+    "evidence_id": "evidence",
+    "token_id": "api_token",
+    "household_id": "field_household",
+    "batch_id": "import_batch",
+    "alert_id": "class_alert",
+    "notice_id": "class_alert_notice",
+}
+
+
+# ----------------------------------------------------------------------------- accounts
+
+
+def registration(**overrides) -> dict:
+    """The form data of an owner's registration (with their first business), in Quảng Ninh."""
+    commune = int(geo.communes(QUANG_NINH)[3].code)
+    data = {
+        "name": "Nguyễn Thị Hoa",
+        "email": "hoa@example.vn",
+        "phone": "",
+        "password": "mat-khau-rat-dai",
+        "confirm": "mat-khau-rat-dai",
+        "business_name": "Hộ kinh doanh Chả mực Hạ Long",
+        "kind": "household_business",
+        "tax_code": "",
+        "sector": "food_processing",
+        "size": "family",
+        "province": str(QUANG_NINH),
+        "commune": str(commune),
+        "address": "Số 5, tổ 3",
+        "consent": "y",
+    }
+    return data | overrides
+
+
+def business_form_data(business: Business, **changes) -> dict:
+    """The edit form of ``business`` as it stands, with ``changes`` (e.g. another province)."""
+    return {
+        "business_name": business.name,
+        "kind": business.kind.value,
+        "tax_code": "",
+        "sector": business.sector.value,
+        "size": business.size.value,
+        "province": str(business.province_code),
+        "commune": str(business.commune_code),
+        "address": business.address,
+    } | changes
+
+
+# ----------------------------------------------------------------------------- training times
+
+
+def earlier_today() -> datetime:
+    """A stored instant earlier today (local day), halfway from midnight to now."""
+    now = clock.utcnow()
+    return (now - (now - clock.day_start(clock.today())) / 2).replace(microsecond=0)
+
+
+def in_days(days: int, hour: int = 8) -> datetime:
+    """Local ``hour`` o'clock, ``days`` days from today, as a stored instant."""
+    return clock.day_start(clock.today() + timedelta(days=days)) + timedelta(hours=hour)
+
+
+def mark_present(app, trainer, session_id: int, enrolment_id: int) -> None:
+    """Mark a participant present at a session, through the operation, as ``trainer``."""
+    with app.app_context():
+        operations.set_attendance(
+            db.session.get(TrainingSession, session_id),
+            db.session.get(Enrolment, enrolment_id),
+            True,
+            db.session.get(User, trainer.id),
+        )
+        db.session.commit()
+
+
+#: A commune of Quảng Ninh other than the first (where new_training holds its classes).
+HOANH_MO = 6841
+
+
+def move_class(app, cohort_id: int, commune_code: int | None, venue="", online_link="") -> None:
+    """Hold a class somewhere else (or online only, with no commune)."""
+    with app.app_context():
+        cohort = db.session.get(Cohort, cohort_id)
+        cohort.commune_code, cohort.venue, cohort.online_link = commune_code, venue, online_link
+        db.session.commit()
+
+
+# ----------------------------------------------------------------------------- fees
+
+
+def paid_course(app, trainer, fee: int = 500_000, **fields) -> SimpleNamespace:
+    """A course with a fee (``new_training``'s ids)."""
+    return new_training(app, trainer, fee_vnd=fee, title_en="Paid course", **fields)
+
+
+def add_programme(app, province_code: int = QUANG_NINH, **fields) -> int:
+    """A subsidy programme of the province (``fields``: share_pct, budget_vnd, ...); its id."""
+    values = {"name_vi": "Hỗ trợ chuyển đổi số", "name_en": "Digital transition aid"} | fields
+    with app.app_context():
+        programme = billing_operations.create_programme(province_code, **values)
+        db.session.commit()
+        return programme.id
+
+
+def payment_of(app, enrolment_id: int) -> Payment:
+    """The enrolment's latest payment (detached)."""
+    with app.app_context():
+        payment = db.session.scalar(
+            sa.select(Payment)
+            .where(Payment.enrolment_id == enrolment_id)
+            .order_by(Payment.id.desc())
+        )
+        db.session.expunge(payment)
+        return payment
+
+
+def paid_enrolment_in(app, trainer, business) -> SimpleNamespace:
+    """A paid course with one held (unpaid) enrolment of ``business``; return ids."""
+    t = paid_course(app, trainer, province_code=business.province_code)
+    enrolment_id = enrol_now(app, t.cohort_id, business.id)
+    return SimpleNamespace(
+        **vars(t), enrolment_id=enrolment_id, payment_id=payment_of(app, enrolment_id).id
+    )
+
+
+def owner_with_held_seat(app, make_user, make_business, trainer, **business_fields):
+    """A new owner whose new business holds an unpaid seat of a paid course:
+    (owner, business, ``paid_enrolment_in``'s ids)."""
+    owner = make_user()
+    business = make_business(owner=owner, **business_fields)
+    held = paid_enrolment_in(app, trainer, business)
+    return owner, business, held
+
+
+def card_paid_enrolment(app, trainer, business) -> int:
+    """A seat paid by card (as the webhook leaves it), in a class the trainer teaches; its id."""
+    held = paid_enrolment_in(app, trainer, business)
+    with app.app_context():
+        payment = db.session.get(Payment, held.payment_id)
+        payment.status = PaymentStatus.SUCCEEDED
+        payment.stripe_payment_intent_id = "pi_test_paid"
+        payment.hold_expires_at = None
+        payment.paid_at = payment.enrolment.paid_at = clock.utcnow()
+        db.session.commit()
+    return held.enrolment_id
+
+
+# ----------------------------------------------------------------------------- listing paths
+
+
+def start_path(client, business, path: str = "postmart") -> int:
+    """Start a listing path of ``business`` on its page (signed-in owner); its id."""
+    response = client.post(f"/onboarding/businesses/{business.id}/start", data={"path": path})
+    assert response.status_code == 302
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def upload_evidence(client, onboarding_id: int, content: bytes, name="photo.png", **data):
+    """Upload a file as evidence of a listing path (signed-in owner); the response."""
+    response = client.post(
+        f"/onboarding/{onboarding_id}/evidence",
+        data={"file": (io.BytesIO(content), name), **data},
+        content_type="multipart/form-data",
+        headers=EN,
+    )
+    # The test client spools large bodies to a temporary file it never closes by itself.
+    response.request.input_stream.close()
+    return response
+
+
+def listing_evidence(app, business, path_id: str, channel: str, status) -> None:
+    """A listing path of ``business`` with one URL as evidence, in ``status``."""
+    with app.app_context():
+        onboarding = OnboardingPath(
+            business_id=business.id,
+            province_code=business.province_code,
+            path_id=path_id,
+            channel=channel,
+        )
+        db.session.add(onboarding)
+        db.session.flush()
+        db.session.add(
+            Evidence(
+                onboarding_id=onboarding.id,
+                business_id=business.id,
+                province_code=business.province_code,
+                kind="url",
+                url="https://example.vn",
+                status=status,
+            )
+        )
+        db.session.commit()
+
+
+# ----------------------------------------------------------------------------- other provinces'
+# rows, for the probes of the access and hostile-input tests
+
+
+def hanoi_onboarding(app, business) -> tuple[int, int]:
+    """A listing path of a Hà Nội business with one URL as evidence: (path id, evidence id)."""
+    with app.app_context():
+        onboarding = OnboardingPath(
+            business_id=business.id, province_code=HA_NOI, path_id="postmart", channel="sales"
+        )
+        evidence = Evidence(
+            onboarding=onboarding,
+            business_id=business.id,
+            province_code=HA_NOI,
+            kind=EvidenceKind.URL,
+            url="https://postmart.vn/shop/1",
+        )
+        db.session.add_all([onboarding, evidence])
+        db.session.commit()
+        return onboarding.id, evidence.id
+
+
+def hanoi_payment(app, make_user, make_business) -> int:
+    """A held payment in Hà Nội; its id."""
+    business = make_business(province_code=HA_NOI)
+    trainer = make_user(role=Role.TRAINER, province_code=HA_NOI)
+    return paid_enrolment_in(app, trainer, business).payment_id
+
+
+def hanoi_programme(app) -> int:
+    """A subsidy programme of Hà Nội; its id."""
+    return add_programme(app, province_code=HA_NOI, share_pct=50, budget_vnd=1_000_000)
+
+
+def import_batch(app, make_user, province_code: int = HA_NOI) -> int:
+    """A previewed bulk-import batch (of Hà Nội unless told); its id."""
+    staff = make_user(role=Role.STAFF, province_code=province_code)
+    with app.app_context():
+        batch = ImportBatch(
+            province_code=province_code,
+            created_by_id=staff.id,
+            file_name="list.csv",
+            file_key=f"imports/{province_code}/missing.csv",
+            file_sha256="0" * 64,
+            total_rows=1,
+            accepted_rows=1,
+            preview={"refused": [], "mapped": [], "mapped_rows": 0},
+        )
+        db.session.add(batch)
+        db.session.commit()
+        return batch.id
+
+
+def alert_and_notice(app, business_id: int, course_id: int) -> dict[str, int]:
+    """A class alert of a business on a course and a notice of one of its classes:
+    {"class_alert": id, "class_alert_notice": id}."""
+    with app.app_context():
+        course = db.session.get(Course, course_id)
+        alert = ClassAlert(
+            business_id=business_id, province_code=course.province_code, course_id=course_id
+        )
+        notice = ClassAlertNotice(
+            business_id=business_id,
+            province_code=course.province_code,
+            cohort_id=course.cohorts[0].id,
+        )
+        db.session.add_all([alert, notice])
+        db.session.commit()
+        return {"class_alert": alert.id, "class_alert_notice": notice.id}
+
+
+# ----------------------------------------------------------------------------- a business's move
+
+
+def move_business(app, business_id: int, by: User, province=HA_NOI, commune=HA_NOI_COMMUNE):
+    """Move a business to another province through the operation, as ``by``; the counts."""
+    with app.app_context():
+        moved = business_operations.move_business(
+            db.session.get(Business, business_id), province, commune, db.session.get(User, by.id)
+        )
+        db.session.commit()
+        return moved
+
+
+#: The smallest PNG file the uploads accept.
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def business_with_history(app, make_user, make_business) -> SimpleNamespace:
+    """A household business of Quảng Ninh with one of every kind of row, digital there.
+
+    A submitted assessment (with scores, submitted ten days ago), a fully subsidised class it
+    attended and completed (payment with receipt, events, attendance, certificate), a listing
+    path with a ticked step, a verified file and a pending URL; and a second business of
+    Quảng Ninh, with an assessment, that stays. Needs an UPLOAD_FOLDER.
+    """
+    qn_staff = make_user(role=Role.STAFF, province_code=QUANG_NINH, name="Cán bộ Quảng Ninh")
+    qn_trainer = make_user(role=Role.TRAINER, province_code=QUANG_NINH)
+    hn_staff = make_user(role=Role.STAFF, province_code=HA_NOI, name="Cán bộ Hà Nội")
+    hn_trainer = make_user(role=Role.TRAINER, province_code=HA_NOI)
+    owner = make_user(name="Đặng Thị Hoa")
+    business = make_business(owner=owner, kind=BusinessKind.HOUSEHOLD, name="Hộ Mật ong")
+    stayer = make_business(name="Hộ ở lại")
+    with app.app_context():
+        staff = db.session.get(User, qn_staff.id)
+        # Any level counts: the facts that matter here are the course and the listing.
+        set_definition(QUANG_NINH, 0, 1, staff)
+        set_definition(HA_NOI, 0, 1, db.session.get(User, hn_staff.id))
+        billing_operations.create_programme(
+            QUANG_NINH, by=staff, name_vi="Hỗ trợ học phí", name_en="Fee aid", share_pct=100
+        )
+        db.session.commit()
+    ten_days_ago = clock.utcnow() - timedelta(days=10)
+    assessment_id = submitted_assessment(app, business, submitted_at=ten_days_ago)
+    submitted_assessment(app, stayer, submitted_at=ten_days_ago)
+    t = new_training(
+        app,
+        qn_trainer,
+        title_vi="Bán hàng qua mạng",
+        title_en="Selling online",
+        duration_hours=4,
+        fee_vnd=500_000,
+        min_attendance_pct=100,
+        sessions=1,
+        first_session=clock.utcnow() - timedelta(hours=3),
+        deadline=clock.today() + timedelta(days=2),
+    )
+    enrolment_id = enrol_now(app, t.cohort_id, business.id)
+    with app.app_context():
+        trainer = db.session.get(User, qn_trainer.id)
+        enrolment = db.session.get(Enrolment, enrolment_id)
+        session = db.session.get(TrainingSession, t.session_ids[0])
+        operations.set_attendance(session, enrolment, True, trainer)
+        operations.complete_cohort(enrolment.cohort, trainer)
+        db.session.commit()
+        certificate_id = enrolment.certificate.id
+        payment = db.session.scalar(sa.select(Payment).where(Payment.enrolment_id == enrolment_id))
+        assert payment.status == PaymentStatus.SUBSIDISED and payment.paid_at is not None
+        payment_id = payment.id
+
+        owner_user = db.session.get(User, owner.id)
+        path = load_catalog().get("postmart")
+        path_row = onboarding_operations.start_path(
+            db.session.get(Business, business.id), path, owner_user
+        )
+        onboarding_operations.set_step_done(path_row, path.steps[0].id, True, owner_user)
+        stored = files.save(io.BytesIO(PNG), files.PNG, QUANG_NINH)
+        verified = onboarding_operations.add_evidence(
+            path_row,
+            owner_user,
+            step_id=None,
+            file_path=stored,
+            file_name="gian-hang.png",
+            content_type="image/png",
+            file_size=len(PNG),
+        )
+        pending = onboarding_operations.add_evidence(
+            path_row, owner_user, step_id=None, url="https://postmart.vn/shop/mat-ong"
+        )
+        db.session.commit()
+        onboarding_operations.review_evidence(verified, trainer, True)
+        db.session.commit()
+        ids = SimpleNamespace(
+            onboarding_id=path_row.id, evidence_id=verified.id, pending_id=pending.id
+        )
+        status = db.session.scalar(
+            sa.select(DigitalStatus).where(
+                DigitalStatus.business_id == business.id, DigitalStatus.ceased_at.is_(None)
+            )
+        )
+        assert status is not None and status.province_code == QUANG_NINH
+        # Digital for five days already: the past has something to count.
+        status.became_digital_at = clock.utcnow() - timedelta(days=5)
+        db.session.commit()
+    return SimpleNamespace(
+        qn_staff=qn_staff,
+        qn_trainer=qn_trainer,
+        hn_staff=hn_staff,
+        hn_trainer=hn_trainer,
+        owner=owner,
+        business=business,
+        stayer=stayer,
+        assessment_id=assessment_id,
+        course_id=t.course_id,
+        cohort_id=t.cohort_id,
+        enrolment_id=enrolment_id,
+        certificate_id=certificate_id,
+        payment_id=payment_id,
+        **vars(ids),
+    )

@@ -3,7 +3,7 @@
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from werkzeug.serving import make_server
@@ -84,3 +84,70 @@ def phone_en(app, browser, live_server, monkeypatch) -> Iterator:
 def artifacts() -> str:
     os.makedirs(ARTIFACTS, exist_ok=True)
     return ARTIFACTS
+
+
+# ------------------------------------------------------------------------ the household assessment
+
+
+def choose(page, question: str, label: str) -> None:
+    """Tick the option ``label`` of a question of the questionnaire page."""
+    page.locator(f"#question-{question}").get_by_label(label, exact=True).check()
+
+
+#: A household that runs on a smartphone and cash: no bank account, no online sales.
+CASH_HOUSEHOLD = [
+    [
+        ("smartphone", "Yes, the person who runs the business has their own"),
+        ("internet", "Works well, good enough for video calls"),
+        ("computer", "Yes, but rarely used"),
+    ],
+    [
+        ("bank_app", "No bank account"),
+        ("receive_payments", "Cash only"),
+        ("pay_online", "No"),
+    ],
+    [("sell_online", "No")],
+    [
+        ("product_content", "Clear, attractive photos"),
+        ("ocop", "3 stars"),
+        ("traceability", "On some products"),
+    ],
+    [
+        ("phone_skills", "Post, sell and transfer money"),
+        ("scam_response", "Refuse, hang up and tell the local police or family"),
+        ("account_safety", "Phone screen locked with a PIN or fingerprint"),
+        ("digital_training", "Yes"),
+    ],
+]
+
+
+def take_household_assessment(
+    page,
+    pages: list[list] = CASH_HOUSEHOLD,
+    *,
+    before_start: Callable | None = None,
+    before_submit: Callable | None = None,
+) -> None:
+    """Take the household questionnaire from the owner's dashboard (in English), page by page,
+    and submit it: the page then shows the results.
+
+    ``pages``: for each page of the questionnaire, its steps in order: a (question id, option
+    label) to tick, or a callable given the page (a check to make, or a field to fill, between
+    two answers). ``before_start`` runs on the questionnaire's start page, ``before_submit`` on
+    the review of the answers.
+    """
+    page.get_by_role("link", name="Take the assessment").click()
+    if before_start:
+        before_start(page)
+    page.get_by_role("button", name="Start the assessment").click()
+    for number, steps in enumerate(pages, 1):
+        for step in steps:
+            if callable(step):
+                step(page)
+            else:
+                choose(page, *step)
+        last = number == len(pages)
+        page.get_by_role("button", name="Review answers" if last else "Next").click()
+    if before_submit:
+        before_submit(page)
+    page.get_by_role("button", name="Submit and see my results").click()

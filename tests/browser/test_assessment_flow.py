@@ -9,15 +9,65 @@ from playwright.sync_api import expect
 from portal.assess.models import Assessment, AssessmentStatus
 from portal.businesses.models import BusinessKind, BusinessSize
 from portal.extensions import db
+from tests.browser.conftest import CASH_HOUSEHOLD, choose, take_household_assessment
 from tests.conftest import PASSWORD
-
-
-def _choose(page, question: str, label: str) -> None:
-    page.locator(f"#question-{question}").get_by_label(label, exact=True).check()
 
 
 def _fits_the_phone(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def _households_are_told_why(page) -> None:
+    expect(page.locator(".questionnaire-reason")).to_contain_text("Households answer")
+
+
+def _saved_at_once(page, artifacts: str) -> None:
+    """An answer is saved as soon as it is given, before any button is pressed."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("Devices and connectivity")
+    expect(page.locator("#progress-label")).to_have_text("Page 1 of 5")
+    choose(page, "smartphone", "Yes, the person who runs the business has their own")
+    expect(page.locator(".autosave-status")).to_have_text("Saved")
+    page.reload()
+    expect(
+        page.locator("#question-smartphone").get_by_label(
+            "Yes, the person who runs the business has their own"
+        )
+    ).to_be_checked()
+    _fits_the_phone(page)
+    page.screenshot(path=os.path.join(artifacts, "assessment-step-360.png"), full_page=True)
+
+
+def _cash_only_excludes_the_others(page) -> None:
+    expect(page.locator("#progress-label")).to_have_text("Page 2 of 5")
+    choose(page, "bank_app", "Yes, regularly")
+    qr = page.locator("#question-receive_payments").get_by_label(
+        "Customers scan a QR code (VietQR) or make a bank transfer"
+    )
+    qr.check()
+    choose(page, "receive_payments", "Cash only")
+    expect(qr).not_to_be_checked()
+    qr.check()
+    expect(page.locator("#question-receive_payments").get_by_label("Cash only")).not_to_be_checked()
+
+
+def _sells_online(page) -> None:
+    """The follow-up questions appear only for those who sell online."""
+    expect(page.locator("#question-sell_where")).to_be_hidden()
+    choose(page, "sell_online", "Yes, we post and sell ourselves")
+    expect(page.locator("#question-sell_where")).to_be_visible()
+    choose(page, "sell_where", "Zalo (messages, groups)")
+    orders = page.get_by_label("About how many online orders do you get each month?")
+    expect(orders).to_have_attribute("inputmode", "numeric")
+    orders.fill("12")
+
+
+def _on_page_4(page) -> None:
+    expect(page.locator("#progress-label")).to_have_text("Page 4 of 5")
+
+
+def _all_answered(page) -> None:
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review your answers")
+    expect(page.locator("main")).to_contain_text("Every question is answered")
 
 
 def test_household_completes_the_assessment_on_a_phone_and_downloads_the_report(
@@ -34,66 +84,18 @@ def test_household_completes_the_assessment_on_a_phone_and_downloads_the_report(
     page.get_by_role("button", name="Sign in").click()
 
     page.goto("/dashboard")
-    page.get_by_role("link", name="Take the assessment").click()
-    expect(page.locator(".questionnaire-reason")).to_contain_text("Households answer")
-    page.get_by_role("button", name="Start the assessment").click()
-
-    # Page 1: an answer is saved as soon as it is given, before any button is pressed.
-    expect(page.get_by_role("heading", level=1)).to_have_text("Devices and connectivity")
-    expect(page.locator("#progress-label")).to_have_text("Page 1 of 5")
-    _choose(page, "smartphone", "Yes, the person who runs the business has their own")
-    expect(page.locator(".autosave-status")).to_have_text("Saved")
-    page.reload()
-    expect(
-        page.locator("#question-smartphone").get_by_label(
-            "Yes, the person who runs the business has their own"
-        )
-    ).to_be_checked()
-    _fits_the_phone(page)
-    page.screenshot(path=os.path.join(artifacts, "assessment-step-360.png"), full_page=True)
-    _choose(page, "internet", "Works well, good enough for video calls")
-    _choose(page, "computer", "Yes, but rarely used")
-    page.get_by_role("button", name="Next").click()
-
-    # Page 2: "Cash only" excludes the other ways of being paid.
-    expect(page.locator("#progress-label")).to_have_text("Page 2 of 5")
-    _choose(page, "bank_app", "Yes, regularly")
-    qr = page.locator("#question-receive_payments").get_by_label(
-        "Customers scan a QR code (VietQR) or make a bank transfer"
+    devices = [
+        lambda page: _saved_at_once(page, artifacts),
+        ("internet", "Works well, good enough for video calls"),
+        ("computer", "Yes, but rarely used"),
+    ]
+    payments = [_cash_only_excludes_the_others, ("pay_online", "Sometimes")]
+    take_household_assessment(
+        page,
+        [devices, payments, [_sells_online], [_on_page_4, *CASH_HOUSEHOLD[3]], CASH_HOUSEHOLD[4]],
+        before_start=_households_are_told_why,
+        before_submit=_all_answered,
     )
-    qr.check()
-    _choose(page, "receive_payments", "Cash only")
-    expect(qr).not_to_be_checked()
-    qr.check()
-    expect(page.locator("#question-receive_payments").get_by_label("Cash only")).not_to_be_checked()
-    _choose(page, "pay_online", "Sometimes")
-    page.get_by_role("button", name="Next").click()
-
-    # Page 3: the follow-up questions appear only for those who sell online.
-    expect(page.locator("#question-sell_where")).to_be_hidden()
-    _choose(page, "sell_online", "Yes, we post and sell ourselves")
-    expect(page.locator("#question-sell_where")).to_be_visible()
-    _choose(page, "sell_where", "Zalo (messages, groups)")
-    orders = page.get_by_label("About how many online orders do you get each month?")
-    expect(orders).to_have_attribute("inputmode", "numeric")
-    orders.fill("12")
-    page.get_by_role("button", name="Next").click()
-
-    expect(page.locator("#progress-label")).to_have_text("Page 4 of 5")
-    _choose(page, "product_content", "Clear, attractive photos")
-    _choose(page, "ocop", "3 stars")
-    _choose(page, "traceability", "On some products")
-    page.get_by_role("button", name="Next").click()
-
-    _choose(page, "phone_skills", "Post, sell and transfer money")
-    _choose(page, "scam_response", "Refuse, hang up and tell the local police or family")
-    _choose(page, "account_safety", "Phone screen locked with a PIN or fingerprint")
-    _choose(page, "digital_training", "Yes")
-    page.get_by_role("button", name="Review answers").click()
-
-    expect(page.get_by_role("heading", level=1)).to_have_text("Review your answers")
-    expect(page.locator("main")).to_contain_text("Every question is answered")
-    page.get_by_role("button", name="Submit and see my results").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Assessment results")
     # The scores are folded under the level and the next steps: open them.

@@ -10,12 +10,8 @@ from playwright.sync_api import expect
 
 from portal.auth.models import Role
 from tests.conftest import PASSWORD
-from tests.factories import new_training
-from tests.integration import test_billing
-
-# The payment tests' fixtures: localstripe and the Stripe settings.
-localstripe_url = test_billing.localstripe_url
-stripe_on = test_billing.stripe_on
+from tests.factories import add_programme, new_training
+from tests.stripe_support import WEBHOOK_SECRET
 
 
 @pytest.fixture
@@ -26,7 +22,7 @@ def webhook_to_live_server(stripe_on, live_server):
         data = urllib.parse.urlencode(
             {
                 "url": url,
-                "secret": test_billing.WEBHOOK_SECRET,
+                "secret": WEBHOOK_SECRET,
                 "events[]": "payment_intent.succeeded",
             }
         ).encode()
@@ -44,7 +40,7 @@ def test_owner_pays_by_card_and_sees_the_enrolment_confirmed(
 ):
     trainer = make_user(role=Role.TRAINER)
     t = new_training(app, trainer, fee_vnd=500_000, title_en="Selling on Zalo")
-    test_billing.add_programme(app, share_pct=20)
+    add_programme(app, share_pct=20)
     owner = make_user()
     make_business(owner=owner, name="Hộ kinh doanh Mực khô Cô Tô")
 

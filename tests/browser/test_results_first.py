@@ -8,46 +8,17 @@ from playwright.sync_api import expect
 
 from portal.auth.models import Role
 from portal.businesses.models import BusinessKind, BusinessSize, Sector
+from tests.browser.conftest import take_household_assessment
 from tests.conftest import PASSWORD, QUANG_NINH
-from tests.factories import new_training
-from tests.integration.test_owner_ux import HOANH_MO, move_class
+from tests.factories import HOANH_MO, move_class, new_training
 
 VIEWPORT_HEIGHT = 780
-
-
-def _choose(page, question: str, label: str) -> None:
-    page.locator(f"#question-{question}").get_by_label(label, exact=True).check()
 
 
 def _on_first_screen(page, selector: str) -> None:
     box = page.locator(selector).bounding_box()
     assert box is not None, selector
     assert box["y"] + box["height"] <= VIEWPORT_HEIGHT, (selector, box)
-
-
-def _take_the_household_assessment(page) -> None:
-    page.get_by_role("link", name="Take the assessment").click()
-    page.get_by_role("button", name="Start the assessment").click()
-    _choose(page, "smartphone", "Yes, the person who runs the business has their own")
-    _choose(page, "internet", "Works well, good enough for video calls")
-    _choose(page, "computer", "Yes, but rarely used")
-    page.get_by_role("button", name="Next").click()
-    _choose(page, "bank_app", "No bank account")
-    _choose(page, "receive_payments", "Cash only")
-    _choose(page, "pay_online", "No")
-    page.get_by_role("button", name="Next").click()
-    _choose(page, "sell_online", "No")
-    page.get_by_role("button", name="Next").click()
-    _choose(page, "product_content", "Clear, attractive photos")
-    _choose(page, "ocop", "3 stars")
-    _choose(page, "traceability", "On some products")
-    page.get_by_role("button", name="Next").click()
-    _choose(page, "phone_skills", "Post, sell and transfer money")
-    _choose(page, "scam_response", "Refuse, hang up and tell the local police or family")
-    _choose(page, "account_safety", "Phone screen locked with a PIN or fingerprint")
-    _choose(page, "digital_training", "Yes")
-    page.get_by_role("button", name="Review answers").click()
-    page.get_by_role("button", name="Submit and see my results").click()
 
 
 def test_household_sees_level_and_next_steps_on_the_first_screen(
@@ -78,7 +49,7 @@ def test_household_sees_level_and_next_steps_on_the_first_screen(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.goto("/dashboard")
-    _take_the_household_assessment(page)
+    take_household_assessment(page)
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Assessment results")
     expect(page.locator(".result-first .level")).to_contain_text("Level")

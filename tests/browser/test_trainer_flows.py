@@ -10,8 +10,7 @@ from playwright.sync_api import expect
 from portal import clock
 from portal.auth.models import Role
 from tests.conftest import PASSWORD
-from tests.factories import enrol_now, new_training
-from tests.integration.test_trainer_home import earlier_today, in_days
+from tests.factories import earlier_today, enrol_now, in_days, new_training
 
 BLOCKING = ("serious", "critical")
 

@@ -7,30 +7,17 @@ import pytest
 from portal.auth.models import Role
 from portal.inputs import IdConverter
 from tests.conftest import HA_NOI, QUANG_NINH
-
-#: How to find an object of another province for each id a route takes. A new route taking an
-#: id must add its parameter here, so that the cross-province test below covers it.
-ID_PARAMETERS = {
-    "business_id": "business",
-    "user_id": "user",
-    "course_id": "course",
-    "cohort_id": "cohort",
-    "session_id": "session",
-    "enrolment_id": "enrolment",
-    "certificate_id": "certificate",
-    "payment_id": "payment",
-    "programme_id": "programme",
-    "assessment_id": "assessment",
-    # Not an id: an assessment's page number, probed together with assessment_id.
-    "step": "step",
-    "onboarding_id": "onboarding",
-    "evidence_id": "evidence",
-    "token_id": "api_token",
-    "household_id": "field_household",
-    "batch_id": "import_batch",
-    "alert_id": "class_alert",
-    "notice_id": "class_alert_notice",
-}
+from tests.factories import (
+    ID_PARAMETERS,
+    alert_and_notice,
+    complete_with_certificate,
+    create_token,
+    hanoi_onboarding,
+    hanoi_payment,
+    hanoi_programme,
+    import_batch,
+    submitted_assessment,
+)
 
 
 def test_every_route_declares_an_access_rule(app):
@@ -62,13 +49,10 @@ def test_every_id_parameter_is_covered_by_the_province_test(app):
 @pytest.fixture
 def other_province_objects(app, make_user, make_business):
     """Objects that belong to Hà Nội, to be probed by users of Quảng Ninh."""
-    from tests.factories import complete_with_certificate, submitted_assessment
-    from tests.integration.test_billing import make_hanoi_payment, make_hanoi_programme
-
     business = make_business(province_code=HA_NOI)
     trainer = make_user(role=Role.TRAINER, province_code=HA_NOI)
     training = complete_with_certificate(app, trainer, business)
-    onboarding, evidence = _hanoi_onboarding(app, business)
+    onboarding, evidence = hanoi_onboarding(app, business)
     return {
         "business": business.id,
         "user": trainer.id,
@@ -77,61 +61,23 @@ def other_province_objects(app, make_user, make_business):
         "session": training.session_ids[0],
         "enrolment": training.enrolment_id,
         "certificate": training.certificate_id,
-        "payment": make_hanoi_payment(app, make_user, make_business),
-        "programme": make_hanoi_programme(app),
+        "payment": hanoi_payment(app, make_user, make_business),
+        "programme": hanoi_programme(app),
         "assessment": submitted_assessment(app, business),
         "step": 1,
         "onboarding": onboarding,
         "evidence": evidence,
-        "api_token": _hanoi_api_token(app, make_user),
+        "api_token": create_token(app, make_user(role=Role.STAFF, province_code=HA_NOI))[0],
         "field_household": _hanoi_field_household(app, make_user, business),
-        "import_batch": _hanoi_import_batch(app, make_user),
-        **_hanoi_class_alert(app, business, training.course_id),
+        "import_batch": import_batch(app, make_user),
+        **alert_and_notice(app, business.id, training.course_id),
     }
-
-
-def _hanoi_class_alert(app, business, course_id):
-    from tests.integration.test_class_alerts import alert_and_notice
-
-    return alert_and_notice(app, business.id, course_id)
-
-
-def _hanoi_import_batch(app, make_user):
-    from tests.integration.test_imports import hanoi_import_batch
-
-    return hanoi_import_batch(app, make_user)
 
 
 def _hanoi_field_household(app, make_user, business):
     from tests.integration.test_field import hanoi_field_household
 
     return hanoi_field_household(app, make_user, business)
-
-
-def _hanoi_api_token(app, make_user):
-    from tests.factories import create_token
-
-    return create_token(app, make_user(role=Role.STAFF, province_code=HA_NOI))[0]
-
-
-def _hanoi_onboarding(app, business):
-    from portal.extensions import db
-    from portal.onboarding.models import Evidence, EvidenceKind, OnboardingPath
-
-    with app.app_context():
-        onboarding = OnboardingPath(
-            business_id=business.id, province_code=HA_NOI, path_id="postmart", channel="sales"
-        )
-        evidence = Evidence(
-            onboarding=onboarding,
-            business_id=business.id,
-            province_code=HA_NOI,
-            kind=EvidenceKind.URL,
-            url="https://postmart.vn/shop/1",
-        )
-        db.session.add_all([onboarding, evidence])
-        db.session.commit()
-        return onboarding.id, evidence.id
 
 
 @pytest.mark.parametrize("role", [Role.STAFF, Role.TRAINER, Role.OWNER])

@@ -13,7 +13,7 @@ from portal.auth import operations
 from portal.auth.models import Role, User
 from portal.extensions import db
 from tests.conftest import PASSWORD
-from tests.integration.test_auth import registration
+from tests.factories import registration
 
 BASE = "https://portal.example.vn"
 

@@ -23,11 +23,7 @@ from portal.extensions import db
 from portal.paysign.operations import save_sign
 from portal.training.models import TrainingSession
 from tests.conftest import HA_NOI, PASSWORD, QUANG_NINH
-from tests.integration.test_business_move import (
-    HA_NOI_COMMUNE,
-    _edit_data,
-    business_with_history,
-)
+from tests.factories import HA_NOI_COMMUNE, business_form_data, business_with_history
 from tests.integration.test_field import field_household_of
 
 BROWSER = "Mozilla/5.0 (Linux; Android 10) AuditTest/1.0"
@@ -404,7 +400,7 @@ def test_a_refused_view_writes_nothing(app, client, world, make_business):
 def test_moving_a_business_is_recorded_as_a_move(app, client, world):
     sign_in(client, world.admin)
     business = world.business
-    data = _edit_data(business, province=str(HA_NOI), commune=str(HA_NOI_COMMUNE))
+    data = business_form_data(business, province=str(HA_NOI), commune=str(HA_NOI_COMMUNE))
     response = client.post(
         f"/businesses/{business.id}/edit", data=data | {"confirm_move": "1"}, headers=HEADERS
     )

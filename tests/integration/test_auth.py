@@ -9,27 +9,7 @@ from portal.auth.models import Role, User
 from portal.businesses.models import Business
 from portal.extensions import db
 from tests.conftest import PASSWORD, QUANG_NINH
-
-
-def registration(**overrides):
-    commune = int(geo.communes(QUANG_NINH)[3].code)
-    data = {
-        "name": "Nguyễn Thị Hoa",
-        "email": "hoa@example.vn",
-        "phone": "",
-        "password": "mat-khau-rat-dai",
-        "confirm": "mat-khau-rat-dai",
-        "business_name": "Hộ kinh doanh Chả mực Hạ Long",
-        "kind": "household_business",
-        "tax_code": "",
-        "sector": "food_processing",
-        "size": "family",
-        "province": str(QUANG_NINH),
-        "commune": str(commune),
-        "address": "Số 5, tổ 3",
-        "consent": "y",
-    }
-    return data | overrides
+from tests.factories import registration
 
 
 def test_owner_registers_with_business_and_lands_on_dashboard(client, app):

@@ -1,27 +1,16 @@
 """Fees end to end against localstripe: price and subsidy, card payment through the gateway,
 signed webhooks (idempotent, out of order, forged), seat holds, refunds, receipts, the report.
 
-The suite's localstripe (``LOCALSTRIPE_URL``, started by scripts/test) is the Stripe API here;
-without it this module starts one from ``.venv-localstripe`` or skips.
+The suite's localstripe is the Stripe API here (tests/stripe_support.py: its fixtures and calls).
 """
 
-import hashlib
-import hmac
 import json
 import logging
-import os
-import socket
 import subprocess
 import time
-import urllib.parse
-import urllib.request
-from collections.abc import Iterator
 from datetime import timedelta
-from types import SimpleNamespace
 
-import pytest
 import sqlalchemy as sa
-import time_machine
 
 from portal import clock
 from portal.auth.models import Role
@@ -32,191 +21,26 @@ from portal.businesses.models import BusinessKind, Sector
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.training.models import Enrolment, EnrolmentState
-from tests.conftest import HA_NOI, QUANG_NINH
-from tests.factories import enrol_now, events_of, new_training
-
-EN = {"Accept-Language": "en"}
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SECRET_KEY = "sk_test_portal"
-PUBLISHABLE_KEY = "pk_test_portal"
-WEBHOOK_SECRET = "whsec_test_portal"
-VISA = "4242424242424242"
-DECLINED = "4000000000000341"
-
-
-# ----------------------------------------------------------------------------- fixtures
-
-#: localstripe's own start-up listens on every interface; this binds it to loopback.
-LOCALSTRIPE_ON_LOOPBACK = (
-    "import sys; from aiohttp import web; from localstripe.server import app; "
-    "web.run_app(app, host='127.0.0.1', port=int(sys.argv[1]), print=None)"
+from tests.conftest import HA_NOI
+from tests.factories import (
+    EN,
+    add_programme,
+    enrol_now,
+    events_of,
+    new_training,
+    owner_with_held_seat,
+    paid_course,
+    payment_of,
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def localstripe_url() -> Iterator[str]:
-    """The URL of a running localstripe: the test command's, or one started here."""
-    if os.environ.get("LOCALSTRIPE_URL"):
-        yield os.environ["LOCALSTRIPE_URL"].rstrip("/")
-        return
-    python = os.path.join(ROOT, ".venv-localstripe", "bin", "python")
-    if not os.path.exists(python):
-        pytest.skip("localstripe is not installed: scripts/test installs and starts it")
-    port = _free_port()
-    process = subprocess.Popen(
-        [python, "-c", LOCALSTRIPE_ON_LOOPBACK, str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/js.stripe.com/v3/", timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-
-
-@pytest.fixture
-def stripe_on(app, localstripe_url, monkeypatch) -> str:
-    """Card payments configured and pointed at localstripe (only for this test)."""
-    for key, value in {
-        "STRIPE_SECRET_KEY": SECRET_KEY,
-        "STRIPE_PUBLISHABLE_KEY": PUBLISHABLE_KEY,
-        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "STRIPE_API_BASE": localstripe_url,
-        "STRIPE_JS_URL": localstripe_url + "/js.stripe.com/v3/",
-    }.items():
-        monkeypatch.setitem(app.config, key, value)
-    return localstripe_url
-
-
-@pytest.fixture
-def trainer(make_user):
-    return make_user(role=Role.TRAINER, province_code=QUANG_NINH)
-
-
-@pytest.fixture
-def staff(make_user):
-    return make_user(role=Role.STAFF, province_code=QUANG_NINH)
-
-
-# ------------------------------------------------------------------------------ helpers
-
-
-def localstripe(url: str, path: str, data: dict | None = None) -> dict:
-    """Call localstripe's API directly (what the browser's Stripe.js does)."""
-    body = None
-    if data is not None:
-        body = urllib.parse.urlencode(data).encode()
-    request = urllib.request.Request(
-        url + path, data=body, headers={"Authorization": f"Bearer {SECRET_KEY}"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
-
-def card_token(url: str, number: str = VISA) -> str:
-    """Tokenise a test card as Stripe.js does in the page (publishable key)."""
-    data = {
-        "card[number]": number,
-        "card[exp_month]": "12",
-        "card[exp_year]": "2030",
-        "card[cvc]": "123",
-        "key": PUBLISHABLE_KEY,
-    }
-    request = urllib.request.Request(url + "/v1/tokens", data=urllib.parse.urlencode(data).encode())
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())["id"]
-
-
-def sign(payload: bytes, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> str:
-    """Sign a webhook payload exactly as Stripe does."""
-    t = int(time.time()) if timestamp is None else timestamp
-    mac = hmac.new(secret.encode(), f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
-    return f"t={t},v1={mac}"
-
-
-def deliver(client, event: dict, secret: str = WEBHOOK_SECRET):
-    payload = json.dumps(event).encode()
-    return client.post(
-        "/billing/stripe/webhook",
-        data=payload,
-        headers={"Stripe-Signature": sign(payload, secret), "Content-Type": "application/json"},
-    )
-
-
-def stripe_event(url: str, intent_id: str, type_: str = "payment_intent.succeeded") -> dict:
-    """Fetch the event localstripe emitted for an intent (it is created a moment after)."""
-    for _ in range(50):
-        # localstripe stamps events with the machine's real clock, not the suite's moved one.
-        hatch = time_machine.escape_hatch
-        real_now = hatch.time.time() if hatch.is_travelling() else time.time()
-        since = int(real_now) - 120
-        query = {"type": type_, "limit": "100", "created[gte]": str(since)}
-        events = localstripe(url, "/v1/events?" + urllib.parse.urlencode(query))
-        for event in events["data"]:
-            if event["data"]["object"]["id"] == intent_id:
-                return event
-        time.sleep(0.1)
-    raise AssertionError(f"no {type_} event for {intent_id}")
-
-
-def paid_course(app, trainer, fee: int = 500_000, **fields) -> SimpleNamespace:
-    return new_training(app, trainer, fee_vnd=fee, title_en="Paid course", **fields)
-
-
-def add_programme(app, province_code: int = QUANG_NINH, **fields) -> int:
-    values = {"name_vi": "Hỗ trợ chuyển đổi số", "name_en": "Digital transition aid"} | fields
-    with app.app_context():
-        programme = operations.create_programme(province_code, **values)
-        db.session.commit()
-        return programme.id
-
-
-def payment_of(app, enrolment_id: int) -> Payment:
-    with app.app_context():
-        payment = db.session.scalar(
-            sa.select(Payment)
-            .where(Payment.enrolment_id == enrolment_id)
-            .order_by(Payment.id.desc())
-        )
-        db.session.expunge(payment)
-        return payment
-
-
-def paid_enrolment_in(app, trainer, business) -> SimpleNamespace:
-    """A paid course with one held (unpaid) enrolment of ``business``; return ids."""
-    t = paid_course(app, trainer, province_code=business.province_code)
-    enrolment_id = enrol_now(app, t.cohort_id, business.id)
-    return SimpleNamespace(
-        **vars(t), enrolment_id=enrolment_id, payment_id=payment_of(app, enrolment_id).id
-    )
-
-
-def pay_by_card(client, enrolment_id: int, url: str, number: str = VISA):
-    return client.post(
-        f"/billing/enrolments/{enrolment_id}/pay",
-        data={"card_token": card_token(url, number)},
-        headers=EN,
-    )
-
-
-def owner_with_held_seat(app, make_user, make_business, trainer, **business_fields):
-    owner = make_user()
-    business = make_business(owner=owner, **business_fields)
-    held = paid_enrolment_in(app, trainer, business)
-    return owner, business, held
-
+from tests.stripe_support import (
+    DECLINED,
+    deliver,
+    localstripe,
+    paid_by_card,
+    pay_by_card,
+    sign,
+    stripe_event,
+)
 
 # ------------------------------------------------------------------------ price, subsidy
 
@@ -470,20 +294,13 @@ def test_expired_hold_is_released_and_the_waitlist_moves_up(app, make_business, 
 # ----------------------------------------------------------------------------- refunds
 
 
-def _paid(app, client, url, enrolment_id):
-    pay_by_card(client, enrolment_id, url)
-    event = stripe_event(url, payment_of(app, enrolment_id).stripe_payment_intent_id)
-    deliver(client, event)
-    return payment_of(app, enrolment_id)
-
-
 def test_cancel_before_deadline_refunds_through_stripe(
     app, client, auth, make_user, make_business, trainer, stripe_on
 ):
     programme = add_programme(app, share_pct=20)
     owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
     auth.login(owner)
-    payment = _paid(app, client, stripe_on, held.enrolment_id)
+    payment = paid_by_card(app, client, stripe_on, held.enrolment_id)
     page = client.get(f"/billing/enrolments/{held.enrolment_id}/cancel", headers=EN)
     assert "will be refunded" in page.get_data(as_text=True)
     client.post(f"/billing/enrolments/{held.enrolment_id}/cancel")
@@ -501,7 +318,7 @@ def test_cancel_after_deadline_warns_and_does_not_refund(
 ):
     owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
     auth.login(owner)
-    _paid(app, client, stripe_on, held.enrolment_id)
+    paid_by_card(app, client, stripe_on, held.enrolment_id)
     with app.app_context():
         db.session.get(Enrolment, held.enrolment_id).cohort.enrolment_deadline = (
             clock.today() - timedelta(days=2)
@@ -520,7 +337,7 @@ def test_staff_refund_by_hand_and_see_the_money_report(
     add_programme(app, share_pct=20, budget_vnd=5_000_000)
     owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
     auth.login(owner)
-    payment = _paid(app, client, stripe_on, held.enrolment_id)
+    payment = paid_by_card(app, client, stripe_on, held.enrolment_id)
     auth.logout()
     auth.login(staff)
     page = client.get("/billing/report", headers=EN).get_data(as_text=True)
@@ -607,7 +424,7 @@ def test_refund_made_in_stripe_releases_the_seat_and_returns_the_subsidy(
     enrolment_id = enrol_now(app, t.cohort_id, business.id)
     waiting_id = enrol_now(app, t.cohort_id, make_business().id)
     auth.login(owner)
-    payment = _paid(app, client, stripe_on, enrolment_id)
+    payment = paid_by_card(app, client, stripe_on, enrolment_id)
     assert payment.status == PaymentStatus.SUCCEEDED
 
     refund = refund_in_stripe(stripe_on, payment.stripe_payment_intent_id)
@@ -677,7 +494,7 @@ def test_echo_of_a_refund_made_in_the_portal_changes_nothing(
 ):
     owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
     auth.login(owner)
-    payment = _paid(app, client, stripe_on, held.enrolment_id)
+    payment = paid_by_card(app, client, stripe_on, held.enrolment_id)
     auth.logout()
     auth.login(staff)
     client.post(f"/billing/payments/{payment.id}/refund")
@@ -700,7 +517,7 @@ def test_partial_refund_in_stripe_keeps_the_seat_and_cancelling_refunds_the_rest
 ):
     owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
     auth.login(owner)
-    payment = _paid(app, client, stripe_on, held.enrolment_id)
+    payment = paid_by_card(app, client, stripe_on, held.enrolment_id)
     refund_in_stripe(stripe_on, payment.stripe_payment_intent_id, amount=100_000)
     event = charge_refunded_event(stripe_on, payment.stripe_payment_intent_id, "evt_partial")
     assert deliver(client, event).get_json()["outcome"] == "applied"
@@ -728,7 +545,7 @@ def test_refund_event_while_stripe_is_unreachable_is_retried_later(
 ):
     owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
     auth.login(owner)
-    payment = _paid(app, client, stripe_on, held.enrolment_id)
+    payment = paid_by_card(app, client, stripe_on, held.enrolment_id)
     refund_in_stripe(stripe_on, payment.stripe_payment_intent_id)
     event = charge_refunded_event(stripe_on, payment.stripe_payment_intent_id, "evt_retry")
 
@@ -753,7 +570,7 @@ def test_owner_sees_payments_and_downloads_the_receipt_pdf(
     add_programme(app, share_pct=20)
     owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
     auth.login(owner)
-    payment = _paid(app, client, stripe_on, held.enrolment_id)
+    payment = paid_by_card(app, client, stripe_on, held.enrolment_id)
     page = client.get("/billing/payments", headers=EN).get_data(as_text=True)
     assert "Paid course" in page and "Receipt (PDF)" in page
     response = client.get(f"/billing/payments/{payment.id}/receipt.pdf")
@@ -766,15 +583,3 @@ def test_owner_sees_payments_and_downloads_the_receipt_pdf(
     auth.logout()
     auth.login(other)
     assert client.get(f"/billing/payments/{payment.id}/receipt.pdf").status_code == 404
-
-
-def make_hanoi_payment(app, make_user, make_business) -> int:
-    """A held payment in Hà Nội, for the cross-province access test."""
-    business = make_business(province_code=HA_NOI)
-    trainer = make_user(role=Role.TRAINER, province_code=HA_NOI)
-    return paid_enrolment_in(app, trainer, business).payment_id
-
-
-def make_hanoi_programme(app) -> int:
-    """A subsidy programme of Hà Nội, for the cross-province access test."""
-    return add_programme(app, province_code=HA_NOI, share_pct=50, budget_vnd=1_000_000)

@@ -10,23 +10,10 @@ from portal.billing.models import Payment, PaymentStatus, StripeEvent, SubsidyPr
 from portal.extensions import db
 from portal.training.models import Enrolment, EnrolmentState
 from tests.conftest import PASSWORD, all_at_once
-from tests.factories import new_training
-from tests.integration import test_billing
-from tests.integration.test_billing import (
-    add_programme,
-    owner_with_held_seat,
-    pay_by_card,
-    payment_of,
-    sign,
-    stripe_event,
-)
+from tests.factories import add_programme, new_training, owner_with_held_seat, payment_of
+from tests.stripe_support import pay_by_card, sign, stripe_event
 
 pytestmark = pytest.mark.postgres_only
-
-# The payment tests' fixtures: localstripe, Stripe settings, a trainer.
-localstripe_url = test_billing.localstripe_url
-stripe_on = test_billing.stripe_on
-trainer = test_billing.trainer
 
 
 @pytest.fixture(autouse=True)

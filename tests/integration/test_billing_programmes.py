@@ -11,10 +11,11 @@ from portal.billing.models import SubsidyProgramme
 from portal.businesses.models import Sector
 from portal.extensions import db
 from tests.conftest import HA_NOI, QUANG_NINH
-from tests.factories import enrol_now, new_training
-from tests.integration.test_billing import (
+from tests.factories import (
     EN,
     add_programme,
+    enrol_now,
+    new_training,
     owner_with_held_seat,
     paid_course,
     payment_of,

@@ -18,23 +18,8 @@ from portal.billing.models import PaymentStatus, SubsidyProgramme
 from portal.extensions import db
 from portal.training.models import Cohort, Enrolment, EnrolmentState
 from tests.conftest import PASSWORD
-from tests.factories import enrol_now, state_of
-from tests.integration import test_billing
-from tests.integration.test_billing import (
-    EN,
-    PUBLISHABLE_KEY,
-    SECRET_KEY,
-    WEBHOOK_SECRET,
-    _paid,
-    add_programme,
-    owner_with_held_seat,
-    payment_of,
-)
-
-trainer = test_billing.trainer
-staff = test_billing.staff
-localstripe_url = test_billing.localstripe_url
-stripe_on = test_billing.stripe_on
+from tests.factories import EN, add_programme, enrol_now, owner_with_held_seat, payment_of, state_of
+from tests.stripe_support import PUBLISHABLE_KEY, SECRET_KEY, WEBHOOK_SECRET, paid_by_card
 
 UNANSWERED = "The payment service could not be reached or did not answer in time."
 
@@ -168,7 +153,7 @@ def test_cancelling_while_stripe_hangs_owes_the_refund_and_the_cron_sends_it(
     programme = add_programme(app, share_pct=20)
     owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
     auth.login(owner)
-    _paid(app, client, stripe_on, held.enrolment_id)
+    paid_by_card(app, client, stripe_on, held.enrolment_id)
     with HangingStripe() as stand_in:
         _stripe_hangs(app, monkeypatch, stand_in)
         page = client.post(
@@ -199,7 +184,7 @@ def test_staff_refund_while_stripe_hangs_says_it_will_be_sent(
 ):
     owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
     auth.login(owner)
-    payment = _paid(app, client, stripe_on, held.enrolment_id)
+    payment = paid_by_card(app, client, stripe_on, held.enrolment_id)
     auth.logout()
     auth.login(staff)
     with HangingStripe() as stand_in:

@@ -4,29 +4,23 @@ books of the province whose course they paid for, and the digital-status history
 """
 
 import dataclasses
-import io
 import re
 import subprocess
 import threading
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 from werkzeug.routing import IntegerConverter
 
-from assessments.listing_paths import load_catalog
 from portal import clock, geo
 from portal.assess.models import Assessment, AssessmentScore
 from portal.auth.models import Role, User
-from portal.billing import operations as billing
 from portal.billing import queries as billing_queries
-from portal.billing.models import Payment, PaymentStatus
+from portal.billing.models import Payment
 from portal.businesses import operations
-from portal.businesses.models import Business, BusinessKind
+from portal.businesses.models import Business
 from portal.extensions import db
-from portal.onboarding import files
-from portal.onboarding import operations as onboarding
 from portal.onboarding.models import Evidence, OnboardingPath, StepProgress
 from portal.reports import queries as reports
 from portal.reports.models import DigitalStatus
@@ -44,12 +38,16 @@ from portal.training.models import (
     TrainingSession,
 )
 from tests.conftest import HA_NOI, QUANG_NINH
-from tests.factories import submitted_assessment
-from tests.integration.test_access import ID_PARAMETERS
+from tests.factories import (
+    EN,
+    HA_NOI_COMMUNE,
+    ID_PARAMETERS,
+    business_form_data,
+    business_with_history,
+    enrol_now,
+    move_business,
+)
 
-EN = {"Accept-Language": "en"}
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-HA_NOI_COMMUNE = int(geo.communes(HA_NOI)[3].code)
 DA_NANG = 48
 
 #: The models copying a business's province that a move changes (payments stay).
@@ -125,116 +123,6 @@ def _paid_class(app, trainer_id: int, starts_in: timedelta, fee_vnd: int = 500_0
         return course.id, cohort.id
 
 
-def _enrol(app, cohort_id: int, business_id: int) -> int:
-    with app.app_context():
-        business = db.session.get(Business, business_id)
-        enrolment = training.enrol(db.session.get(Cohort, cohort_id), business, business.owner)
-        db.session.commit()
-        return enrolment.id
-
-
-def business_with_history(app, make_user, make_business) -> SimpleNamespace:
-    """A household business of Quảng Ninh with one of every kind of row, digital there.
-
-    A submitted assessment (with scores, submitted ten days ago), a fully subsidised class it
-    attended and completed (payment with receipt, events, attendance, certificate), a listing
-    path with a ticked step, a verified file and a pending URL; and a second business of
-    Quảng Ninh, with an assessment, that stays.
-    """
-    qn_staff = make_user(role=Role.STAFF, province_code=QUANG_NINH, name="Cán bộ Quảng Ninh")
-    qn_trainer = make_user(role=Role.TRAINER, province_code=QUANG_NINH)
-    hn_staff = make_user(role=Role.STAFF, province_code=HA_NOI, name="Cán bộ Hà Nội")
-    hn_trainer = make_user(role=Role.TRAINER, province_code=HA_NOI)
-    owner = make_user(name="Đặng Thị Hoa")
-    business = make_business(owner=owner, kind=BusinessKind.HOUSEHOLD, name="Hộ Mật ong")
-    stayer = make_business(name="Hộ ở lại")
-    with app.app_context():
-        staff = db.session.get(User, qn_staff.id)
-        # Any level counts: the facts that matter here are the course and the listing.
-        set_definition(QUANG_NINH, 0, 1, staff)
-        set_definition(HA_NOI, 0, 1, db.session.get(User, hn_staff.id))
-        billing.create_programme(
-            QUANG_NINH, by=staff, name_vi="Hỗ trợ học phí", name_en="Fee aid", share_pct=100
-        )
-        db.session.commit()
-    ten_days_ago = clock.utcnow() - timedelta(days=10)
-    assessment_id = submitted_assessment(app, business, submitted_at=ten_days_ago)
-    submitted_assessment(app, stayer, submitted_at=ten_days_ago)
-    course_id, cohort_id = _paid_class(app, qn_trainer.id, starts_in=-timedelta(hours=3))
-    enrolment_id = _enrol(app, cohort_id, business.id)
-    with app.app_context():
-        trainer = db.session.get(User, qn_trainer.id)
-        enrolment = db.session.get(Enrolment, enrolment_id)
-        session = db.session.scalar(
-            sa.select(TrainingSession).where(TrainingSession.cohort_id == cohort_id)
-        )
-        training.set_attendance(session, enrolment, True, trainer)
-        training.complete_cohort(enrolment.cohort, trainer)
-        db.session.commit()
-        certificate_id = enrolment.certificate.id
-        payment = db.session.scalar(sa.select(Payment).where(Payment.enrolment_id == enrolment_id))
-        assert payment.status == PaymentStatus.SUBSIDISED and payment.paid_at is not None
-        payment_id = payment.id
-
-        owner_user = db.session.get(User, owner.id)
-        path = load_catalog().get("postmart")
-        path_row = onboarding.start_path(db.session.get(Business, business.id), path, owner_user)
-        onboarding.set_step_done(path_row, path.steps[0].id, True, owner_user)
-        stored = files.save(io.BytesIO(PNG), files.PNG, QUANG_NINH)
-        verified = onboarding.add_evidence(
-            path_row,
-            owner_user,
-            step_id=None,
-            file_path=stored,
-            file_name="gian-hang.png",
-            content_type="image/png",
-            file_size=len(PNG),
-        )
-        pending = onboarding.add_evidence(
-            path_row, owner_user, step_id=None, url="https://postmart.vn/shop/mat-ong"
-        )
-        db.session.commit()
-        onboarding.review_evidence(verified, trainer, True)
-        db.session.commit()
-        ids = SimpleNamespace(
-            onboarding_id=path_row.id, evidence_id=verified.id, pending_id=pending.id
-        )
-        status = db.session.scalar(
-            sa.select(DigitalStatus).where(
-                DigitalStatus.business_id == business.id, DigitalStatus.ceased_at.is_(None)
-            )
-        )
-        assert status is not None and status.province_code == QUANG_NINH
-        # Digital for five days already: the past has something to count.
-        status.became_digital_at = clock.utcnow() - timedelta(days=5)
-        db.session.commit()
-    return SimpleNamespace(
-        qn_staff=qn_staff,
-        qn_trainer=qn_trainer,
-        hn_staff=hn_staff,
-        hn_trainer=hn_trainer,
-        owner=owner,
-        business=business,
-        stayer=stayer,
-        assessment_id=assessment_id,
-        course_id=course_id,
-        cohort_id=cohort_id,
-        enrolment_id=enrolment_id,
-        certificate_id=certificate_id,
-        payment_id=payment_id,
-        **vars(ids),
-    )
-
-
-def move(app, business_id: int, by: User, province: int = HA_NOI, commune: int = HA_NOI_COMMUNE):
-    with app.app_context():
-        moved = operations.move_business(
-            db.session.get(Business, business_id), province, commune, db.session.get(User, by.id)
-        )
-        db.session.commit()
-        return moved
-
-
 def figures(app, province: int, user: User) -> dict:
     """Every report figure of one province that a business's history feeds, as staff see it."""
     today = clock.today()
@@ -281,7 +169,7 @@ def test_old_province_can_open_nothing_of_a_moved_business_and_the_new_one_every
     assert [status_of(client, p) for p in pages] == [404] * len(pages)
     auth.logout()
 
-    move(app, h.business.id, h.owner)
+    move_business(app, h.business.id, h.owner)
 
     objects = {
         "business": h.business.id,
@@ -353,7 +241,7 @@ def test_every_copy_of_the_province_changes_in_one_move_except_payments(
     app, make_user, make_business
 ):
     h = business_with_history(app, make_user, make_business)
-    moved = move(app, h.business.id, h.owner)
+    moved = move_business(app, h.business.id, h.owner)
     assert (moved.assessments, moved.enrolments, moved.certificates) == (1, 1, 1)
     assert (moved.listing_paths, moved.evidence, moved.digital_status) == (1, 2, 1)
     with app.app_context():
@@ -420,7 +308,7 @@ def test_reports_of_both_provinces_count_the_whole_history_where_the_business_is
     assert hn_before["activity"] == dict.fromkeys(qn_before["activity"], 0)
     assert hn_before["digital_today"] == 0
 
-    move(app, h.business.id, h.owner)
+    move_business(app, h.business.id, h.owner)
     qn, hn = figures(app, QUANG_NINH, h.qn_staff), figures(app, HA_NOI, h.hn_staff)
 
     # Quảng Ninh keeps only the business that stayed, for past days too.
@@ -491,7 +379,7 @@ def _status_rows(app, business_id: int) -> list[tuple]:
 
 def test_status_history_records_the_move_and_the_new_definition(app, make_user, make_business):
     h = business_with_history(app, make_user, make_business)
-    move(app, h.business.id, h.owner)
+    move_business(app, h.business.id, h.owner)
     (first_province, first_became, moved_at), (second_province, second_became, open_) = (
         _status_rows(app, h.business.id)
     )
@@ -503,7 +391,7 @@ def test_status_history_records_the_move_and_the_new_definition(app, make_user, 
     with app.app_context():
         set_definition(HA_NOI, 0, 2, db.session.get(User, other.hn_staff.id))
         db.session.commit()
-    move(app, other.business.id, other.owner)
+    move_business(app, other.business.id, other.owner)
     ((province, became, ceased),) = _status_rows(app, other.business.id)
     assert province == HA_NOI and ceased is not None and became < ceased
     today = clock.today()
@@ -520,9 +408,9 @@ def test_a_business_cannot_move_while_it_holds_a_place_in_a_class(app, make_user
     owner = make_user()
     business = make_business(owner=owner)
     _course, cohort_id = _paid_class(app, trainer.id, starts_in=timedelta(days=3), fee_vnd=0)
-    enrolment_id = _enrol(app, cohort_id, business.id)
+    enrolment_id = enrol_now(app, cohort_id, business.id)
     with pytest.raises(operations.MoveError) as refused:
-        move(app, business.id, owner)
+        move_business(app, business.id, owner)
     assert refused.value.code == "open_enrolments" and refused.value.params == {"num": 1}
     with app.app_context():
         assert db.session.get(Business, business.id).province_code == QUANG_NINH
@@ -530,7 +418,7 @@ def test_a_business_cannot_move_while_it_holds_a_place_in_a_class(app, make_user
         training.cancel(enrolment, db.session.get(User, owner.id))
         db.session.commit()
         assert enrolment.state == EnrolmentState.CANCELLED
-    move(app, business.id, owner)
+    move_business(app, business.id, owner)
     with app.app_context():
         assert db.session.get(Enrolment, enrolment_id).province_code == HA_NOI
 
@@ -547,24 +435,11 @@ def test_staff_and_other_owners_cannot_move_a_business(app, make_user, make_busi
     business = make_business()
     for user in (make_user(role=Role.STAFF, province_code=QUANG_NINH), make_user()):
         with pytest.raises(operations.MoveError) as refused:
-            move(app, business.id, user)
+            move_business(app, business.id, user)
         assert refused.value.code == "not_allowed"
 
 
 # ------------------------------------------------------------------------ the edit page
-
-
-def _edit_data(business: Business, **changes) -> dict:
-    return {
-        "business_name": business.name,
-        "kind": business.kind.value,
-        "tax_code": "",
-        "sector": business.sector.value,
-        "size": business.size.value,
-        "province": str(business.province_code),
-        "commune": str(business.commune_code),
-        "address": business.address,
-    } | changes
 
 
 def test_owner_sees_what_moves_confirms_and_the_history_follows(
@@ -572,7 +447,7 @@ def test_owner_sees_what_moves_confirms_and_the_history_follows(
 ):
     h = business_with_history(app, make_user, make_business)
     auth.login(h.owner)
-    data = _edit_data(
+    data = business_form_data(
         h.business,
         business_name="Hộ Mật ong Ba Vì",
         province=str(HA_NOI),
@@ -619,9 +494,9 @@ def test_the_edit_page_says_what_stops_a_move_and_moves_nothing(
     owner = make_user()
     business = make_business(owner=owner, name="Hộ Trà")
     _course, cohort_id = _paid_class(app, trainer.id, starts_in=timedelta(days=3), fee_vnd=0)
-    _enrol(app, cohort_id, business.id)
+    enrol_now(app, cohort_id, business.id)
     auth.login(owner)
-    data = _edit_data(business, province=str(HA_NOI), commune=str(HA_NOI_COMMUNE))
+    data = business_form_data(business, province=str(HA_NOI), commune=str(HA_NOI_COMMUNE))
     for extra in ({}, {"confirm_move": "1"}):
         page = client.post(f"/businesses/{business.id}/edit", data=data | extra, headers=EN)
         text = page.get_data(as_text=True)
@@ -649,7 +524,7 @@ def test_a_move_refused_meanwhile_tells_the_owner_why(
 
     monkeypatch.setattr(operations, "move_business", moved_meanwhile)
     auth.login(owner)
-    data = _edit_data(business, province=str(HA_NOI), commune=str(HA_NOI_COMMUNE))
+    data = business_form_data(business, province=str(HA_NOI), commune=str(HA_NOI_COMMUNE))
     page = client.post(
         f"/businesses/{business.id}/edit",
         data=data | {"confirm_move": "1"},
@@ -664,7 +539,7 @@ def test_national_admin_moves_a_business_through_the_edit_page(
 ):
     business = make_business()
     auth.login(make_user(role=Role.ADMIN))
-    data = _edit_data(business, province=str(HA_NOI), commune=str(HA_NOI_COMMUNE))
+    data = business_form_data(business, province=str(HA_NOI), commune=str(HA_NOI_COMMUNE))
     response = client.post(
         f"/businesses/{business.id}/edit", data=data | {"confirm_move": "1"}, headers=EN
     )

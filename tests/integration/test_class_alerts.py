@@ -14,27 +14,10 @@ from portal.training import operations
 from portal.training.alerts import ClassAlert, ClassAlertNotice
 from portal.training.models import Cohort, Course, CourseFormat
 from tests.conftest import HA_NOI, QUANG_NINH
-from tests.factories import new_training
+from tests.factories import move_business, new_training
 
 EN = {"Accept-Language": "en"}
 HOME, ELSEWHERE = (int(c.code) for c in geo.communes(QUANG_NINH)[1:3])
-
-
-def alert_and_notice(app, business_id: int, course_id: int) -> dict[str, int]:
-    """Give a business an alert on a course and a notice of one of its classes (for probes)."""
-    with app.app_context():
-        course = db.session.get(Course, course_id)
-        alert = ClassAlert(
-            business_id=business_id, province_code=course.province_code, course_id=course_id
-        )
-        notice = ClassAlertNotice(
-            business_id=business_id,
-            province_code=course.province_code,
-            cohort_id=course.cohorts[0].id,
-        )
-        db.session.add_all([alert, notice])
-        db.session.commit()
-        return {"class_alert": alert.id, "class_alert_notice": notice.id}
 
 
 @pytest.fixture
@@ -269,13 +252,11 @@ def _alert_rows(app) -> tuple[int, int]:
 
 
 def test_a_business_that_moves_province_leaves_its_alerts_behind(app, client, auth, course, lan):
-    from tests.integration.test_business_move import move
-
     owner, business = lan
     subscribe(client, auth, owner, business, course, reach="province")
     open_class(client, auth, course, ELSEWHERE)
     assert _alert_rows(app) == (1, 1)
-    move(app, business.id, owner)
+    move_business(app, business.id, owner)
     assert _alert_rows(app) == (0, 0)
 
 

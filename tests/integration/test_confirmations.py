@@ -14,8 +14,7 @@ from portal.reports.models import ProvinceTarget
 from portal.reports.targets import TargetMetric
 from portal.training.models import Enrolment, EnrolmentState
 from tests.conftest import QUANG_NINH
-from tests.factories import create_token, enrol_now, new_training
-from tests.integration.test_permissions import _card_paid_enrolment
+from tests.factories import card_paid_enrolment, create_token, enrol_now, new_training
 
 EN = {"Accept-Language": "en"}
 
@@ -98,7 +97,7 @@ def test_a_paid_place_is_cancelled_on_the_page_that_speaks_of_the_money(
     app, client, auth, make_user, make_business
 ):
     trainer = make_user(role=Role.TRAINER)
-    enrolment_id = _card_paid_enrolment(app, trainer, make_business())
+    enrolment_id = card_paid_enrolment(app, trainer, make_business())
     auth.login(trainer)
     response = client.get(f"/training/enrolments/{enrolment_id}/cancel")
     assert response.status_code == 302
@@ -109,7 +108,7 @@ def test_a_refund_by_hand_says_how_much_goes_back_and_what_stays(
     app, client, auth, make_user, make_business
 ):
     trainer = make_user(role=Role.TRAINER)
-    enrolment_id = _card_paid_enrolment(app, trainer, make_business(name="Cửa hàng Mai"))
+    enrolment_id = card_paid_enrolment(app, trainer, make_business(name="Cửa hàng Mai"))
     with app.app_context():
         payment_id = db.session.scalar(
             sa.select(Payment.id).where(Payment.enrolment_id == enrolment_id)

@@ -78,12 +78,17 @@ def form_field_names() -> list[str]:
 @pytest.fixture
 def world(app, make_user, make_business):
     """One of everything in Quảng Ninh, and a user of each role; return ids by parameter."""
-    from tests.factories import complete_with_certificate, create_token, submitted_assessment
-    from tests.integration.test_access import ID_PARAMETERS, _hanoi_onboarding
-    from tests.integration.test_billing import add_programme
-    from tests.integration.test_class_alerts import alert_and_notice
+    from tests.factories import (
+        ID_PARAMETERS,
+        add_programme,
+        alert_and_notice,
+        complete_with_certificate,
+        create_token,
+        hanoi_onboarding,
+        import_batch,
+        submitted_assessment,
+    )
     from tests.integration.test_field import field_household_of
-    from tests.integration.test_imports import hanoi_import_batch
 
     owner = make_user()
     users = {
@@ -94,7 +99,7 @@ def world(app, make_user, make_business):
     }
     business = make_business(owner=owner, province_code=QUANG_NINH)
     training = complete_with_certificate(app, users[Role.TRAINER], business)
-    onboarding, evidence = _hanoi_onboarding(app, business)
+    onboarding, evidence = hanoi_onboarding(app, business)
     objects = {
         "business": business.id,
         "user": users[Role.TRAINER].id,
@@ -113,7 +118,7 @@ def world(app, make_user, make_business):
         "field_household": field_household_of(
             app, make_user(role=Role.HELPER, province_code=QUANG_NINH), business
         ),
-        "import_batch": hanoi_import_batch(app, make_user, province_code=QUANG_NINH),
+        "import_batch": import_batch(app, make_user, province_code=QUANG_NINH),
         **alert_and_notice(app, business.id, training.course_id),
     }
     real = {param: objects[kind] for param, kind in ID_PARAMETERS.items()}

@@ -265,25 +265,6 @@ def test_funnel_counts_known_and_registered_per_commune(app, client, staff, make
     assert "<td>4</td><td>1</td>" in page
 
 
-def hanoi_import_batch(app, make_user, province_code=HA_NOI) -> int:
-    """A previewed batch (of Hà Nội: for the access tests' probes from another province)."""
-    staff = make_user(role=Role.STAFF, province_code=province_code)
-    with app.app_context():
-        batch = ImportBatch(
-            province_code=province_code,
-            created_by_id=staff.id,
-            file_name="list.csv",
-            file_key=f"imports/{province_code}/missing.csv",
-            file_sha256="0" * 64,
-            total_rows=1,
-            accepted_rows=1,
-            preview={"refused": [], "mapped": [], "mapped_rows": 0},
-        )
-        db.session.add(batch)
-        db.session.commit()
-        return batch.id
-
-
 def test_old_commune_names_are_mapped_and_split_ones_refused_with_their_successors(
     app, client, staff
 ):

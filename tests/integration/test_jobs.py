@@ -12,13 +12,9 @@ from portal.extensions import db
 from portal.jobs import JOB_KEYS
 from portal.training.models import EnrolmentState
 from tests.conftest import QUANG_NINH
-from tests.factories import state_of
-from tests.integration import test_billing
-from tests.integration.test_billing import owner_with_held_seat, payment_of
+from tests.factories import owner_with_held_seat, payment_of, state_of
 
 pytestmark = pytest.mark.postgres_only
-
-trainer = test_billing.trainer
 
 COMMANDS = {
     "release-expired": ["billing", "release-expired"],

@@ -11,14 +11,14 @@ from portal import clock, geo, official
 from portal.auth.models import Role
 from portal.formatting import format_datetime
 from tests.conftest import HA_NOI, QUANG_NINH
-from tests.factories import complete_with_certificate, enrol_now, new_training
-from tests.integration.test_billing import (  # noqa: F401 (fixtures)
-    _paid,
+from tests.factories import (
     add_programme,
-    localstripe_url,
+    complete_with_certificate,
+    enrol_now,
+    new_training,
     paid_course,
-    stripe_on,
 )
+from tests.stripe_support import paid_by_card
 
 EN = {"Accept-Language": "en"}
 
@@ -175,7 +175,7 @@ def test_receipt_has_issuer_payer_reference_time_and_amount_in_words(
     course = paid_course(app, trainer, fee=400_000)
     enrolment_id = enrol_now(app, course.cohort_id, business.id)
     auth.login(owner)
-    payment = _paid(app, client, stripe_on, enrolment_id)
+    payment = paid_by_card(app, client, stripe_on, enrolment_id)
     assert payment.amount_vnd == 300_000
 
     response = client.get(f"/billing/payments/{payment.id}/receipt.pdf")

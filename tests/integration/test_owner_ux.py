@@ -25,31 +25,24 @@ from portal.training.recommendations import (
     recommended_courses,
 )
 from tests.conftest import QUANG_NINH
-from tests.factories import HOUSEHOLD_ANSWERS, new_training, submitted_assessment
-from tests.integration.test_auth import registration
-from tests.integration.test_billing import owner_with_held_seat, payment_of
+from tests.factories import (
+    EN,
+    HOANH_MO,
+    HOUSEHOLD_ANSWERS,
+    move_class,
+    new_training,
+    owner_with_held_seat,
+    payment_of,
+    registration,
+    submitted_assessment,
+)
 
-EN = {"Accept-Language": "en"}
-HOANH_MO = 6841
 CO_TO = 7192
 
 #: A household that pays cash only and does not sell online: payments and online sales score 0.
 WEAK_ANSWERS = {
     k: v for k, v in HOUSEHOLD_ANSWERS.items() if k not in ("sell_where", "monthly_orders")
 } | {"bank_app": "no", "receive_payments": ["cash_only"], "pay_online": "no", "sell_online": "no"}
-
-
-@pytest.fixture
-def trainer(make_user):
-    return make_user(role=Role.TRAINER, province_code=QUANG_NINH)
-
-
-def move_class(app, cohort_id, commune_code, venue="", online_link=""):
-    """Hold a class somewhere else (or online only, with no commune)."""
-    with app.app_context():
-        cohort = db.session.get(Cohort, cohort_id)
-        cohort.commune_code, cohort.venue, cohort.online_link = commune_code, venue, online_link
-        db.session.commit()
 
 
 def first_session(app, cohort_id):

@@ -12,14 +12,20 @@ import sqlalchemy as sa
 
 from portal import clock
 from portal.auth.models import Role, User
-from portal.billing.models import Payment, PaymentStatus
 from portal.businesses.models import Business, BusinessKind
 from portal.extensions import db
 from portal.permissions import ACTIONS, COLUMNS, NO, OWN, VISITOR, YES, can
 from portal.training.models import Course, Enrolment, EnrolmentState, TrainingSession
 from tests.conftest import HA_NOI, PASSWORD, QUANG_NINH
-from tests.integration.test_access import ID_PARAMETERS
-from tests.integration.test_imports import hanoi_import_batch
+from tests.factories import (
+    ID_PARAMETERS,
+    add_programme,
+    alert_and_notice,
+    card_paid_enrolment,
+    hanoi_onboarding,
+    import_batch,
+    paid_enrolment_in,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 EN = {"Accept-Language": "en"}
@@ -234,9 +240,6 @@ def world(app, make_user, make_business):
         held,
         new_training,
     )
-    from tests.integration.test_access import _hanoi_onboarding
-    from tests.integration.test_billing import add_programme, paid_enrolment_in
-    from tests.integration.test_class_alerts import alert_and_notice
     from tests.integration.test_field import field_household_of
 
     other_owner = make_user(name="Chủ khác")
@@ -258,7 +261,7 @@ def world(app, make_user, make_business):
         draft, _new = assess_operations.start_assessment(enrolment.business, owner, questionnaire)
         db.session.commit()
         draft_id = draft.id
-    onboarding, evidence = _hanoi_onboarding(app, business)  # same rows, in its province
+    onboarding, evidence = hanoi_onboarding(app, business)  # same rows, in its province
     with app.app_context():
         from portal.onboarding.models import Evidence, OnboardingPath
 
@@ -285,7 +288,7 @@ def world(app, make_user, make_business):
             "onboarding": onboarding,
             "evidence": evidence,
             "api_token": create_token(app, staff)[0],
-            "import_batch": hanoi_import_batch(app, make_user, QUANG_NINH),
+            "import_batch": import_batch(app, make_user, QUANG_NINH),
             "field_household": field_household_of(
                 app, make_user(role=Role.HELPER, province_code=QUANG_NINH), make_business()
             ),
@@ -452,28 +455,13 @@ def test_only_owners_and_staff_edit_a_business(
         )
 
 
-def _card_paid_enrolment(app, trainer, business) -> int:
-    """A seat paid by card (as the webhook leaves it), in a class the trainer teaches."""
-    from tests.integration.test_billing import paid_enrolment_in
-
-    held = paid_enrolment_in(app, trainer, business)
-    with app.app_context():
-        payment = db.session.get(Payment, held.payment_id)
-        payment.status = PaymentStatus.SUCCEEDED
-        payment.stripe_payment_intent_id = "pi_test_paid"
-        payment.hold_expires_at = None
-        payment.paid_at = payment.enrolment.paid_at = clock.utcnow()
-        db.session.commit()
-    return held.enrolment_id
-
-
 @pytest.mark.parametrize(
     "path", ["/training/enrolments/{}/cancel", "/billing/enrolments/{}/cancel"]
 )
 def test_trainer_cannot_cancel_a_card_paid_enrolment(
     app, client, auth, make_business, trainer, path
 ):
-    enrolment_id = _card_paid_enrolment(app, trainer, make_business())
+    enrolment_id = card_paid_enrolment(app, trainer, make_business())
     auth.login(trainer)
     with app.app_context():
         before = _snapshot()
@@ -486,7 +474,7 @@ def test_trainer_cannot_cancel_a_card_paid_enrolment(
 
 
 def test_cancel_page_tells_a_trainer_to_ask_staff(app, client, auth, make_business, trainer):
-    enrolment_id = _card_paid_enrolment(app, trainer, make_business())
+    enrolment_id = card_paid_enrolment(app, trainer, make_business())
     auth.login(trainer)
     page = client.get(f"/billing/enrolments/{enrolment_id}/cancel", headers=EN).get_data(True)
     assert 'id="staff-only"' in page and "Cancel the enrolment</button>" not in page

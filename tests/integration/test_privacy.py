@@ -36,8 +36,7 @@ from portal.training import operations as training
 from portal.training.alerts import ClassAlert
 from portal.training.models import Certificate, Cohort, CourseFormat, TrainingSession
 from tests.conftest import PASSWORD, QUANG_NINH
-from tests.factories import submitted_assessment
-from tests.integration.test_auth import registration
+from tests.factories import registration, submitted_assessment
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n" + b"\x00" * 64

@@ -25,7 +25,7 @@ from portal.extensions import db
 from portal.onboarding.models import Evidence
 from portal.storage import LocalStorage, S3Storage, Storage, StorageError, storage
 from tests.conftest import HA_NOI, PASSWORD
-from tests.integration.test_onboarding import start, upload
+from tests.factories import start_path, upload_evidence
 
 boto3 = pytest.importorskip("boto3")
 pytest.importorskip("moto.server")
@@ -249,8 +249,8 @@ def test_evidence_in_the_bucket_is_served_exported_and_deleted_with_the_account(
     owner = make_user()
     business = make_business(owner=owner, kind=BusinessKind.HOUSEHOLD)
     auth.login(owner)
-    onboarding_id = start(client, business)
-    assert upload(client, onboarding_id, PNG, name="gian hàng.png").status_code == 302
+    onboarding_id = start_path(client, business)
+    assert upload_evidence(client, onboarding_id, PNG, name="gian hàng.png").status_code == 302
     with s3_app.app_context():
         evidence = db.session.scalars(sa.select(Evidence)).one()
         evidence_id, key = evidence.id, evidence.file_path
@@ -297,8 +297,8 @@ def test_a_file_missing_from_the_bucket_is_a_404_not_an_error(
 ):
     owner = make_user()
     auth.login(owner)
-    onboarding_id = start(client, make_business(owner=owner, kind=BusinessKind.HOUSEHOLD))
-    upload(client, onboarding_id, PNG)
+    onboarding_id = start_path(client, make_business(owner=owner, kind=BusinessKind.HOUSEHOLD))
+    upload_evidence(client, onboarding_id, PNG)
     [key] = bucket_keys(s3_endpoint, bucket)
     s3_client(s3_endpoint).delete_object(Bucket=bucket, Key=key)
     with s3_app.app_context():

@@ -6,18 +6,17 @@ moved (late evening in Vietnam is already the next day there).
 """
 
 import re
-from datetime import timedelta
 from html import unescape
 
 import pytest
 
 from portal import clock
-from portal.auth.models import Role, User
+from portal.auth.models import Role
 from portal.extensions import db
 from portal.training import operations
-from portal.training.models import Cohort, Enrolment, TrainingSession
+from portal.training.models import Cohort
 from tests.conftest import HA_NOI, PASSWORD
-from tests.factories import enrol_now, new_training
+from tests.factories import earlier_today, enrol_now, in_days, mark_present, new_training
 
 EN = {"Accept-Language": "en"}
 
@@ -27,21 +26,10 @@ def trainer(make_user):
     return make_user(role=Role.TRAINER, name="Vũ Thị Lan")
 
 
-def earlier_today():
-    """A stored instant earlier today (local day), halfway from midnight to now."""
-    now = clock.utcnow()
-    return (now - (now - clock.day_start(clock.today())) / 2).replace(microsecond=0)
-
-
 def later_today():
     """A stored instant later today (local day), halfway from now to midnight."""
     now = clock.utcnow()
     return (now + (clock.day_end(clock.today()) - now) / 2).replace(microsecond=0)
-
-
-def in_days(days: int, hour: int = 8):
-    """Local ``hour`` o'clock, ``days`` days from today, as a stored instant."""
-    return clock.day_start(clock.today() + timedelta(days=days)) + timedelta(hours=hour)
 
 
 def add_session(app, cohort_id: int, starts_at) -> int:
@@ -49,17 +37,6 @@ def add_session(app, cohort_id: int, starts_at) -> int:
         session = operations.add_session(db.session.get(Cohort, cohort_id), starts_at, 90)
         db.session.commit()
         return session.id
-
-
-def mark_present(app, trainer, session_id: int, enrolment_id: int) -> None:
-    with app.app_context():
-        operations.set_attendance(
-            db.session.get(TrainingSession, session_id),
-            db.session.get(Enrolment, enrolment_id),
-            True,
-            db.session.get(User, trainer.id),
-        )
-        db.session.commit()
 
 
 def page_of(client, url: str = "/training/teaching") -> str:

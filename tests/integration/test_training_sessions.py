@@ -11,8 +11,14 @@ from portal.extensions import db
 from portal.training import operations
 from portal.training.models import Certificate, Enrolment, EnrolmentState, TrainingSession
 from tests.conftest import HA_NOI, QUANG_NINH
-from tests.factories import complete_with_certificate, enrol_now, held, new_training, state_of
-from tests.integration.test_training import EN
+from tests.factories import (
+    EN,
+    complete_with_certificate,
+    enrol_now,
+    held,
+    new_training,
+    state_of,
+)
 
 
 @pytest.fixture

@@ -20,8 +20,14 @@ from portal.training.models import (
     TrainingSession,
 )
 from tests.conftest import QUANG_NINH
-from tests.factories import complete_with_certificate, enrol_now, held, new_training, state_of
-from tests.integration.test_training import EN
+from tests.factories import (
+    EN,
+    complete_with_certificate,
+    enrol_now,
+    held,
+    new_training,
+    state_of,
+)
 
 
 @pytest.fixture
