@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from assessments.listing_paths import load_catalog
 from portal import clock, geo
@@ -251,6 +251,7 @@ def proposed_matches(
         sa.select(FieldHousehold, Business)
         .join(Business, Business.id == FieldHousehold.match_business_id)
         .where(_OPEN_MATCH)
+        .options(joinedload(FieldHousehold.helper))
         .order_by(FieldHousehold.received_at.desc(), FieldHousehold.id.desc())
         .limit(limit)
     )

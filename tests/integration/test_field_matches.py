@@ -316,3 +316,29 @@ def test_the_staff_dashboard_shows_the_field_work(app, client, auth, helper, mak
     auth.logout()
     auth.login(make_user(role=Role.STAFF, province_code=HA_NOI))
     assert 'data-four-weeks="4"' not in client.get("/dashboard", headers=EN).text
+
+
+def test_the_matches_page_query_count_does_not_grow_with_proposals(
+    app, client, auth, helper, make_user, make_business
+):
+    from portal.devtools.querycount import count_queries
+
+    staff = make_user(role=Role.STAFF, province_code=QUANG_NINH)
+
+    def propose(n: int) -> None:
+        phone = f"09770{n:05d}"
+        make_business(owner=make_user(phone=phone), commune_code=COMMUNES[0])
+        field_match(app, client, auth, helper, phone, COMMUNES[0])
+
+    def measure() -> int:
+        auth.login(staff)
+        with app.app_context(), count_queries(db.engine) as counter:
+            assert client.get("/field/matches").status_code == 200
+        auth.logout()
+        return counter.count
+
+    propose(0)
+    one = measure()
+    for n in range(1, 6):
+        propose(n)
+    assert measure() == one
