@@ -6,16 +6,41 @@ from __future__ import annotations
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from portal.auth.models import Role
+from portal import geo
+from portal.auth.models import Role, User
 from portal.extensions import db
-from portal.field.models import MERGED, FieldHousehold
-from tests.browser.test_confirm_pages import fits_the_phone, sign_in
-from tests.browser.test_field_app import COMMUNES, _helper
-from tests.conftest import AuthActions
+from portal.field.models import MERGED, FieldHousehold, HelperCommune
+from tests.conftest import PASSWORD, QUANG_NINH, AuthActions
 from tests.factories import field_match
 
 PHONE = "0912777888"
 BLOCKING = {"serious", "critical"}
+COMMUNE = int(geo.communes(QUANG_NINH)[0].code)
+
+
+def _helper(app, make_user):
+    user = make_user(role=Role.HELPER)
+    with app.app_context():
+        db.session.get(User, user.id).province_code = QUANG_NINH
+        db.session.add(
+            HelperCommune(helper_id=user.id, province_code=QUANG_NINH, commune_code=COMMUNE)
+        )
+        db.session.commit()
+    return user
+
+
+def sign_in(page, user) -> None:
+    page.goto("/auth/login")
+    page.locator("input[name=login]").fill(user.login)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form.form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/auth/login" not in url)
+
+
+def fits_the_phone(page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, page.url
+    button = page.locator("#confirm-form button[type=submit]").bounding_box()
+    assert button["height"] >= 44 and button["x"] + button["width"] <= 360
 
 
 def _decision(app, household_id):
@@ -27,12 +52,12 @@ def test_staff_merge_a_proposed_duplicate_on_a_phone(
     app, phone_en, make_user, make_business, artifacts
 ):
     helper = _helper(app, make_user)
-    make_business(owner=make_user(phone=PHONE), commune_code=COMMUNES[0], name="Hộ bà Năm")
+    make_business(owner=make_user(phone=PHONE), commune_code=COMMUNE, name="Hộ bà Năm")
     # The helper's upload, through the test client (the phone fixture checks CSRF tokens).
     app.config["WTF_CSRF_ENABLED"] = False
     try:
         client = app.test_client()
-        household_id = field_match(app, client, AuthActions(client), helper, PHONE, COMMUNES[0])
+        household_id = field_match(app, client, AuthActions(client), helper, PHONE, COMMUNE)
     finally:
         app.config["WTF_CSRF_ENABLED"] = True
 
