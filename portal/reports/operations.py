@@ -251,6 +251,8 @@ def _store_start_values(session: Session, _context: Any, _instances: Any) -> Non
     for obj in (*session.new, *session.dirty):
         if not isinstance(obj, ProvinceTarget) or obj.start_on is None:
             continue
+        if obj.metric is None:
+            obj.metric = TargetMetric.DIGITAL_BUSINESSES  # the column's default, set before it
         moved = sa.inspect(obj).attrs.start_on.history.has_changes()
         if obj.start_value is None or (moved and obj not in session.new):
             target_values.store_start_value(obj)
