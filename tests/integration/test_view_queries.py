@@ -1,7 +1,6 @@
 """The reads the views once ran inline, called as plain functions (no request): the owner's and
 the staff's dashboards, the training pages, account management."""
 
-import pytest
 from flask_login import AnonymousUserMixin
 
 from portal import geo
@@ -16,11 +15,6 @@ from portal.training import queries as training_queries
 from portal.training.models import Course
 from tests.conftest import HA_NOI, QUANG_NINH
 from tests.factories import complete_with_certificate, enrol_now, new_training
-
-
-@pytest.fixture
-def trainer(make_user):
-    return make_user(role=Role.TRAINER, province_code=QUANG_NINH)
 
 
 def _user(user_id: int) -> User:
