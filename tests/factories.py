@@ -651,3 +651,43 @@ def business_with_history(app, make_user, make_business) -> SimpleNamespace:
         payment_id=payment_id,
         **vars(ids),
     )
+
+
+# ---------------------------------------------------------------- assessment peer summaries
+
+
+def varied_answers(rng) -> dict:
+    """Answer every household question at random, so businesses score differently."""
+    from portal.assess.questionnaires import registry
+
+    answers = {}
+    for q in registry().latest("household").questions:
+        plain = [o.id for o in q.options if not o.exclusive]
+        if q.type == "number":
+            answers[q.id] = int(rng.choice([q.kind.min, *(s.at_least for s in q.kind.scoring)]))
+        elif q.type == "multi":
+            answers[q.id] = rng.sample(plain, rng.randint(1, len(plain)))
+        elif q.type == "scale":
+            answers[q.id] = int(rng.choice(plain))
+        else:
+            answers[q.id] = rng.choice(plain)
+    return answers
+
+
+def peer_summaries() -> tuple[set, set]:
+    """The stored latest results and peer counts, as sets of tuples (in an app context)."""
+    from portal.assess.models import LatestAssessment, PeerScoreCount
+
+    latest = {tuple(row) for row in db.session.execute(sa.select(LatestAssessment.__table__))}
+    counts = {tuple(row) for row in db.session.execute(sa.select(PeerScoreCount.__table__))}
+    return latest, counts
+
+
+def rebuilt_peer_summaries() -> tuple[set, set]:
+    """What a rebuild from scratch would store, leaving the stored rows as they are."""
+    from portal.assess.operations import rebuild_summaries
+
+    rebuild_summaries()
+    found = peer_summaries()
+    db.session.rollback()
+    return found

@@ -16,27 +16,11 @@ from portal.businesses.models import Business, BusinessKind, Sector
 from portal.devtools.querycount import count_queries
 from portal.extensions import db
 from tests.conftest import HA_NOI
-from tests.factories import HOUSEHOLD_ANSWERS, submitted_assessment
+from tests.factories import HOUSEHOLD_ANSWERS, submitted_assessment, varied_answers
 from tests.integration.test_assess import EN, pdf_text
 
 HOUSEHOLD = registry().latest("household")
 HOUSEHOLD_DIMENSIONS = [d.id for d in HOUSEHOLD.dimensions]
-
-
-def varied_answers(rng: random.Random) -> dict:
-    """Answer every household question at random, so businesses score differently."""
-    answers = {}
-    for q in HOUSEHOLD.questions:
-        plain = [o.id for o in q.options if not o.exclusive]
-        if q.type == "number":
-            answers[q.id] = int(rng.choice([q.kind.min, *(s.at_least for s in q.kind.scoring)]))
-        elif q.type == "multi":
-            answers[q.id] = rng.sample(plain, rng.randint(1, len(plain)))
-        elif q.type == "scale":
-            answers[q.id] = int(rng.choice(plain))
-        else:
-            answers[q.id] = rng.choice(plain)
-    return answers
 
 
 def _household(make_business, **fields):

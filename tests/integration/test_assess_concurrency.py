@@ -21,8 +21,12 @@ from portal.auth.models import User
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
 from portal.extensions import db
 from tests.conftest import HA_NOI, PASSWORD, all_at_once
-from tests.factories import any_answers, submitted_assessment
-from tests.integration.test_assess_summaries import rebuilt, summaries
+from tests.factories import (
+    any_answers,
+    peer_summaries,
+    rebuilt_peer_summaries,
+    submitted_assessment,
+)
 
 EN = {"Accept-Language": "en"}
 
@@ -207,8 +211,8 @@ def test_a_double_click_on_start_opens_one_draft_and_both_clicks_land_in_it(app,
 def _counts_equal_a_rebuild(app) -> set:
     """Assert the stored peer counts and latest results equal a rebuild; return the counts."""
     with app.app_context():
-        stored = summaries()
-        assert stored == rebuilt()
+        stored = peer_summaries()
+        assert stored == rebuilt_peer_summaries()
         return stored[1]
 
 

@@ -17,31 +17,19 @@ from portal.assess.models import (
     LatestAssessment,
     PeerScoreCount,
 )
-from portal.assess.operations import rebuild_summaries
 from portal.assess.queries import OVERALL, peer_groups
 from portal.auth.models import Role, User
 from portal.businesses import operations as business_operations
 from portal.businesses.models import Business, BusinessKind, Sector
 from portal.extensions import db
 from tests.conftest import HA_NOI, QUANG_NINH, _empty_tables
-from tests.factories import submitted_assessment
-from tests.integration.test_assess_benchmark import varied_answers
+from tests.factories import (
+    peer_summaries,
+    rebuilt_peer_summaries,
+    submitted_assessment,
+    varied_answers,
+)
 from tests.integration.test_field import _sync, helper, record  # noqa: F401, F811 (helper: a fixture)
-
-
-def summaries() -> tuple[set, set]:
-    """Return the stored latest results and the non-zero peer counts, as sets of tuples."""
-    latest = {tuple(row) for row in db.session.execute(sa.select(LatestAssessment.__table__))}
-    counts = {tuple(row) for row in db.session.execute(sa.select(PeerScoreCount.__table__))}
-    return latest, counts
-
-
-def rebuilt() -> tuple[set, set]:
-    """Return what a rebuild from scratch would store, leaving the stored rows as they are."""
-    rebuild_summaries()
-    found = summaries()
-    db.session.rollback()
-    return found
 
 
 def brute_force_groups(assessment_id: int) -> dict[str, dict[str, object]]:
@@ -159,7 +147,7 @@ class Submissions(RuleBasedStateMachine):
     @invariant()
     def stored_equals_rebuilt(self):
         with self.app.app_context():
-            assert summaries() == rebuilt()
+            assert peer_summaries() == rebuilt_peer_summaries()
 
     @invariant()
     def comparison_equals_brute_force(self):
@@ -189,7 +177,7 @@ def test_rebuild_command_writes_the_same_summaries(app, runner, make_business):
         business = make_business(kind=BusinessKind.HOUSEHOLD, sector=sector)
         submitted_assessment(app, business, answers=varied_answers(rng))
     with app.app_context():
-        before = summaries()
+        before = peer_summaries()
         assert len(before[0]) == 3 and before[1]
         db.session.execute(sa.delete(PeerScoreCount))
         db.session.execute(sa.delete(LatestAssessment))
@@ -198,7 +186,7 @@ def test_rebuild_command_writes_the_same_summaries(app, runner, make_business):
     assert result.exit_code == 0, result.output
     assert "3 latest assessments" in result.output
     with app.app_context():
-        assert summaries() == before
+        assert peer_summaries() == before
 
 
 def test_a_second_submission_replaces_the_first_in_the_counts(app, make_business):
@@ -224,5 +212,5 @@ def test_field_households_count_from_the_sync_on(app, client, auth, helper):  # 
     records = [record(app, name=f"Hộ {n}") for n in range(3)]
     assert [r["status"] for r in _sync(client, records).json["results"]] == ["stored"] * 3
     with app.app_context():
-        assert len(summaries()[0]) == 3
-        assert summaries() == rebuilt()
+        assert len(peer_summaries()[0]) == 3
+        assert peer_summaries() == rebuilt_peer_summaries()

@@ -33,9 +33,7 @@ LEFTOVERS = {
     ("test_api", "test_reports"): "_assessment, make_digital",
     ("test_dashboard", "test_reports"): "make_digital",
     ("test_assess_benchmark", "test_assess"): "EN, pdf_text",
-    ("test_assess_summaries", "test_assess_benchmark"): "varied_answers",
     ("test_assess_summaries", "test_field"): "_sync, helper, record",
-    ("test_assess_concurrency", "test_assess_summaries"): "rebuilt, summaries",
 }
 
 
