@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from datetime import date, timedelta
@@ -141,7 +142,11 @@ def service_worker() -> Response:
 
 
 def _version(assets: list[str]) -> str:
-    return str(abs(hash((tuple(assets), _definitions()["version"]))))[:12]
+    # The same in every worker and after every restart (Python's hash() of strings is not):
+    # otherwise each worker would hand out a "new" service worker and phones would keep
+    # reinstalling the app.
+    key = json.dumps([assets, _definitions()["version"]], sort_keys=True).encode()
+    return hashlib.sha256(key).hexdigest()[:12]
 
 
 @bp.route("/manifest.webmanifest")
