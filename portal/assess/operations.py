@@ -24,6 +24,7 @@ from portal.auth.models import Role, User
 from portal.businesses.models import Business
 from portal.businesses.operations import move_rows
 from portal.clock import utcnow
+from portal.commit_hooks import TouchedBusinesses
 from portal.extensions import db
 from portal.failures import OperationError
 from portal.locking import locked
@@ -211,7 +212,6 @@ def submit_assessment(assessment: Assessment, user: User, questionnaire: Questio
 
 #: Businesses refreshed per round of queries (keeps IN lists short).
 BATCH = 500
-_PENDING_KEY = "assess_latest_pending"
 #: The columns of a submitted assessment whose change can change what its business counts as.
 _COUNTED = ("status", "submitted_at", "business_id", "province_code", "questionnaire_id")
 
@@ -307,9 +307,7 @@ def refresh_latest(business_ids: Iterable[int]) -> int:
     """Bring these businesses' latest result and the peer counts up to date; return how many
     businesses changed. A constant number of queries per batch of businesses."""
     ids = sorted(set(business_ids))
-    pending = db.session.info.get(_PENDING_KEY)
-    if pending:
-        pending.difference_update(ids)
+    touched.discard(db.session, ids)
     changed = 0
     for start in range(0, len(ids), BATCH):
         changed += _refresh_batch(ids[start : start + BATCH])
@@ -399,7 +397,7 @@ def rebuild_summaries() -> tuple[int, int]:
     Return the numbers of latest results and of count rows.
     """
     db.session.flush()
-    db.session.info.pop(_PENDING_KEY, None)
+    touched.discard(db.session)
     latest, counts = LatestAssessment.__table__, PeerScoreCount.__table__
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(
@@ -456,9 +454,9 @@ def rebuild_summaries() -> tuple[int, int]:
     return found, rows_counted
 
 
-def _collect_changed(session: Session, _context: Any) -> None:
-    """Remember the businesses whose latest result or peer groups a flush may have changed."""
-    pending = session.info.setdefault(_PENDING_KEY, set())
+def _changed_businesses(session: Session) -> set[int]:
+    """The businesses whose latest result or peer groups a flush may have changed."""
+    changed: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Assessment):
             state = sa.inspect(obj)
@@ -468,41 +466,28 @@ def _collect_changed(session: Session, _context: Any) -> None:
                 history = state.attrs[name].history
                 if obj in session.new or obj in session.deleted or history.has_changes():
                     if name == "business_id":
-                        pending.update(b for b in history.deleted if b is not None)
+                        changed.update(b for b in history.deleted if b is not None)
                     if obj.business_id is not None:
-                        pending.add(obj.business_id)
+                        changed.add(obj.business_id)
         elif isinstance(obj, Business) and obj.id is not None and obj not in session.new:
             state = sa.inspect(obj)
             if (
                 state.attrs.sector.history.has_changes()
                 or state.attrs.province_code.history.has_changes()
             ):
-                pending.add(obj.id)
+                changed.add(obj.id)
+    return changed
 
 
-def _refresh_pending(session: Session) -> None:
-    """Refresh the businesses the transaction touched, inside the same commit."""
-    # Commit flushes only after this hook: flush first so that every change is seen.
-    session.flush()
-    pending = session.info.pop(_PENDING_KEY, None)
-    if pending:
-        refresh_latest(pending)
-
-
-def _forget_pending(session: Session, transaction: Any = None) -> None:
-    # A savepoint's rollback (a double click on "Start") keeps what the transaction touched:
-    # refreshing a business that did not change is harmless, missing one is not.
-    if transaction is None or not transaction.nested:
-        session.info.pop(_PENDING_KEY, None)
+#: Every commit refreshes the businesses its flushes touched (portal/commit_hooks.py).
+touched = TouchedBusinesses(
+    key="assess_latest_pending", collect=_changed_businesses, refresh=refresh_latest
+)
 
 
 def connect() -> None:
     """Keep the latest results and the peer counts current on every commit (create_app)."""
-    if sa.event.contains(db.session, "after_flush", _collect_changed):
-        return
-    sa.event.listen(db.session, "after_flush", _collect_changed)
-    sa.event.listen(db.session, "before_commit", _refresh_pending)
-    sa.event.listen(db.session, "after_soft_rollback", _forget_pending)
+    touched.install()
 
 
 # ------------------------------------------------------------------ a business's move

@@ -29,6 +29,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from portal import clock
 from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
 from portal.businesses.models import Business, BusinessKind
+from portal.commit_hooks import TouchedBusinesses
 from portal.extensions import db
 from portal.locking import locked
 from portal.onboarding.models import Evidence, EvidenceStatus, OnboardingPath
@@ -64,7 +65,6 @@ HOUSEHOLD_KINDS = (BusinessKind.HOUSEHOLD, BusinessKind.HOUSEHOLD_BUSINESS)
 GROUP_KEYS = ("province_code", "measure", "day", "commune_code", "sector", "kind", "size")
 #: Businesses whose contribution is recomputed per round of queries.
 BATCH = 500
-_PENDING_KEY = "report_aggregates_pending"
 
 
 def _dialect() -> str:
@@ -397,14 +397,15 @@ def _touches(obj: object) -> bool:
     return isinstance(obj, (Enrolment, EnrolmentEvent, Certificate, OnboardingPath, DigitalStatus))
 
 
-def _collect(session: Session, _context: Any) -> None:
-    """Remember the businesses whose counted rows were just flushed."""
-    touched = session.info.setdefault(_PENDING_KEY, set())
+def _touched_businesses(session: Session) -> set[int]:
+    """The businesses whose counted rows were just flushed."""
+    ids: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Business):
-            touched.add(obj.id)
+            ids.add(obj.id)
         elif _touches(obj) and getattr(obj, "business_id", None) is not None:
-            touched.add(obj.business_id)
+            ids.add(obj.business_id)
+    return ids
 
 
 #: Per table, the columns whose change can change a count (a bulk UPDATE of others is ignored).
@@ -449,7 +450,6 @@ def _collect_bulk(state: ORMExecuteState) -> Any:
     name = getattr(table, "name", None)
     if name not in _COUNTED_COLUMNS or not (state.is_update or state.is_delete or state.is_insert):
         return None
-    touched = state.session.info.setdefault(_PENDING_KEY, set())
     if state.is_update or state.is_delete:
         if state.is_update:
             changed = {getattr(k, "key", k) for k in (stmt._values or {})}
@@ -457,7 +457,7 @@ def _collect_bulk(state: ORMExecuteState) -> Any:
                 return None
         where = [stmt.whereclause] if stmt.whereclause is not None else []
         connection = state.session.connection()
-        touched.update(connection.execute(_business_ids_of(table, where)).scalars())
+        touched.note(state.session, connection.execute(_business_ids_of(table, where)).scalars())
         return None
     if name != Business.__tablename__ or not getattr(stmt, "_returning", None):
         return None
@@ -465,20 +465,14 @@ def _collect_bulk(state: ORMExecuteState) -> Any:
     keys = list(frozen().keys())
     if "id" in keys:
         at = keys.index("id")
-        state.session.info.setdefault(_PENDING_KEY, set()).update(row[at] for row in frozen().all())
+        touched.note(state.session, (row[at] for row in frozen().all()))
     return frozen()
 
 
-def _apply(session: Session) -> None:
-    """Add the touched businesses' changes to the aggregates inside the same commit."""
-    session.flush()
-    touched = session.info.pop(_PENDING_KEY, None)
-    if touched:
-        refresh(touched)
-
-
-def _forget(session: Session, _transaction: Any = None) -> None:
-    session.info.pop(_PENDING_KEY, None)
+#: Every commit adds the changes of the businesses it touched (portal/commit_hooks.py).
+touched = TouchedBusinesses(
+    key="report_aggregates_pending", collect=_touched_businesses, refresh=refresh
+)
 
 
 def install_hooks() -> None:
@@ -487,9 +481,6 @@ def install_hooks() -> None:
     Install after the status history's hooks: its ``before_commit`` adds status rows, and this
     one must count them.
     """
-    if sa.event.contains(db.session, "after_flush", _collect):
-        return
-    sa.event.listen(db.session, "after_flush", _collect)
-    sa.event.listen(db.session, "do_orm_execute", _collect_bulk)
-    sa.event.listen(db.session, "before_commit", _apply)
-    sa.event.listen(db.session, "after_soft_rollback", _forget)
+    touched.install()
+    if not sa.event.contains(db.session, "do_orm_execute", _collect_bulk):
+        sa.event.listen(db.session, "do_orm_execute", _collect_bulk)

@@ -21,6 +21,7 @@ from portal.assess.models import Assessment, AssessmentStatus
 from portal.auth.models import User
 from portal.businesses.models import Business
 from portal.clock import utcnow
+from portal.commit_hooks import TouchedBusinesses
 from portal.extensions import db
 from portal.onboarding.models import Evidence, EvidenceStatus
 from portal.onboarding.queries import verified_channels
@@ -38,7 +39,6 @@ log = logging.getLogger(__name__)
 
 #: Businesses refreshed per round of queries (keeps IN lists short).
 BATCH = 500
-_PENDING_KEY = "digital_status_pending"
 
 
 def definitions(province_codes: Collection[int]) -> dict[int, Definition]:
@@ -185,12 +185,13 @@ def refresh_province(province_code: int, at: datetime | None = None) -> int:
 # ------------------------------------------------------------------- keeping status current
 
 
-def _collect_touched(session: Session, _context: Any) -> None:
-    """Remember the businesses whose assessments, enrolments or evidence were just flushed."""
-    touched = session.info.setdefault(_PENDING_KEY, set())
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if _may_change_status(obj) and obj.business_id is not None:
-            touched.add(obj.business_id)
+def _touched_businesses(session: Session) -> set[int]:
+    """The businesses whose assessments, enrolments or evidence were just flushed."""
+    return {
+        obj.business_id
+        for obj in (*session.new, *session.dirty, *session.deleted)
+        if _may_change_status(obj) and obj.business_id is not None
+    }
 
 
 def _may_change_status(obj: object) -> bool:
@@ -202,26 +203,12 @@ def _may_change_status(obj: object) -> bool:
     return isinstance(obj, Enrolment)
 
 
-def _refresh_touched(session: Session) -> None:
-    """Bring the touched businesses' status up to date inside the same commit."""
-    # Commit flushes only after this hook: flush first so that every change is seen.
-    session.flush()
-    touched = session.info.pop(_PENDING_KEY, None)
-    if touched:
-        refresh_digital_status(touched)
-
-
-def _forget_touched(session: Session, _transaction: Any = None) -> None:
-    session.info.pop(_PENDING_KEY, None)
-
-
-def install_status_hooks() -> None:
-    """Keep the status history current on every commit (installed once per process)."""
-    if sa.event.contains(db.session, "after_flush", _collect_touched):
-        return
-    sa.event.listen(db.session, "after_flush", _collect_touched)
-    sa.event.listen(db.session, "before_commit", _refresh_touched)
-    sa.event.listen(db.session, "after_soft_rollback", _forget_touched)
+#: Every commit brings the status of the businesses it touched up to date (portal/commit_hooks.py).
+touched = TouchedBusinesses(
+    key="digital_status_pending",
+    collect=_touched_businesses,
+    refresh=refresh_digital_status,
+)
 
 
 def _carry_moved_business(business: Business, *, at: datetime, **_event: object) -> dict:
@@ -261,7 +248,7 @@ def _store_start_values(session: Session, _context: Any, _instances: Any) -> Non
 def connect() -> None:
     """Keep the status history and the report aggregates current, and carry the history with
     a moved business (create_app)."""
-    install_status_hooks()
+    touched.install()
     if not sa.event.contains(db.session, "before_flush", _store_start_values):
         sa.event.listen(db.session, "before_flush", _store_start_values)
     # After the status hooks: their commit hook adds status rows that the aggregates count.
