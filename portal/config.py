@@ -36,6 +36,8 @@ def check_settings(config: dict) -> None:
         )
     if not config.get("PORTAL_BASE_URL"):
         raise RuntimeError("PORTAL_BASE_URL must be set, e.g. https://portal.example.vn")
+    if config.get("PASSWORD_HASH_METHOD", "scrypt") != "scrypt":
+        raise RuntimeError("PASSWORD_HASH_METHOD is for the test suite only: leave it unset")
     backend = config.get("STORAGE_BACKEND")
     if backend not in ("local", "s3"):
         raise RuntimeError(f"STORAGE_BACKEND must be local or s3, not {backend!r}")

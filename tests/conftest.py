@@ -136,6 +136,8 @@ def app() -> Iterator[Flask]:
             "SERVER_NAME": None,
             "LOGIN_RATE_LIMIT": "1000 per minute",
             "ACCOUNT_RATE_LIMIT": "1000 per minute",
+            # scrypt at a 32nd of its cost: thousands of accounts are created and signed in.
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
             # Production settings, served over plain HTTP on loopback.
             "PORTAL_BASE_URL": "https://portal.example.vn",
             "SESSION_COOKIE_SECURE": False,

@@ -4,6 +4,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -20,6 +21,20 @@ class Role(enum.StrEnum):
     #: A member of a commune's digital technology team: assesses households in the field
     #: (the /field/ app) in the communes province staff attach them to.
     HELPER = "helper"
+
+
+#: Werkzeug's scrypt at its default cost (N=2**15, r=8, p=1): memory-hard, ~0.15 s a hash.
+PASSWORD_HASH_METHOD = "scrypt"
+
+
+def password_hash_method() -> str:
+    """The scheme new password hashes use: scrypt at its full cost, except in the test suite,
+    which asks for a cheaper scrypt (``PASSWORD_HASH_METHOD``, refused outside tests) because
+    it creates and signs in thousands of accounts. A stored hash names its own cost, so every
+    hash verifies whatever the setting."""
+    if has_app_context():
+        return current_app.config.get("PASSWORD_HASH_METHOD") or PASSWORD_HASH_METHOD
+    return PASSWORD_HASH_METHOD
 
 
 class User(UserMixin, db.Model):
@@ -58,8 +73,7 @@ class User(UserMixin, db.Model):
         self.session_version += 1
 
     def set_password(self, password: str) -> None:
-        # Werkzeug's default is scrypt, a memory-hard modern scheme.
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.auth.models import Role, User
+from portal.auth.models import Role, User, password_hash_method
 from portal.businesses.operations import create_business
 from portal.extensions import db
 from portal.forms import normalize_phone
@@ -82,9 +82,14 @@ def authenticate(login: str, password: str) -> User | None:
     return user
 
 
-@cache
 def _decoy_hash() -> str:
-    return generate_password_hash("no account has this password", method="scrypt")
+    """A hash as costly to check as a real account's (no timing tells whether it exists)."""
+    return _decoy_for(password_hash_method())
+
+
+@cache
+def _decoy_for(method: str) -> str:
+    return generate_password_hash("no account has this password", method=method)
 
 
 def end_sessions(user: User) -> None:

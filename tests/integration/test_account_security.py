@@ -226,3 +226,20 @@ def test_signed_in_pages_and_files_are_not_stored_by_caches(client, auth, make_u
     static = client.get("/static/css/app.css")
     assert "no-store" not in static.headers.get("Cache-Control", "")
     static.close()
+
+
+def test_passwords_are_hashed_at_scrypts_full_cost_outside_the_test_suite(monkeypatch, tmp_path):
+    """The suite hashes cheaply (tests/conftest.py); a real portal may not, and every hash
+    verifies whatever cost it names."""
+    monkeypatch.delenv("PORTAL_ENV", raising=False)
+    monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    monkeypatch.setenv("PORTAL_BASE_URL", BASE)
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///" + str(tmp_path / "prod.sqlite3"))
+    production = create_app()
+    with production.app_context():
+        user = User(name="Chủ cơ sở", role=Role.OWNER)
+        user.set_password("correct-horse-42")
+        assert user.password_hash.startswith("scrypt:32768:8:1$")
+        assert user.check_password("correct-horse-42")
+    with pytest.raises(RuntimeError, match="PASSWORD_HASH_METHOD"):
+        create_app({"PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
