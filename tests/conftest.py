@@ -35,7 +35,7 @@ QUANG_NINH = 22
 HA_NOI = 1
 
 #: Fixtures kept in their own module, offered to every test: localstripe's (card payments).
-pytest_plugins = ["tests.stripe_support"]
+pytest_plugins = ["tests.stripe_support", "tests.field_support"]
 
 
 def all_at_once(calls: list[Callable[[], Any]]) -> list:

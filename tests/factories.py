@@ -227,11 +227,9 @@ def bearer(plaintext: str) -> dict[str, str]:
 def field_match(app, client, auth, helper, phone: str, commune: int) -> int:
     """Sync one field record of ``helper`` with ``phone`` in ``commune`` (where a business with
     that phone already is) and return the field household, proposed as a match; signs out."""
-    from tests.integration.test_field import _sync, record
-
     auth.login(helper)
-    sent = record(app, phone=phone, commune=commune, name="Hộ ghi ở thực địa")
-    outcome = _sync(client, [sent]).json["results"][0]
+    sent = field_record(app, phone=phone, commune=commune, name="Hộ ghi ở thực địa")
+    outcome = sync_records(client, [sent]).json["results"][0]
     assert outcome["status"] == "stored" and outcome["match"] is True, outcome
     auth.logout()
     from portal.field.models import FieldHousehold
@@ -691,3 +689,310 @@ def rebuilt_peer_summaries() -> tuple[set, set]:
     found = peer_summaries()
     db.session.rollback()
     return found
+
+
+# ============================================================================= the field app
+# (#15: moved out of test_field.py and test_field_app.py, which other modules imported)
+
+#: The first three communes of Quảng Ninh; ``field_helper`` works in the first two.
+FIELD_COMMUNES = [int(c.code) for c in geo.communes(QUANG_NINH)[:3]]
+
+
+def attach_communes(app, helper, codes) -> None:
+    """Attach a field helper to communes of Quảng Ninh (rows, as the team page leaves them)."""
+    from portal.field.models import HelperCommune
+
+    with app.app_context():
+        for code in codes:
+            db.session.add(
+                HelperCommune(helper_id=helper.id, province_code=QUANG_NINH, commune_code=code)
+            )
+        db.session.commit()
+
+
+def field_helper(app, make_user, communes=None, **fields) -> User:
+    """A field helper of Quảng Ninh in ``communes`` (default the first two FIELD_COMMUNES)."""
+    user = make_user(role=Role.HELPER, **fields)
+    with app.app_context():
+        db.session.get(User, user.id).province_code = QUANG_NINH
+        db.session.commit()
+    attach_communes(app, user, FIELD_COMMUNES[:2] if communes is None else communes)
+    user.province_code = QUANG_NINH
+    return user
+
+
+def field_record(app, *, commune=None, phone=None, version=1, answers=None, scores=None, name=None):
+    """A record as the field app sends it (in FIELD_COMMUNES[0]), scored as the phone would."""
+    import uuid
+
+    from assessments import score
+    from portal.assess.questionnaires import registry
+    from portal.privacy import notices
+
+    questionnaire = registry().get("household", version)
+    answers = answers if answers is not None else any_answers(questionnaire)
+    result = score(questionnaire, answers)
+    now = clock.utcnow().replace(microsecond=0).isoformat() + "Z"
+    with app.app_context():
+        notice_version = notices.current_version()
+    return {
+        "id": str(uuid.uuid4()),
+        "name": name or "Hộ ông Nguyễn Văn A",
+        "phone": phone,
+        "commune": commune or FIELD_COMMUNES[0],
+        "kind": "household",
+        "sector": "agriculture",
+        "consent": {"version": notice_version, "at": now},
+        "questionnaire": {"id": "household", "version": version},
+        "lang": "vi",
+        "answers": [
+            {"id": str(uuid.uuid4()), "question": q, "value": v} for q, v in answers.items()
+        ],
+        "scores": scores
+        or {"dimensions": result.dimensions, "overall": result.overall, "level": result.level},
+        "assessed_at": now,
+    }
+
+
+def sync_records(client, records):
+    """Send ``records`` to the field app's sync endpoint (as the signed-in helper); the response."""
+    return client.post("/field/api/sync", json={"records": records})
+
+
+def assessed_on(day: date) -> str:
+    """Noon local time of ``day`` as the phone sends it (UTC, ISO 8601)."""
+    return (clock.day_start(day) + timedelta(hours=12)).isoformat() + "Z"
+
+
+def count_rows(app, model, *where) -> int:
+    """How many rows of ``model`` match every condition of ``where``."""
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def field_household_of(app, helper, business) -> int:
+    """A field record by ``helper`` on ``business`` (of the helper's province), assessed."""
+    import uuid
+
+    from portal.field.models import FieldHousehold
+
+    assessment_id = submitted_assessment(app, business)
+    with app.app_context():
+        now = clock.utcnow()
+        household = FieldHousehold(
+            client_id=str(uuid.uuid4()),
+            province_code=business.province_code,
+            commune_code=business.commune_code,
+            helper_id=helper.id,
+            business_id=business.id,
+            assessment_id=assessment_id,
+            name=business.name,
+            consent_version=1,
+            consented_at=now,
+            assessed_at=now,
+            questionnaire_id="household",
+            questionnaire_version=1,
+            claim_code=f"HANB{business.id:06d}".replace("0", "2").replace("1", "3"),
+        )
+        db.session.add(household)
+        db.session.commit()
+        return household.id
+
+
+def hanoi_field_household(app, make_user, business) -> int:
+    """A field record of Hà Nội on ``business`` (for the other-province probes)."""
+    return field_household_of(app, make_user(role=Role.HELPER, province_code=HA_NOI), business)
+
+
+# ----------------------------------------------------------------------------- digital status
+# (moved out of test_reports.py)
+
+
+def assessment_at_level(app, business, level: int, submitted_at: datetime | None = None) -> None:
+    """A submitted household assessment row of ``business`` at ``level`` (no answers)."""
+    from portal.assess.models import Assessment, AssessmentStatus
+
+    with app.app_context():
+        db.session.add(
+            Assessment(
+                business_id=business.id,
+                province_code=business.province_code,
+                questionnaire_id="household",
+                questionnaire_version=1,
+                status=AssessmentStatus.SUBMITTED,
+                level=level,
+                overall_score=20.0 * level,
+                submitted_at=submitted_at or utcnow(),
+            )
+        )
+        db.session.commit()
+
+
+def make_digital(app, make_user, business) -> None:
+    """Give a business every verified fact of the default definition."""
+    from portal.onboarding.models import EvidenceStatus
+
+    trainer = make_user(role=Role.TRAINER, province_code=business.province_code)
+    complete_with_certificate(app, trainer, business)
+    assessment_at_level(app, business, level=4)
+    listing_evidence(app, business, "shopee", "sales", EvidenceStatus.VERIFIED)
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of a PDF, laid out as on its pages (pdftotext -layout)."""
+    import subprocess
+
+    done = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    )
+    return done.stdout.decode()
+
+
+# ----------------------------------------------------------------------------- pages on a phone
+# (browser tests; moved out of test_field_app.py and test_confirm_pages.py)
+
+
+def sign_in_on_page(page, user) -> None:
+    """Sign ``user`` in on the sign-in page (in any language) and wait until it is left."""
+    from tests.conftest import PASSWORD
+
+    page.goto("/auth/login")
+    page.locator("input[name=login]").fill(user.login)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form.form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/auth/login" not in url)
+
+
+def fits_the_phone(page) -> None:
+    """Check the page is no wider than a 360 px phone and its confirm button a thumb's size."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, page.url
+    button = page.locator("#confirm-form button[type=submit]").bounding_box()
+    assert button["height"] >= 44 and button["x"] + button["width"] <= 360
+
+
+def confirm_page_there_and_back(
+    page, opens, *, title, back, back_url, unchanged, subject=None, effects=(), screenshot=None
+) -> None:
+    """Open a question page with ``opens()``, check what it says and that it fits the phone, go
+    back by its ``back`` link to ``back_url``; ``unchanged()`` holds on it and back there."""
+    from playwright.sync_api import expect
+
+    opens()
+    expect(page.locator("h1")).to_have_text(title)
+    if subject is not None:
+        expect(page.locator("#confirm-subject")).to_contain_text(subject)
+    for effect in effects:
+        expect(page.locator("#effects")).to_contain_text(effect)
+    fits_the_phone(page)
+    if screenshot:
+        page.screenshot(path=screenshot, full_page=True)
+    assert unchanged()
+    page.get_by_role("link", name=back).click()
+    page.wait_for_url(back_url)
+    assert unchanged()
+
+
+def open_phone(browser, profile, live_server, offline=False):
+    """Start Chromium as a 360 px phone on the persistent ``profile``: (context, page)."""
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    context = browser.browser_type.launch_persistent_context(
+        str(profile),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        base_url=live_server,
+        viewport={"width": 360, "height": 780},
+        locale="vi-VN",
+        device_scale_factor=1,
+        # Without signal from the first moment: set after launch, Chromium would start online
+        # and could fire the queued Background Sync before the test cuts the network.
+        offline=offline,
+    )
+    context.set_default_timeout(15_000)
+    page = context.pages[0] if context.pages else context.new_page()
+    return context, page
+
+
+def sign_in_to_field_app(page, user) -> None:
+    """Sign a helper in on the (Vietnamese) sign-in page and wait for the field app."""
+    from tests.conftest import PASSWORD
+
+    page.goto("/auth/login?next=/field/")
+    page.get_by_label("Email hoặc số điện thoại").fill(user.login)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/field/")
+
+
+def field_app_ready(page) -> None:
+    """Wait until the field app has loaded its questionnaires and queue."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("body")).to_have_attribute("data-ready", "yes")
+
+
+def field_queue_shows(page, count: int) -> None:
+    """Wait until the field app shows ``count`` records waiting to be sent."""
+    from playwright.sync_api import expect
+
+    queue = page.locator("#queue")
+    expect(queue).to_have_attribute("data-count", str(count))
+    if count:
+        expect(queue).to_contain_text(str(count))
+
+
+def field_answer_all(page, choice: int) -> None:
+    """Answer every question shown, in order (follow-up questions appear as they are earned)."""
+    questions = page.locator("#question-list fieldset.field-question")
+    for index in range(questions.count()):
+        question = questions.nth(index)
+        if not question.is_visible():
+            continue
+        number = question.locator("input[type=number]")
+        if number.count():
+            number.fill(str(3 + choice))
+            number.dispatch_event("change")
+            continue
+        options = question.locator("input")
+        options.nth((choice + index) % options.count()).check()
+
+
+def field_assess(page, n: int) -> None:
+    """Register household ``n`` in the field app, answer everything and wait for its result."""
+    from playwright.sync_api import expect
+
+    page.locator("#hh-name").fill(f"Hộ gia đình số {n}")
+    if n % 2 == 0:
+        page.locator("#hh-phone").fill(f"09123450{n:02d}")
+    page.locator("#hh-commune").select_option(str(FIELD_COMMUNES[n % 2]))
+    page.locator("#hh-consent").check()
+    page.locator("#household-form button[type=submit]").click()
+    expect(page.locator("#questions")).to_be_visible()
+    field_answer_all(page, n)
+    page.locator("#answers-form button[type=submit]").click()
+    expect(page.locator("#result")).to_be_visible()
+    expect(page.locator("#result-title")).to_contain_text(f"Hộ gia đình số {n}")
+    expect(page.locator(".field-claim")).to_be_visible()
+
+
+def field_stored(app) -> dict:
+    """What the portal stored of the field records: counts, scores and score mismatches."""
+    from portal.assess.models import Assessment
+    from portal.field.models import FieldAnswer, FieldHousehold
+
+    with app.app_context():
+        households = db.session.scalars(sa.select(FieldHousehold)).all()
+        return {
+            "households": len(households),
+            "answers": db.session.scalar(sa.select(sa.func.count(FieldAnswer.id))),
+            "scores": sorted(
+                (
+                    h.name,
+                    h.client_scores["overall"],
+                    db.session.get(Assessment, h.assessment_id).overall_score,
+                )
+                for h in households
+            ),
+            "mismatch": [h.name for h in households if h.score_mismatch],
+        }

@@ -12,6 +12,7 @@ from tests.factories import (
     alert_and_notice,
     complete_with_certificate,
     create_token,
+    hanoi_field_household,
     hanoi_onboarding,
     hanoi_payment,
     hanoi_programme,
@@ -32,11 +33,7 @@ def test_every_route_declares_an_access_rule(app):
 
 def _id_routes(app):
     for rule in app.url_map.iter_rules():
-        params = [
-            p
-            for p in rule.arguments
-            if isinstance(rule._converters[p], IdConverter)
-        ]
+        params = [p for p in rule.arguments if isinstance(rule._converters[p], IdConverter)]
         if params:
             yield rule, params
 
@@ -68,16 +65,10 @@ def other_province_objects(app, make_user, make_business):
         "onboarding": onboarding,
         "evidence": evidence,
         "api_token": create_token(app, make_user(role=Role.STAFF, province_code=HA_NOI))[0],
-        "field_household": _hanoi_field_household(app, make_user, business),
+        "field_household": hanoi_field_household(app, make_user, business),
         "import_batch": import_batch(app, make_user),
         **alert_and_notice(app, business.id, training.course_id),
     }
-
-
-def _hanoi_field_household(app, make_user, business):
-    from tests.integration.test_field import hanoi_field_household
-
-    return hanoi_field_household(app, make_user, business)
 
 
 @pytest.mark.parametrize("role", [Role.STAFF, Role.TRAINER, Role.OWNER])

@@ -24,12 +24,13 @@ from portal.businesses.models import Business, BusinessKind, Sector
 from portal.extensions import db
 from tests.conftest import HA_NOI, QUANG_NINH, _empty_tables
 from tests.factories import (
+    field_record,
     peer_summaries,
     rebuilt_peer_summaries,
     submitted_assessment,
+    sync_records,
     varied_answers,
 )
-from tests.integration.test_field import _sync, helper, record  # noqa: F401, F811 (helper: a fixture)
 
 
 def brute_force_groups(assessment_id: int) -> dict[str, dict[str, object]]:
@@ -207,10 +208,10 @@ def test_a_second_submission_replaces_the_first_in_the_counts(app, make_business
         assert {c.score for c in overall} == {db.session.get(Assessment, second).overall_score}
 
 
-def test_field_households_count_from_the_sync_on(app, client, auth, helper):  # noqa: F811
+def test_field_households_count_from_the_sync_on(app, client, auth, helper):
     auth.login(helper)
-    records = [record(app, name=f"Hộ {n}") for n in range(3)]
-    assert [r["status"] for r in _sync(client, records).json["results"]] == ["stored"] * 3
+    records = [field_record(app, name=f"Hộ {n}") for n in range(3)]
+    assert [r["status"] for r in sync_records(client, records).json["results"]] == ["stored"] * 3
     with app.app_context():
         assert len(peer_summaries()[0]) == 3
         assert peer_summaries() == rebuilt_peer_summaries()

@@ -23,8 +23,12 @@ from portal.extensions import db
 from portal.paysign.operations import save_sign
 from portal.training.models import TrainingSession
 from tests.conftest import HA_NOI, PASSWORD, QUANG_NINH
-from tests.factories import HA_NOI_COMMUNE, business_form_data, business_with_history
-from tests.integration.test_field import field_household_of
+from tests.factories import (
+    HA_NOI_COMMUNE,
+    business_form_data,
+    business_with_history,
+    field_household_of,
+)
 
 BROWSER = "Mozilla/5.0 (Linux; Android 10) AuditTest/1.0"
 HEADERS = {"User-Agent": BROWSER, "Accept-Language": "en"}

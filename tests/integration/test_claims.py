@@ -15,7 +15,7 @@ from portal.claims.operations import ClaimError, claim, find_code, issue_code
 from portal.extensions import db
 from portal.field.models import FieldHousehold
 from tests.conftest import PASSWORD, all_at_once
-from tests.integration.test_field import COMMUNES, _sync, helper, record  # noqa: F401
+from tests.factories import FIELD_COMMUNES, field_record, sync_records
 
 EN = {"Accept-Language": "en"}
 
@@ -54,14 +54,12 @@ def test_codes_typed_by_people_are_normalised():
     assert codes.normalize("") is None
 
 
-def test_a_synced_field_household_has_the_phones_code_as_its_claim_code(
-    app, client, auth, helper  # noqa: F811
-):
+def test_a_synced_field_household_has_the_phones_code_as_its_claim_code(app, client, auth, helper):
     auth.login(helper)
-    sent = record(app, phone="0912345678")
+    sent = field_record(app, phone="0912345678")
     sent["claim_code"] = "ABCDEFGHJK"
-    assert _sync(client, [sent]).json["results"][0]["claim_code"] == "ABCDEFGHJK"
-    _sync(client, [sent])
+    assert sync_records(client, [sent]).json["results"][0]["claim_code"] == "ABCDEFGHJK"
+    sync_records(client, [sent])
     with app.app_context():
         household = db.session.scalar(sa.select(FieldHousehold))
         row = db.session.scalar(sa.select(ClaimCode))
@@ -89,11 +87,11 @@ def test_simultaneous_issues_for_one_business_make_one_code(app, make_business):
 # ------------------------------------------------------------------------------- the flow
 
 
-def _field_household(app, client, auth, helper, phone=None):  # noqa: F811
+def _field_household(app, client, auth, helper, phone=None):
     """Sync one household as ``helper`` and sign out; return (code, business id, commune)."""
     auth.login(helper)
-    sent = record(app, phone=phone)
-    result = _sync(client, [sent]).json["results"][0]
+    sent = field_record(app, phone=phone)
+    result = sync_records(client, [sent]).json["results"][0]
     auth.logout()
     with app.app_context():
         household = db.session.scalar(
@@ -108,9 +106,7 @@ def _owner_of(app, business_id):
         return business.owner_id, business.owner.active
 
 
-def test_a_household_claims_its_record_with_the_phone_and_a_new_account(
-    app, client, auth, helper  # noqa: F811
-):
+def test_a_household_claims_its_record_with_the_phone_and_a_new_account(app, client, auth, helper):
     code, business_id, _commune = _field_household(app, client, auth, helper, "0912345678")
     placeholder, _active = _owner_of(app, business_id)
     page = client.get(f"/claim/{code}", headers=EN)
@@ -157,12 +153,12 @@ def test_a_household_claims_its_record_with_the_phone_and_a_new_account(
 
 
 def test_without_a_phone_the_commune_is_asked_and_an_owner_signs_in(
-    app, client, auth, helper, make_user  # noqa: F811
+    app, client, auth, helper, make_user
 ):
     code, business_id, commune = _field_household(app, client, auth, helper)
     page = client.get(f"/claim/{code}", headers=EN)
     assert "choose the commune or ward" in page.text
-    other = next(c for c in COMMUNES if c != commune)
+    other = next(c for c in FIELD_COMMUNES if c != commune)
     wrong = client.post("/claim", data={"code": code, "answer": "1", "commune": str(other)},
                         headers=EN)  # fmt: skip
     assert wrong.status_code == 422 and "does not match the record" in wrong.text
@@ -171,15 +167,18 @@ def test_without_a_phone_the_commune_is_asked_and_an_owner_signs_in(
     owner = make_user()
     signin = client.get("/claim/confirm")
     assert "/auth/login?next=/claim/confirm" in signin.text.replace("%2F", "/")
-    assert client.post(
-        "/auth/login?next=/claim/confirm", data={"login": owner.login, "password": PASSWORD}
-    ).headers["Location"] == "/claim/confirm"
+    assert (
+        client.post(
+            "/auth/login?next=/claim/confirm", data={"login": owner.login, "password": PASSWORD}
+        ).headers["Location"]
+        == "/claim/confirm"
+    )
     client.post("/claim/confirm")
     assert _owner_of(app, business_id) == (owner.id, True)
 
 
 def test_wrong_or_used_codes_and_other_roles_get_messages_never_an_error(
-    app, client, auth, helper, make_user  # noqa: F811
+    app, client, auth, helper, make_user
 ):
     unknown = client.post("/claim", data={"code": "ZZZZ-ZZZZ"}, headers=EN)
     assert unknown.status_code == 422 and "not known" in unknown.text
@@ -214,12 +213,11 @@ def test_wrong_or_used_codes_and_other_roles_get_messages_never_an_error(
     assert _owner_of(app, business_id)[0] == first.id
 
 
-def test_checks_of_one_code_are_rate_limited(app, client, auth, helper):  # noqa: F811
+def test_checks_of_one_code_are_rate_limited(app, client, auth, helper):
     code, _business_id, _commune = _field_household(app, client, auth, helper, "0912345678")
     limit = int(app.config["ACCOUNT_RATE_LIMIT"].split()[0])
     statuses = [
-        client.post("/claim", data={"code": code, "answer": "1", "phone": "0900000000"})
-        .status_code
+        client.post("/claim", data={"code": code, "answer": "1", "phone": "0900000000"}).status_code
         for _ in range(limit + 1)
     ]
     assert statuses[:limit] == [422] * limit and statuses[-1] == 429
@@ -227,7 +225,7 @@ def test_checks_of_one_code_are_rate_limited(app, client, auth, helper):  # noqa
 
 @pytest.mark.postgres_only
 def test_two_people_claiming_one_code_at_once_exactly_one_wins(
-    app, client, auth, helper, make_user  # noqa: F811
+    app, client, auth, helper, make_user
 ):
     code, business_id, _commune = _field_household(app, client, auth, helper, "0912345678")
     people = [make_user() for _ in range(4)]

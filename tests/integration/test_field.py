@@ -3,14 +3,13 @@ validated, re-scored and matched, and land as household businesses with an asses
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from assessments import load_all, parse_questionnaire, score
+from assessments import load_all, parse_questionnaire
 from assessments.loader import QUESTIONNAIRE_DIR, QuestionnaireRegistry
 from assessments.yaml_reader import load_yaml
 from portal import clock, geo
@@ -23,31 +22,17 @@ from portal.extensions import db
 from portal.field.models import FieldAnswer, FieldHousehold, HelperCommune
 from portal.privacy import notices
 from tests.conftest import HA_NOI, PASSWORD, QUANG_NINH, all_at_once
-from tests.factories import any_answers
+from tests.factories import (
+    EN,
+    FIELD_COMMUNES,
+    assessed_on,
+    count_rows,
+    field_helper,
+    field_record,
+    sync_records,
+)
 
-EN = {"Accept-Language": "en"}
 ROOT = Path(__file__).resolve().parents[2]
-COMMUNES = [int(c.code) for c in geo.communes(QUANG_NINH)[:3]]
-
-
-def _attach(app, helper, codes):
-    with app.app_context():
-        for code in codes:
-            db.session.add(
-                HelperCommune(helper_id=helper.id, province_code=QUANG_NINH, commune_code=code)
-            )
-        db.session.commit()
-
-
-@pytest.fixture
-def helper(app, make_user):
-    user = make_user(role=Role.HELPER)
-    with app.app_context():
-        db.session.get(User, user.id).province_code = QUANG_NINH
-        db.session.commit()
-    _attach(app, user, COMMUNES[:2])
-    user.province_code = QUANG_NINH
-    return user
 
 
 def _notice_version(app) -> int:
@@ -55,61 +40,27 @@ def _notice_version(app) -> int:
         return notices.current_version()
 
 
-def record(app, *, commune=None, phone=None, version=1, answers=None, scores=None, name=None):
-    """A record as the field app sends it, scored as the phone would."""
-    questionnaire = registry().get("household", version)
-    answers = answers if answers is not None else any_answers(questionnaire)
-    result = score(questionnaire, answers)
-    now = clock.utcnow().replace(microsecond=0).isoformat() + "Z"
-    return {
-        "id": str(uuid.uuid4()),
-        "name": name or "Hộ ông Nguyễn Văn A",
-        "phone": phone,
-        "commune": commune or COMMUNES[0],
-        "kind": "household",
-        "sector": "agriculture",
-        "consent": {"version": _notice_version(app), "at": now},
-        "questionnaire": {"id": "household", "version": version},
-        "lang": "vi",
-        "answers": [
-            {"id": str(uuid.uuid4()), "question": q, "value": v} for q, v in answers.items()
-        ],
-        "scores": scores
-        or {"dimensions": result.dimensions, "overall": result.overall, "level": result.level},
-        "assessed_at": now,
-    }
-
-
-def _sync(client, records):
-    return client.post("/field/api/sync", json={"records": records})
-
-
-def _count(app, model, *where) -> int:
-    with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
-
-
 def test_a_batch_sent_twice_or_cut_and_resent_is_stored_once(app, client, auth, helper):
     auth.login(helper)
-    records = [record(app, name=f"Hộ {n}") for n in range(5)]
+    records = [field_record(app, name=f"Hộ {n}") for n in range(5)]
     # Cut after two records: the app sends everything again.
-    first = _sync(client, records[:2])
+    first = sync_records(client, records[:2])
     assert [r["status"] for r in first.json["results"]] == ["stored", "stored"]
-    again = _sync(client, records)
+    again = sync_records(client, records)
     assert [r["status"] for r in again.json["results"]] == ["duplicate"] * 2 + ["stored"] * 3
-    third = _sync(client, records)
+    third = sync_records(client, records)
     assert [r["status"] for r in third.json["results"]] == ["duplicate"] * 5
 
-    assert _count(app, FieldHousehold) == 5
+    assert count_rows(app, FieldHousehold) == 5
     answers = sum(len(r["answers"]) for r in records)
-    assert _count(app, FieldAnswer) == answers
+    assert count_rows(app, FieldAnswer) == answers
     with app.app_context():
         rows = db.session.scalars(sa.select(FieldHousehold).order_by(FieldHousehold.id)).all()
         assert sorted(h.name for h in rows) == [f"Hộ {n}" for n in range(5)]
         for household in rows:
             business = household.business
             assert business.kind == BusinessKind.HOUSEHOLD
-            assert business.commune_code == COMMUNES[0]
+            assert business.commune_code == FIELD_COMMUNES[0]
             assert business.owner.role == Role.OWNER and business.owner.login == ""
             assert business.owner.privacy_version == _notice_version(app)
             assessment = db.session.get(Assessment, household.assessment_id)
@@ -119,15 +70,17 @@ def test_a_batch_sent_twice_or_cut_and_resent_is_stored_once(app, client, auth, 
             assert len(assessment.scores) == 5
             assert not household.score_mismatch
     # The dashboards count them like any household.
-    assert _count(app, Business, Business.kind == BusinessKind.HOUSEHOLD) == 5
-    assert _count(app, AssessmentScore) == 25
+    assert count_rows(app, Business, Business.kind == BusinessKind.HOUSEHOLD) == 5
+    assert count_rows(app, AssessmentScore) == 25
 
 
 def test_server_rescores_and_flags_a_difference(app, client, auth, helper):
     auth.login(helper)
-    honest = record(app)
-    wrong = record(app, scores={"dimensions": {"devices": 100.0}, "overall": 99.9, "level": 5})
-    response = _sync(client, [honest, wrong])
+    honest = field_record(app)
+    wrong = field_record(
+        app, scores={"dimensions": {"devices": 100.0}, "overall": 99.9, "level": 5}
+    )
+    response = sync_records(client, [honest, wrong])
     ok, flagged = response.json["results"]
     assert ok["mismatch"] is False and flagged["mismatch"] is True
     assert flagged["scores"] == ok["scores"]  # the same answers: the server's score counts
@@ -144,21 +97,21 @@ def test_server_rescores_and_flags_a_difference(app, client, auth, helper):
 
 def test_records_are_validated_one_by_one(app, client, auth, helper, make_user):
     auth.login(helper)
-    good = record(app)
-    bad_id = record(app) | {"id": "not-a-uuid"}
-    not_mine = record(app, commune=COMMUNES[2])
-    other_province = record(app, commune=int(geo.communes(HA_NOI)[0].code))
-    no_consent = record(app) | {"consent": None}
-    gone = record(app)
+    good = field_record(app)
+    bad_id = field_record(app) | {"id": "not-a-uuid"}
+    not_mine = field_record(app, commune=FIELD_COMMUNES[2])
+    other_province = field_record(app, commune=int(geo.communes(HA_NOI)[0].code))
+    no_consent = field_record(app) | {"consent": None}
+    gone = field_record(app)
     gone["questionnaire"] = {"id": "household", "version": 99}
-    bad_answer = record(app)
+    bad_answer = field_record(app)
     bad_answer["answers"][0]["value"] = "no-such-option"
-    missing = record(app)
+    missing = field_record(app)
     missing["answers"] = missing["answers"][1:]
-    bad_answer_id = record(app)
+    bad_answer_id = field_record(app)
     bad_answer_id["answers"][0]["id"] = "123"
 
-    response = _sync(
+    response = sync_records(
         client,
         [good, bad_id, not_mine, other_province, no_consent, gone, bad_answer, missing,
          bad_answer_id],
@@ -177,17 +130,13 @@ def test_records_are_validated_one_by_one(app, client, auth, helper, make_user):
         ("refused", "bad_id"),
     ]
     assert "99" in response.json["results"][5]["message"]
-    assert _count(app, FieldHousehold) == 1
+    assert count_rows(app, FieldHousehold) == 1
 
     # Another helper cannot claim (or learn about) a stored record's id.
-    other = make_user(role=Role.HELPER, email="khac@example.vn")
-    with app.app_context():
-        db.session.get(User, other.id).province_code = QUANG_NINH
-        db.session.commit()
-    _attach(app, other, COMMUNES[:1])
+    other = field_helper(app, make_user, FIELD_COMMUNES[:1], email="khac@example.vn")
     auth.logout()
     auth.login(other)
-    response = _sync(client, [good])
+    response = sync_records(client, [good])
     assert response.json["results"][0] == {
         "id": good["id"],
         "status": "refused",
@@ -199,9 +148,9 @@ def test_records_are_validated_one_by_one(app, client, auth, helper, make_user):
 def test_a_batch_that_is_not_a_list_or_too_long_is_refused(app, client, auth, helper):
     auth.login(helper)
     assert client.post("/field/api/sync", json={"records": "x"}).status_code == 400
-    response = _sync(client, [record(app) for _ in range(51)])
+    response = sync_records(client, [field_record(app) for _ in range(51)])
     assert response.status_code == 400
-    assert _count(app, FieldHousehold) == 0
+    assert count_rows(app, FieldHousehold) == 0
 
 
 def _household_v2():
@@ -220,9 +169,9 @@ def test_a_record_of_an_older_version_is_kept_and_scored_on_its_version(
     try:
         assert registry().for_audience("household").version == 2
         auth.login(helper)
-        old = record(app, version=1)
-        new = record(app, version=2)
-        results = _sync(client, [old, new]).json["results"]
+        old = field_record(app, version=1)
+        new = field_record(app, version=2)
+        results = sync_records(client, [old, new]).json["results"]
         assert [r["status"] for r in results] == ["stored", "stored"]
         assert [r["mismatch"] for r in results] == [False, False]
         with app.app_context():
@@ -236,14 +185,18 @@ def test_same_phone_in_same_commune_is_proposed_as_a_match_never_merged(
     app, client, auth, helper, make_user, make_business
 ):
     owner = make_user(phone="0912345678", email=None)
-    existing = make_business(owner=owner, commune_code=COMMUNES[0], kind=BusinessKind.HOUSEHOLD)
+    existing = make_business(
+        owner=owner, commune_code=FIELD_COMMUNES[0], kind=BusinessKind.HOUSEHOLD
+    )
     auth.login(helper)
-    same = record(app, phone="091 234 5678")
-    elsewhere = record(app, phone="0912345678", commune=COMMUNES[1])
-    results = _sync(client, [same, elsewhere]).json["results"]
+    same = field_record(app, phone="091 234 5678")
+    elsewhere = field_record(app, phone="0912345678", commune=FIELD_COMMUNES[1])
+    results = sync_records(client, [same, elsewhere]).json["results"]
     assert [r["match"] for r in results] == [True, False]
     # A second field record with the phone of the first field record of that commune.
-    again = _sync(client, [record(app, phone="0912345678", commune=COMMUNES[1])]).json
+    again = sync_records(
+        client, [field_record(app, phone="0912345678", commune=FIELD_COMMUNES[1])]
+    ).json
     assert again["results"][0]["match"] is True
     with app.app_context():
         stored = db.session.scalar(
@@ -251,7 +204,7 @@ def test_same_phone_in_same_commune_is_proposed_as_a_match_never_merged(
         )
         assert stored.match_business_id == existing.id
         assert stored.business_id != existing.id
-    assert _count(app, Business) == 4
+    assert count_rows(app, Business) == 4
 
 
 def test_definitions_are_served_with_an_etag(client):
@@ -269,7 +222,7 @@ def test_definitions_are_served_with_an_etag(client):
 def test_helper_session_lists_their_communes_and_a_token(app, client, auth, helper):
     auth.login(helper)
     data = client.get("/field/api/session").json
-    assert sorted(c["code"] for c in data["communes"]) == sorted(COMMUNES[:2])
+    assert sorted(c["code"] for c in data["communes"]) == sorted(FIELD_COMMUNES[:2])
     assert data["notice"]["version"] == _notice_version(app)
     assert data["csrf_token"]
     # The app page, its worker and manifest.
@@ -307,7 +260,7 @@ def test_staff_create_a_helper_and_attach_communes(app, client, auth, make_user,
             "phone": "0987654321",
             "password": "tre-xanh-ben-song-9",
             "confirm": "tre-xanh-ben-song-9",
-            "communes": [str(COMMUNES[1]), str(COMMUNES[2])],
+            "communes": [str(FIELD_COMMUNES[1]), str(FIELD_COMMUNES[2])],
         },
     )
     assert response.status_code == 302
@@ -315,19 +268,19 @@ def test_staff_create_a_helper_and_attach_communes(app, client, auth, make_user,
         new = db.session.scalar(sa.select(User).where(User.phone == "0987654321"))
         assert new.role == Role.HELPER and new.province_code == QUANG_NINH
         new_id = new.id
-    assert _count(app, HelperCommune, HelperCommune.helper_id == new_id) == 2
+    assert count_rows(app, HelperCommune, HelperCommune.helper_id == new_id) == 2
     page = client.get("/field/team", headers=EN).get_data(True)
     assert "Trần Thị Bình" in page
     # Re-attach to one commune; a commune of another province is ignored.
     client.post(
         f"/field/team/{new_id}/communes",
-        data={"communes": [str(COMMUNES[0]), str(geo.communes(HA_NOI)[0].code)]},
+        data={"communes": [str(FIELD_COMMUNES[0]), str(geo.communes(HA_NOI)[0].code)]},
     )
     with app.app_context():
         codes = db.session.scalars(
             sa.select(HelperCommune.commune_code).where(HelperCommune.helper_id == new_id)
         ).all()
-    assert codes == [COMMUNES[0]]
+    assert codes == [FIELD_COMMUNES[0]]
     # Staff of another province do not reach this province's helpers.
     auth.logout()
     auth.login(make_user(role=Role.STAFF, province_code=HA_NOI))
@@ -340,14 +293,13 @@ def test_staff_create_a_helper_and_attach_communes(app, client, auth, make_user,
         db.session.commit()
     auth.logout()
     assert auth.login("0987654321", "tre-xanh-ben-song-9").status_code == 302
-    assert _sync(client, [record(app, commune=COMMUNES[0])]).json["results"][0]["status"] == (
-        "stored"
-    )
+    sent = sync_records(client, [field_record(app, commune=FIELD_COMMUNES[0])])
+    assert sent.json["results"][0]["status"] == "stored"
 
 
 @pytest.mark.postgres_only
 def test_simultaneous_uploads_of_the_same_batch_store_each_record_once(app, helper):
-    records = [record(app, name=f"Hộ {n}") for n in range(6)]
+    records = [field_record(app, name=f"Hộ {n}") for n in range(6)]
     clients = []
     for _ in range(4):
         c = app.test_client()
@@ -359,22 +311,22 @@ def test_simultaneous_uploads_of_the_same_batch_store_each_record_once(app, help
     # Each upload sends the records in its own order.
     orders = [records, records[::-1], records[3:] + records[:3], records[1:] + records[:1]]
     responses = all_at_once(
-        [lambda c=c, o=o: _sync(c, o) for c, o in zip(clients, orders, strict=True)]
+        [lambda c=c, o=o: sync_records(c, o) for c, o in zip(clients, orders, strict=True)]
     )
     assert [r.status_code for r in responses] == [200] * 4
     stored = [res["status"] for r in responses for res in r.json["results"]]
     assert stored.count("stored") == 6 and stored.count("duplicate") == 18
-    assert _count(app, FieldHousehold) == 6
-    assert _count(app, Business) == 6
-    assert _count(app, FieldAnswer) == sum(len(r["answers"]) for r in records)
+    assert count_rows(app, FieldHousehold) == 6
+    assert count_rows(app, Business) == 6
+    assert count_rows(app, FieldAnswer) == sum(len(r["answers"]) for r in records)
 
 
 def test_a_phone_clock_ahead_of_the_portal_counts_as_received_now(app, client, auth, helper):
     auth.login(helper)
-    late = record(app)
+    late = field_record(app)
     late["assessed_at"] = (clock.utcnow() + timedelta(days=1)).isoformat() + "Z"
-    bad = record(app) | {"assessed_at": "yesterday"}
-    results = _sync(client, [late, bad]).json["results"]
+    bad = field_record(app) | {"assessed_at": "yesterday"}
+    results = sync_records(client, [late, bad]).json["results"]
     assert [(r["status"], r.get("reason")) for r in results] == [
         ("stored", None),
         ("refused", "bad_record"),
@@ -405,8 +357,8 @@ def test_the_app_shell_weighs_under_150_kb_compressed(app, client, auth, helper)
 
 def _stored_household(app, client, auth, helper, **kwargs) -> int:
     auth.login(helper)
-    sent = record(app, **kwargs)
-    assert _sync(client, [sent]).json["results"][0]["status"] == "stored"
+    sent = field_record(app, **kwargs)
+    assert sync_records(client, [sent]).json["results"][0]["status"] == "stored"
     with app.app_context():
         return db.session.scalar(
             sa.select(FieldHousehold.id).where(FieldHousehold.client_id == sent["id"])
@@ -465,11 +417,7 @@ def test_slips_open_to_their_helper_and_the_provinces_staff_only(
     slip = f"/field/households/{household_id}/slip"
     assert client.get(slip).status_code == 200
     auth.logout()
-    other = make_user(role=Role.HELPER)
-    with app.app_context():
-        db.session.get(User, other.id).province_code = QUANG_NINH
-        db.session.commit()
-    _attach(app, other, COMMUNES[:1])
+    other = field_helper(app, make_user, FIELD_COMMUNES[:1])
     auth.login(other)
     assert client.get(slip).status_code in (403, 404)
     auth.logout()
@@ -496,49 +444,12 @@ def test_a_signed_out_app_gets_json_401_not_the_sign_in_page(app, client, auth, 
 
 def test_a_synced_record_links_its_slip(app, client, auth, helper):
     auth.login(helper)
-    outcome = _sync(client, [record(app)]).json["results"][0]
+    outcome = sync_records(client, [field_record(app)]).json["results"][0]
     assert client.get(outcome["slip"]).status_code == 200
     assert outcome["claim_code"] in client.get(outcome["slip"]).text.replace("-", "")
 
 
-def hanoi_field_household(app, make_user, business) -> int:
-    """A field record of Hà Nội on ``business`` (for the other-province probes)."""
-    return field_household_of(app, make_user(role=Role.HELPER, province_code=HA_NOI), business)
-
-
-def field_household_of(app, helper, business) -> int:
-    """A field record by ``helper`` on ``business`` (of the helper's province), assessed."""
-    from tests.factories import submitted_assessment
-
-    assessment_id = submitted_assessment(app, business)
-    with app.app_context():
-        now = clock.utcnow()
-        household = FieldHousehold(
-            client_id=str(uuid.uuid4()),
-            province_code=business.province_code,
-            commune_code=business.commune_code,
-            helper_id=helper.id,
-            business_id=business.id,
-            assessment_id=assessment_id,
-            name=business.name,
-            consent_version=1,
-            consented_at=now,
-            assessed_at=now,
-            questionnaire_id="household",
-            questionnaire_version=1,
-            claim_code=f"HANB{business.id:06d}".replace("0", "2").replace("1", "3"),
-        )
-        db.session.add(household)
-        db.session.commit()
-        return household.id
-
-
 # ----------------------------------------------------------------------------- figures
-
-
-def _assessed_on(day) -> str:
-    """Noon local time of ``day`` as the phone sends it (UTC, ISO 8601)."""
-    return (clock.day_start(day) + timedelta(hours=12)).isoformat() + "Z"
 
 
 def test_staff_see_households_per_week_commune_and_helper(app, client, auth, helper, make_user):
@@ -546,19 +457,23 @@ def test_staff_see_households_per_week_commune_and_helper(app, client, auth, hel
     monday = today - timedelta(days=today.weekday())
     last_week = monday - timedelta(days=7)
     sent = []
-    for day, commune in ((monday, COMMUNES[0]), (monday, COMMUNES[1]), (last_week, COMMUNES[0])):
-        r = record(app, commune=commune)
-        r["assessed_at"] = _assessed_on(min(day, today))
+    for day, commune in (
+        (monday, FIELD_COMMUNES[0]),
+        (monday, FIELD_COMMUNES[1]),
+        (last_week, FIELD_COMMUNES[0]),
+    ):
+        r = field_record(app, commune=commune)
+        r["assessed_at"] = assessed_on(min(day, today))
         sent.append(r)
     auth.login(helper)
-    _sync(client, sent)
+    sync_records(client, sent)
     auth.logout()
     staff = make_user(role=Role.STAFF, province_code=QUANG_NINH)
     auth.login(staff)
     page = client.get("/field/report", headers=EN)
     assert page.status_code == 200
     assert "3 households assessed" in page.text
-    assert geo.commune_name(COMMUNES[1]) in page.text and helper.name in page.text
+    assert geo.commune_name(FIELD_COMMUNES[1]) in page.text and helper.name in page.text
     csv_text = client.get("/field/report.csv", headers=EN).data.decode("utf-8-sig")
     lines = csv_text.strip().splitlines()
     assert lines[0] == "Week from,Commune code,Commune,Helper,Households"
@@ -568,7 +483,11 @@ def test_staff_see_households_per_week_commune_and_helper(app, client, auth, hel
         return (week.isoformat(), str(commune), geo.commune_name(commune), helper.name, "1")
 
     assert rows == sorted(
-        [row(last_week, COMMUNES[0]), row(monday, COMMUNES[0]), row(monday, COMMUNES[1])]
+        [
+            row(last_week, FIELD_COMMUNES[0]),
+            row(monday, FIELD_COMMUNES[0]),
+            row(monday, FIELD_COMMUNES[1]),
+        ]
     )
     # A period that holds only last week.
     only = client.get(f"/field/report?start={last_week}&end={last_week + timedelta(days=6)}",
@@ -585,9 +504,9 @@ def test_staff_see_households_per_week_commune_and_helper(app, client, auth, hel
 
 def test_proposed_matches_are_listed_for_staff(app, client, auth, helper, make_user):
     auth.login(helper)
-    first = record(app, phone="0912000111", name="Hộ ông Tư")
-    _sync(client, [first])
-    _sync(client, [record(app, phone="0912000111", name="Hộ ông Tư (lần 2)")])
+    first = field_record(app, phone="0912000111", name="Hộ ông Tư")
+    sync_records(client, [first])
+    sync_records(client, [field_record(app, phone="0912000111", name="Hộ ông Tư (lần 2)")])
     auth.logout()
     auth.login(make_user(role=Role.STAFF, province_code=QUANG_NINH))
     page = client.get("/field/report", headers=EN).text

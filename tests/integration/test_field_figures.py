@@ -9,35 +9,34 @@ import pytest
 from openpyxl import load_workbook
 
 from portal import clock, geo
-from portal.auth.models import Role, User
+from portal.auth.models import Role
 from portal.devtools.querycount import count_queries
 from portal.extensions import db
 from portal.field import queries
 from tests.conftest import HA_NOI, QUANG_NINH
-from tests.integration.test_field import COMMUNES, EN, _assessed_on, _attach, _sync, record
+from tests.factories import (
+    EN,
+    FIELD_COMMUNES,
+    assessed_on,
+    field_helper,
+    field_record,
+    sync_records,
+)
 
 
 @pytest.fixture
 def helpers(app, make_user):
-    made = []
-    for n in range(2):
-        user = make_user(role=Role.HELPER, name=f"Tổ viên {n}")
-        with app.app_context():
-            db.session.get(User, user.id).province_code = QUANG_NINH
-            db.session.commit()
-        _attach(app, user, COMMUNES[:2])
-        made.append(user)
-    return made
+    return [field_helper(app, make_user, name=f"Tổ viên {n}") for n in range(2)]
 
 
 def _send(app, client, auth, helper, days_and_communes):
     auth.login(helper)
     records = []
     for day, commune in days_and_communes:
-        r = record(app, commune=commune)
-        r["assessed_at"] = _assessed_on(day)
+        r = field_record(app, commune=commune)
+        r["assessed_at"] = assessed_on(day)
         records.append(r)
-    assert {o["status"] for o in _sync(client, records).json["results"]} == {"stored"}
+    assert {o["status"] for o in sync_records(client, records).json["results"]} == {"stored"}
     auth.logout()
 
 
@@ -46,9 +45,9 @@ def test_the_spreadsheet_export_has_a_field_work_sheet(app, client, auth, helper
     monday = today - timedelta(days=today.weekday())
     last_week = monday - timedelta(days=7)
     first, second = helpers
-    _send(app, client, auth, first, [(today, COMMUNES[0]), (today, COMMUNES[0]),
-                                     (last_week, COMMUNES[1])])  # fmt: skip
-    _send(app, client, auth, second, [(last_week, COMMUNES[0])])
+    _send(app, client, auth, first, [(today, FIELD_COMMUNES[0]), (today, FIELD_COMMUNES[0]),
+                                     (last_week, FIELD_COMMUNES[1])])  # fmt: skip
+    _send(app, client, auth, second, [(last_week, FIELD_COMMUNES[0])])
     auth.login(make_user(role=Role.STAFF, province_code=QUANG_NINH))
     start = (last_week - timedelta(days=1)).isoformat()
     response = client.get(f"/reports/enrolments.xlsx?by=course&start={start}", headers=EN)
@@ -60,17 +59,17 @@ def test_the_spreadsheet_export_has_a_field_work_sheet(app, client, auth, helper
     body = {(r[0].date(), r[1], r[2], r[3], r[4]) for r in rows[2:-1]}
     name = geo.commune_name
     assert body == {
-        (monday, COMMUNES[0], name(COMMUNES[0]), first.name, 2),
-        (last_week, COMMUNES[1], name(COMMUNES[1]), first.name, 1),
-        (last_week, COMMUNES[0], name(COMMUNES[0]), second.name, 1),
+        (monday, FIELD_COMMUNES[0], name(FIELD_COMMUNES[0]), first.name, 2),
+        (last_week, FIELD_COMMUNES[1], name(FIELD_COMMUNES[1]), first.name, 1),
+        (last_week, FIELD_COMMUNES[0], name(FIELD_COMMUNES[0]), second.name, 1),
     }
     assert rows[-1] == ("Total", None, None, None, 4)
     # A commune filter keeps that commune's rows.
     only = client.get(
-        f"/reports/enrolments.xlsx?by=course&start={start}&commune={COMMUNES[1]}", headers=EN
+        f"/reports/enrolments.xlsx?by=course&start={start}&commune={FIELD_COMMUNES[1]}", headers=EN
     )
     rows = list(load_workbook(io.BytesIO(only.data))["Field work"].iter_rows(values_only=True))
-    assert [r[1] for r in rows[2:-1]] == [COMMUNES[1]] and rows[-1][-1] == 1
+    assert [r[1] for r in rows[2:-1]] == [FIELD_COMMUNES[1]] and rows[-1][-1] == 1
     auth.logout()
     # Another province's export has the sheet, empty.
     auth.login(make_user(role=Role.STAFF, province_code=HA_NOI))
@@ -90,11 +89,11 @@ def test_the_dashboard_summary_is_one_query_whatever_the_households(app, client,
     today = clock.today()
     empty_count, empty = measure()
     assert empty.empty and empty_count == 1
-    _send(app, client, auth, helpers[0], [(today, COMMUNES[0])])
+    _send(app, client, auth, helpers[0], [(today, FIELD_COMMUNES[0])])
     one_count, _one = measure()
-    _send(app, client, auth, helpers[1], [(today, COMMUNES[i % 2]) for i in range(12)])
+    _send(app, client, auth, helpers[1], [(today, FIELD_COMMUNES[i % 2]) for i in range(12)])
     many_count, many = measure()
     assert empty_count == one_count == many_count == 1
     assert many.this_week == many.four_weeks == 13
-    assert many.top_communes == [(COMMUNES[0], 7), (COMMUNES[1], 6)]
+    assert many.top_communes == [(FIELD_COMMUNES[0], 7), (FIELD_COMMUNES[1], 6)]
     assert many.open_matches == 0 and many.score_mismatches == 0

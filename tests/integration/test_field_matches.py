@@ -4,7 +4,6 @@ decision once, confirmed, audited and scoped to the province."""
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from portal.assess.models import Assessment, AssessmentScore
@@ -16,22 +15,16 @@ from portal.extensions import db
 from portal.field.models import DISMISSED, MERGED, FieldAnswer, FieldHousehold
 from portal.privacy.models import PrivacyConsent
 from tests.conftest import HA_NOI, QUANG_NINH
-from tests.factories import field_match
-from tests.integration.test_field import COMMUNES, EN, _attach, _sync, record
+from tests.factories import (
+    EN,
+    FIELD_COMMUNES,
+    count_rows,
+    field_match,
+    field_record,
+    sync_records,
+)
 
 PHONE = "0912345678"
-
-
-@pytest.fixture
-def helper(app, make_user):
-    """A helper of Quảng Ninh in its first two communes (as tests/integration/test_field.py)."""
-    user = make_user(role=Role.HELPER)
-    with app.app_context():
-        db.session.get(User, user.id).province_code = QUANG_NINH
-        db.session.commit()
-    _attach(app, user, COMMUNES[:2])
-    user.province_code = QUANG_NINH
-    return user
 
 
 def _assessed_businesses(app) -> int:
@@ -53,9 +46,9 @@ def test_staff_merge_a_proposed_match_into_the_household_already_in_the_portal(
     app, client, auth, helper, make_user, make_business
 ):
     owner = make_user(phone=PHONE)
-    existing = make_business(owner=owner, commune_code=COMMUNES[0], name="Hộ bà Năm")
+    existing = make_business(owner=owner, commune_code=FIELD_COMMUNES[0], name="Hộ bà Năm")
     owner_before = _owner_columns(app, owner.id)
-    household_id = field_match(app, client, auth, helper, PHONE, COMMUNES[0])
+    household_id = field_match(app, client, auth, helper, PHONE, FIELD_COMMUNES[0])
     with app.app_context():
         household = db.session.get(FieldHousehold, household_id)
         placeholder_id, assessment_id = household.business_id, household.assessment_id
@@ -67,7 +60,7 @@ def test_staff_merge_a_proposed_match_into_the_household_already_in_the_portal(
             sa.select(sa.func.count(FieldAnswer.id)).where(FieldAnswer.household_id == household_id)
         )
     assert household.match_business_id == existing.id
-    businesses_before = _count(app, Business)
+    businesses_before = count_rows(app, Business)
     assessed_before = _assessed_businesses(app)
 
     staff = make_user(role=Role.STAFF, province_code=QUANG_NINH)
@@ -83,7 +76,7 @@ def test_staff_merge_a_proposed_match_into_the_household_already_in_the_portal(
     assert confirm.status_code == 200
     assert 'id="confirm-form"' in confirm.text and "Hộ bà Năm" in confirm.text
     assert code in confirm.text  # the slip's code: it will claim the existing business
-    assert _count(app, Business, Business.id == placeholder_id) == 1  # a page changes nothing
+    assert count_rows(app, Business, Business.id == placeholder_id) == 1  # a page changes nothing
 
     response = client.post(f"/field/matches/{household_id}/merge", headers=EN)
     assert response.status_code == 302
@@ -127,7 +120,7 @@ def test_staff_merge_a_proposed_match_into_the_household_already_in_the_portal(
         assert (
             db.session.scalar(
                 sa.select(sa.func.count(Business.id)).where(
-                    Business.commune_code == COMMUNES[0],
+                    Business.commune_code == FIELD_COMMUNES[0],
                     Business.owner_id.in_(sa.select(User.id).where(User.phone == PHONE)),
                 )
             )
@@ -144,7 +137,7 @@ def test_staff_merge_a_proposed_match_into_the_household_already_in_the_portal(
         assert {(e.user_id, e.record_id, e.province_code) for e in audit} == {
             (staff.id, household_id, QUANG_NINH)
         }
-    assert _count(app, Business) == businesses_before - 1
+    assert count_rows(app, Business) == businesses_before - 1
     assert _assessed_businesses(app) == assessed_before  # the same household, counted once
     assert _owner_columns(app, owner.id) == owner_before  # the owner's account is untouched
     # The slip still opens (it now names the business the record belongs to).
@@ -153,19 +146,14 @@ def test_staff_merge_a_proposed_match_into_the_household_already_in_the_portal(
     assert f"/field/matches/{household_id}/merge" not in client.get("/field/matches").text
     again = client.post(f"/field/matches/{household_id}/merge", headers=EN, follow_redirects=True)
     assert "already been merged or dismissed" in again.text
-    assert _count(app, Assessment, Assessment.business_id == existing.id) == 1
-
-
-def _count(app, model, *where) -> int:
-    with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+    assert count_rows(app, Assessment, Assessment.business_id == existing.id) == 1
 
 
 def test_staff_dismiss_a_proposal_and_both_households_stay(
     app, client, auth, helper, make_user, make_business
 ):
-    existing = make_business(owner=make_user(phone=PHONE), commune_code=COMMUNES[0])
-    household_id = field_match(app, client, auth, helper, PHONE, COMMUNES[0])
+    existing = make_business(owner=make_user(phone=PHONE), commune_code=FIELD_COMMUNES[0])
+    household_id = field_match(app, client, auth, helper, PHONE, FIELD_COMMUNES[0])
     with app.app_context():
         placeholder_id = db.session.get(FieldHousehold, household_id).business_id
     admin = make_user(role=Role.ADMIN)
@@ -192,18 +180,18 @@ def test_staff_dismiss_a_proposal_and_both_households_stay(
     assert "No proposed matches" in client.get("/field/matches", headers=EN).text
     merge = client.post(f"/field/matches/{household_id}/merge", headers=EN, follow_redirects=True)
     assert "already been merged or dismissed" in merge.text
-    assert _count(app, Business, Business.id == placeholder_id) == 1
+    assert count_rows(app, Business, Business.id == placeholder_id) == 1
 
 
 def test_a_field_record_merges_into_an_earlier_field_record_of_the_same_household(
     app, client, auth, helper, make_user
 ):
     auth.login(helper)
-    first = record(app, phone=PHONE, name="Hộ ông Tư")
-    second = record(app, phone=PHONE, name="Hộ ông Tư (lần 2)")
-    third = record(app, phone=PHONE, name="Hộ ông Tư (lần 3)")
-    _sync(client, [first])
-    _sync(client, [second])
+    first = field_record(app, phone=PHONE, name="Hộ ông Tư")
+    second = field_record(app, phone=PHONE, name="Hộ ông Tư (lần 2)")
+    third = field_record(app, phone=PHONE, name="Hộ ông Tư (lần 3)")
+    sync_records(client, [first])
+    sync_records(client, [second])
     auth.logout()
     with app.app_context():
         one, two = (
@@ -234,7 +222,7 @@ def test_a_field_record_merges_into_an_earlier_field_record_of_the_same_househol
         assert db.session.scalar(sa.select(ClaimCode).where(ClaimCode.code == gone)) is None
     # A third record with the phone is proposed as the household, which is now one business.
     auth.login(helper)
-    _sync(client, [third])
+    sync_records(client, [third])
     with app.app_context():
         assert (
             db.session.scalar(
@@ -247,8 +235,8 @@ def test_a_field_record_merges_into_an_earlier_field_record_of_the_same_househol
 
 
 def test_a_claimed_field_record_is_not_merged(app, client, auth, helper, make_user, make_business):
-    make_business(owner=make_user(phone=PHONE), commune_code=COMMUNES[0])
-    household_id = field_match(app, client, auth, helper, PHONE, COMMUNES[0])
+    make_business(owner=make_user(phone=PHONE), commune_code=FIELD_COMMUNES[0])
+    household_id = field_match(app, client, auth, helper, PHONE, FIELD_COMMUNES[0])
     claimant = make_user()
     with app.app_context():
         business = db.session.get(FieldHousehold, household_id).business
@@ -267,8 +255,8 @@ def test_a_claimed_field_record_is_not_merged(app, client, auth, helper, make_us
 def test_only_the_provinces_staff_and_the_administrator_decide(
     app, client, auth, helper, make_user, make_business
 ):
-    make_business(owner=make_user(phone=PHONE), commune_code=COMMUNES[0])
-    household_id = field_match(app, client, auth, helper, PHONE, COMMUNES[0])
+    make_business(owner=make_user(phone=PHONE), commune_code=FIELD_COMMUNES[0])
+    household_id = field_match(app, client, auth, helper, PHONE, FIELD_COMMUNES[0])
     urls = [f"/field/matches/{household_id}/merge", f"/field/matches/{household_id}/dismiss"]
     auth.login(make_user(role=Role.STAFF, province_code=HA_NOI))
     assert "/merge" not in client.get("/field/matches").text
@@ -292,8 +280,8 @@ def test_only_the_provinces_staff_and_the_administrator_decide(
 
 def test_a_decision_needs_the_csrf_token(app, client, auth, helper, make_user, make_business,
                                          monkeypatch):  # fmt: skip
-    make_business(owner=make_user(phone=PHONE), commune_code=COMMUNES[0])
-    household_id = field_match(app, client, auth, helper, PHONE, COMMUNES[0])
+    make_business(owner=make_user(phone=PHONE), commune_code=FIELD_COMMUNES[0])
+    household_id = field_match(app, client, auth, helper, PHONE, FIELD_COMMUNES[0])
     auth.login(make_user(role=Role.STAFF, province_code=QUANG_NINH))
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     for action in ("merge", "dismiss"):
@@ -304,7 +292,10 @@ def test_a_decision_needs_the_csrf_token(app, client, auth, helper, make_user, m
 
 def test_the_staff_dashboard_shows_the_field_work(app, client, auth, helper, make_user):
     auth.login(helper)
-    _sync(client, [record(app, commune=COMMUNES[1]) for _ in range(3)] + [record(app)])
+    sync_records(
+        client,
+        [field_record(app, commune=FIELD_COMMUNES[1]) for _ in range(3)] + [field_record(app)],
+    )
     auth.logout()
     auth.login(make_user(role=Role.STAFF, province_code=QUANG_NINH))
     page = client.get("/dashboard", headers=EN).text
@@ -312,7 +303,9 @@ def test_the_staff_dashboard_shows_the_field_work(app, client, auth, helper, mak
     assert 'data-this-week="4"' in page and 'data-four-weeks="4"' in page
     from portal import geo
 
-    assert page.index(geo.commune_name(COMMUNES[1])) < page.index(geo.commune_name(COMMUNES[0]))
+    assert page.index(geo.commune_name(FIELD_COMMUNES[1])) < page.index(
+        geo.commune_name(FIELD_COMMUNES[0])
+    )
     auth.logout()
     auth.login(make_user(role=Role.STAFF, province_code=HA_NOI))
     assert 'data-four-weeks="4"' not in client.get("/dashboard", headers=EN).text
@@ -327,8 +320,8 @@ def test_the_matches_page_query_count_does_not_grow_with_proposals(
 
     def propose(n: int) -> None:
         phone = f"09770{n:05d}"
-        make_business(owner=make_user(phone=phone), commune_code=COMMUNES[0])
-        field_match(app, client, auth, helper, phone, COMMUNES[0])
+        make_business(owner=make_user(phone=phone), commune_code=FIELD_COMMUNES[0])
+        field_match(app, client, auth, helper, phone, FIELD_COMMUNES[0])
 
     def measure() -> int:
         auth.login(staff)
@@ -365,8 +358,8 @@ def test_after_a_merge_the_report_aggregates_count_the_household_once(
 ):
     from portal.reports import aggregates
 
-    existing = make_business(owner=make_user(phone=PHONE), commune_code=COMMUNES[0])
-    household_id = field_match(app, client, auth, helper, PHONE, COMMUNES[0])
+    existing = make_business(owner=make_user(phone=PHONE), commune_code=FIELD_COMMUNES[0])
+    household_id = field_match(app, client, auth, helper, PHONE, FIELD_COMMUNES[0])
     auth.login(make_user(role=Role.STAFF, province_code=QUANG_NINH))
     assert client.post(f"/field/matches/{household_id}/merge").status_code == 302
     with app.app_context():

@@ -5,14 +5,13 @@ import pytest
 import sqlalchemy as sa
 
 from portal.assess.models import Assessment
-from portal.auth.models import Role, User
+from portal.auth.models import Role
 from portal.businesses.models import Business
 from portal.claims.models import ClaimCode
 from portal.extensions import db
 from portal.field.models import FieldHousehold
 from tests.conftest import PASSWORD, QUANG_NINH, all_at_once
-from tests.factories import field_match
-from tests.integration.test_field import COMMUNES, _attach
+from tests.factories import FIELD_COMMUNES, field_helper, field_match
 
 pytestmark = pytest.mark.postgres_only
 
@@ -30,13 +29,9 @@ def _needs_postgresql(app):
 
 
 def _proposal(app, client, auth, make_user, make_business):
-    helper = make_user(role=Role.HELPER)
-    with app.app_context():
-        db.session.get(User, helper.id).province_code = QUANG_NINH
-        db.session.commit()
-    _attach(app, helper, COMMUNES[:1])
-    existing = make_business(owner=make_user(phone=PHONE), commune_code=COMMUNES[0])
-    return existing, field_match(app, client, auth, helper, PHONE, COMMUNES[0])
+    helper = field_helper(app, make_user, FIELD_COMMUNES[:1])
+    existing = make_business(owner=make_user(phone=PHONE), commune_code=FIELD_COMMUNES[0])
+    return existing, field_match(app, client, auth, helper, PHONE, FIELD_COMMUNES[0])
 
 
 def _staff_clients(app, make_user, n):

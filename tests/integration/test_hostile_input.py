@@ -84,11 +84,11 @@ def world(app, make_user, make_business):
         alert_and_notice,
         complete_with_certificate,
         create_token,
+        field_household_of,
         hanoi_onboarding,
         import_batch,
         submitted_assessment,
     )
-    from tests.integration.test_field import field_household_of
 
     owner = make_user()
     users = {
@@ -237,8 +237,14 @@ events = st.fixed_dictionaries(
                         event_values,
                         st.dictionaries(
                             st.sampled_from(
-                                ["id", "amount", "payment_intent", "charge", "object",
-                                 "last_payment_error"]
+                                [
+                                    "id",
+                                    "amount",
+                                    "payment_intent",
+                                    "charge",
+                                    "object",
+                                    "last_payment_error",
+                                ]
                             ),
                             st.one_of(event_values, st.fixed_dictionaries({"id": event_values})),
                         ),

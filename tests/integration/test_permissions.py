@@ -237,10 +237,10 @@ def world(app, make_user, make_business):
         complete_with_certificate,
         create_token,
         enrol_now,
+        field_household_of,
         held,
         new_training,
     )
-    from tests.integration.test_field import field_household_of
 
     other_owner = make_user(name="Chủ khác")
     business = make_business(owner=other_owner, kind=BusinessKind.ENTERPRISE)
@@ -358,9 +358,9 @@ def test_every_post_route_refuses_whom_the_table_refuses(
             if column == VISITOR and rule.endpoint in JSON_FOR_VISITORS:
                 refused = response.status_code == 401 and response.is_json
             elif column == VISITOR:
-                refused = response.status_code == 302 and response.headers[
-                    "Location"
-                ].startswith("/auth/login")
+                refused = response.status_code == 302 and response.headers["Location"].startswith(
+                    "/auth/login"
+                )
             elif rule.endpoint in CHOSEN_IN_FORM and action.grant(column) is OWN:
                 refused = response.status_code in (302, 403, 404)
             else:

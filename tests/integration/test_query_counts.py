@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from portal import clock, geo
 from portal.assess.models import Assessment
-from portal.auth.models import Role, User
+from portal.auth.models import Role
 from portal.devtools.querycount import count_queries
 from portal.devtools.synthetic import generate
 from portal.extensions import db
@@ -135,8 +135,7 @@ def test_owner_dashboard_query_count_does_not_grow_with_businesses(
 def test_trainer_home_query_count_does_not_grow_with_classes(
     app, client, auth, make_user, make_business
 ):
-    from tests.factories import enrol_now, new_training
-    from tests.integration.test_trainer_home import earlier_today, mark_present
+    from tests.factories import earlier_today, enrol_now, mark_present, new_training
 
     trainer = make_user(role=Role.TRAINER, province_code=QUANG_NINH)
 
@@ -155,34 +154,33 @@ def test_trainer_home_query_count_does_not_grow_with_classes(
     assert _queries(app, client, "/training/teaching") == one
 
 
-def test_field_figures_query_count_does_not_grow_with_households(
-    app, client, auth, make_user
-):
-    from tests.factories import bearer, create_token
-    from tests.integration.test_field import COMMUNES, _attach, _sync, record
+def test_field_figures_query_count_does_not_grow_with_households(app, client, auth, make_user):
+    from tests.factories import (
+        FIELD_COMMUNES,
+        bearer,
+        create_token,
+        field_helper,
+        field_record,
+        sync_records,
+    )
 
     staff = make_user(role=Role.STAFF, province_code=QUANG_NINH)
     _token_id, plaintext = create_token(app, staff)
-    helpers = [make_user(role=Role.HELPER) for _ in range(3)]
-    with app.app_context():
-        for helper in helpers:
-            db.session.get(User, helper.id).province_code = QUANG_NINH
-        db.session.commit()
-    for helper in helpers:
-        _attach(app, helper, COMMUNES)
+    helpers = [field_helper(app, make_user, FIELD_COMMUNES) for _ in range(3)]
 
     def send(per_helper: int, phones: bool) -> None:
         for n, helper in enumerate(helpers):
             auth.login(helper)
             records = [
-                record(
+                field_record(
                     app,
-                    commune=COMMUNES[i % len(COMMUNES)],
+                    commune=FIELD_COMMUNES[i % len(FIELD_COMMUNES)],
                     phone=f"09{n}{i:07d}" if phones else None,
                 )
                 for i in range(per_helper)
             ]
-            assert {r["status"] for r in _sync(client, records).json["results"]} == {"stored"}
+            sent = sync_records(client, records)
+            assert {r["status"] for r in sent.json["results"]} == {"stored"}
             auth.logout()
 
     def counts() -> dict[str, int]:

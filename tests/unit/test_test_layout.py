@@ -15,25 +15,13 @@ TESTS = pathlib.Path(__file__).resolve().parents[1]
 #: test_field*.py, test_reports*.py, test_assess*.py and test_query_counts.py, which other
 #: changes were editing at the time of #15.
 LEFTOVERS = {
-    ("factories", "test_field"): "field_match syncs a record: _sync, record",
-    ("test_access", "test_field"): "hanoi_field_household",
-    ("test_audit", "test_field"): "field_household_of",
-    ("test_claims", "test_field"): "COMMUNES, _sync, helper, record",
-    ("test_hostile_input", "test_field"): "field_household_of",
-    ("test_permissions", "test_field"): "field_household_of",
-    ("test_field_figures", "test_field"): "COMMUNES, EN, _assessed_on, _attach, _sync, record",
-    ("test_field_matches", "test_field"): "COMMUNES, EN, _attach, _sync, record",
-    ("test_field_matches_concurrency", "test_field"): "COMMUNES, _attach",
     ("test_field_background_sync", "test_field_app"): "_assess, _helper, _open, _queue, ...",
-    ("test_query_counts", "test_field"): "COMMUNES, _attach, _sync, record",
-    ("test_query_counts", "test_trainer_home"): "earlier_today, mark_present (in factories)",
     ("test_reports", "test_onboarding"): "_evidence (factories.listing_evidence)",
     ("test_reports_targets", "test_onboarding"): "_evidence (factories.listing_evidence)",
     ("test_reports_targets", "test_reports"): "_assessment, make_digital",
     ("test_api", "test_reports"): "_assessment, make_digital",
     ("test_dashboard", "test_reports"): "make_digital",
     ("test_assess_benchmark", "test_assess"): "EN, pdf_text",
-    ("test_assess_summaries", "test_field"): "_sync, helper, record",
 }
 
 
