@@ -11,7 +11,7 @@ from portal.auth.models import Role
 from portal.extensions import db
 from portal.reports.models import ProvinceTarget
 from tests.conftest import PASSWORD, QUANG_NINH
-from tests.integration.test_reports import make_digital
+from tests.factories import make_digital
 
 
 def test_staff_read_progress_filter_by_commune_and_export(

@@ -20,8 +20,7 @@ from portal.onboarding.models import Evidence
 from portal.reports import queries
 from portal.reports.models import DigitalStatus, ProvinceTarget
 from tests.conftest import HA_NOI, QUANG_NINH
-from tests.factories import bearer, create_token
-from tests.integration.test_reports import _assessment, make_digital
+from tests.factories import assessment_at_level, bearer, create_token, make_digital
 
 ENDPOINTS = ["/api/v1/summary", "/api/v1/digital-businesses", "/api/v1/enrolments"]
 TOKEN_RE = re.compile(r"dbp_[A-Za-z0-9_-]{20,}")
@@ -201,7 +200,7 @@ def test_summary_equals_a_hand_count_of_the_province(
 ):
     for _ in range(2):
         make_digital(app, make_user, make_business(province_code=QUANG_NINH))
-    _assessment(app, make_business(province_code=QUANG_NINH), level=1)
+    assessment_at_level(app, make_business(province_code=QUANG_NINH), level=1)
     make_digital(app, make_user, make_business(province_code=HA_NOI))
     _target(app, QUANG_NINH, 500)
     _target(app, HA_NOI, 777)

@@ -1,7 +1,6 @@
 """The assessment on the web: start, answer page by page, resume, submit, results, history, PDF."""
 
 import re
-import subprocess
 from datetime import datetime
 
 import pytest
@@ -13,9 +12,7 @@ from portal.assess.questionnaires import registry
 from portal.auth.models import User
 from portal.businesses.models import Business, BusinessKind, BusinessSize
 from portal.extensions import db
-from tests.factories import HOUSEHOLD_ANSWERS, any_answers, submitted_assessment
-
-EN = {"Accept-Language": "en"}
+from tests.factories import EN, HOUSEHOLD_ANSWERS, any_answers, pdf_text, submitted_assessment
 
 #: Form input for each page of the household questionnaire (question ids without the q_ prefix).
 HOUSEHOLD_PAGES = [
@@ -31,15 +28,9 @@ HOUSEHOLD_PAGES = [
     },
 ]
 
+
 def form(page: dict, action: str = "next") -> dict:
     return {f"q_{key}": value for key, value in page.items()} | {"action": action}
-
-
-def pdf_text(pdf: bytes) -> str:
-    done = subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
-    )
-    return done.stdout.decode()
 
 
 @pytest.fixture

@@ -16,8 +16,13 @@ from portal.businesses.models import Business, BusinessKind, Sector
 from portal.devtools.querycount import count_queries
 from portal.extensions import db
 from tests.conftest import HA_NOI
-from tests.factories import HOUSEHOLD_ANSWERS, submitted_assessment, varied_answers
-from tests.integration.test_assess import EN, pdf_text
+from tests.factories import (
+    EN,
+    HOUSEHOLD_ANSWERS,
+    pdf_text,
+    submitted_assessment,
+    varied_answers,
+)
 
 HOUSEHOLD = registry().latest("household")
 HOUSEHOLD_DIMENSIONS = [d.id for d in HOUSEHOLD.dimensions]

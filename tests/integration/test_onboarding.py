@@ -16,9 +16,6 @@ from portal.training.recommendations import listing_path_recommendations
 from tests.conftest import HA_NOI
 from tests.factories import listing_evidence, start_path, upload_evidence
 
-# test_reports*.py import it from here (they are another change's; they move to tests.factories).
-_evidence = listing_evidence
-
 EN = {"Accept-Language": "en"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n" + b"0" * 64

@@ -6,36 +6,21 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from portal import clock
-from portal.assess.models import Assessment, AssessmentStatus
 from portal.auth.models import Role, User
 from portal.businesses.models import BusinessKind, BusinessSize, Sector
-from portal.clock import utcnow
 from portal.extensions import db
 from portal.onboarding.models import EvidenceStatus
 from portal.reports import operations, queries
 from portal.reports.models import DigitalStatus, ProvinceSettingsChange, ProvinceTarget
 from tests.conftest import HA_NOI, QUANG_NINH
-from tests.factories import complete_with_certificate
-from tests.integration.test_onboarding import _evidence
+from tests.factories import (
+    assessment_at_level,
+    complete_with_certificate,
+    listing_evidence,
+    make_digital,
+)
 
 EN = {"Accept-Language": "en"}
-
-
-def _assessment(app, business, level: int, submitted_at: datetime | None = None) -> None:
-    with app.app_context():
-        db.session.add(
-            Assessment(
-                business_id=business.id,
-                province_code=business.province_code,
-                questionnaire_id="household",
-                questionnaire_version=1,
-                status=AssessmentStatus.SUBMITTED,
-                level=level,
-                overall_score=20.0 * level,
-                submitted_at=submitted_at or utcnow(),
-            )
-        )
-        db.session.commit()
 
 
 def _statuses(app, business_id: int) -> list[tuple[bool, bool]]:
@@ -49,14 +34,6 @@ def _statuses(app, business_id: int) -> list[tuple[bool, bool]]:
         return [row.ceased_at is None for row in rows]
 
 
-def make_digital(app, make_user, business) -> None:
-    """Give a business every verified fact of the default definition."""
-    trainer = make_user(role=Role.TRAINER, province_code=business.province_code)
-    complete_with_certificate(app, trainer, business)
-    _assessment(app, business, level=4)
-    _evidence(app, business, "shopee", "sales", EvidenceStatus.VERIFIED)
-
-
 def test_status_follows_submitted_assessments_completions_and_verified_evidence(
     app, make_user, make_business
 ):
@@ -64,15 +41,15 @@ def test_status_follows_submitted_assessments_completions_and_verified_evidence(
     trainer = make_user(role=Role.TRAINER)
     complete_with_certificate(app, trainer, business)
     assert _statuses(app, business.id) == []
-    _assessment(app, business, level=4)
-    _evidence(app, business, "postmart", "sales", EvidenceStatus.PENDING)
+    assessment_at_level(app, business, level=4)
+    listing_evidence(app, business, "postmart", "sales", EvidenceStatus.PENDING)
     assert _statuses(app, business.id) == []
-    _evidence(app, business, "digital_payment", "payment", EvidenceStatus.VERIFIED)
+    listing_evidence(app, business, "digital_payment", "payment", EvidenceStatus.VERIFIED)
     assert _statuses(app, business.id) == [True]
     # A later, weaker assessment ends the stretch; a stronger one starts a new one.
-    _assessment(app, business, level=2)
+    assessment_at_level(app, business, level=2)
     assert _statuses(app, business.id) == [False]
-    _assessment(app, business, level=3)
+    assessment_at_level(app, business, level=3)
     assert _statuses(app, business.id) == [False, True]
 
 

@@ -14,9 +14,14 @@ from portal.reports import queries
 from portal.reports.models import ProvinceTarget
 from portal.reports.targets import Progress, TargetMetric, Unit
 from tests.conftest import HA_NOI, QUANG_NINH
-from tests.factories import bearer, complete_with_certificate, create_token
-from tests.integration.test_onboarding import _evidence
-from tests.integration.test_reports import _assessment, make_digital
+from tests.factories import (
+    assessment_at_level,
+    bearer,
+    complete_with_certificate,
+    create_token,
+    listing_evidence,
+    make_digital,
+)
 
 EN = {"Accept-Language": "en"}
 M = TargetMetric
@@ -29,24 +34,24 @@ def _fixture_province(app, make_user, make_business) -> None:
     make_digital(app, make_user, make_business(kind=BusinessKind.HOUSEHOLD))
     # Household business: verified digital payments, twice (counts once).
     paying = make_business(kind=BusinessKind.HOUSEHOLD_BUSINESS)
-    _evidence(app, paying, "digital_payment", "payment", EvidenceStatus.VERIFIED)
-    _evidence(app, paying, "vietqr", "payment", EvidenceStatus.VERIFIED)
+    listing_evidence(app, paying, "digital_payment", "payment", EvidenceStatus.VERIFIED)
+    listing_evidence(app, paying, "vietqr", "payment", EvidenceStatus.VERIFIED)
     # Household: payment evidence still pending, a weak assessment.
     pending = make_business(kind=BusinessKind.HOUSEHOLD)
-    _evidence(app, pending, "digital_payment", "payment", EvidenceStatus.PENDING)
-    _assessment(app, pending, level=1)
+    listing_evidence(app, pending, "digital_payment", "payment", EvidenceStatus.PENDING)
+    assessment_at_level(app, pending, level=1)
     # Household: rejected sales evidence, nothing else.
     rejected = make_business(kind=BusinessKind.HOUSEHOLD)
-    _evidence(app, rejected, "shopee", "sales", EvidenceStatus.REJECTED)
+    listing_evidence(app, rejected, "shopee", "sales", EvidenceStatus.REJECTED)
     # Enterprise: verified payments (not a household), a completed course.
     enterprise = make_business(kind=BusinessKind.ENTERPRISE)
-    _evidence(app, enterprise, "digital_payment", "payment", EvidenceStatus.VERIFIED)
+    listing_evidence(app, enterprise, "digital_payment", "payment", EvidenceStatus.VERIFIED)
     complete_with_certificate(app, trainer, enterprise)
     make_business(kind=BusinessKind.COOPERATIVE)
     # Hà Nội: a digital household paying digitally, counted in Hà Nội only.
     hanoi = make_business(province_code=HA_NOI, kind=BusinessKind.HOUSEHOLD)
     make_digital(app, make_user, hanoi)
-    _evidence(app, hanoi, "digital_payment", "payment", EvidenceStatus.VERIFIED)
+    listing_evidence(app, hanoi, "digital_payment", "payment", EvidenceStatus.VERIFIED)
 
 
 #: The hand count of ``_fixture_province`` for Quảng Ninh.

@@ -16,12 +16,6 @@ TESTS = pathlib.Path(__file__).resolve().parents[1]
 #: changes were editing at the time of #15.
 LEFTOVERS = {
     ("test_field_background_sync", "test_field_app"): "_assess, _helper, _open, _queue, ...",
-    ("test_reports", "test_onboarding"): "_evidence (factories.listing_evidence)",
-    ("test_reports_targets", "test_onboarding"): "_evidence (factories.listing_evidence)",
-    ("test_reports_targets", "test_reports"): "_assessment, make_digital",
-    ("test_api", "test_reports"): "_assessment, make_digital",
-    ("test_dashboard", "test_reports"): "make_digital",
-    ("test_assess_benchmark", "test_assess"): "EN, pdf_text",
 }
 
 
