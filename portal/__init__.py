@@ -123,14 +123,19 @@ def connect_signals(app: Flask) -> None:
     from portal.billing import operations as billing
     from portal.onboarding import operations as onboarding
     from portal.paysign import operations as paysign
+    from portal.privacy import operations as privacy
     from portal.reports import operations as reports
     from portal.training import alerts as class_alerts
     from portal.training import operations as training
+    from portal.training import recommendations
 
     assess.connect()  # the latest results' and peer counts' commit hooks
     audit.connect()  # failures.operation_refused (flash_error)
-    billing.connect()  # seat_taken, enrolment_cancelled, business_moving
+    # seat_requested, seat_taken, seat_holds_asked, enrolment_cancelled, business_moving
+    billing.connect()
     class_alerts.connect()  # cohort_opened, business_moved
+    privacy.connect()  # account_created
+    recommendations.connect()  # recommendations_asked
     reports.connect()  # business_moved; the status history's commit hooks
     # A business's move: each feature counts (business_moving) and carries (business_moved)
     # its own rows.
@@ -148,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.audit.views import bp as audit_bp
     from portal.auth.views import bp as auth_bp
     from portal.billing.views import bp as billing_bp
+    from portal.businesses.registration import bp as registration_bp
     from portal.businesses.views import bp as businesses_bp
     from portal.claims.views import bp as claims_bp
     from portal.field.views import bp as field_bp
@@ -163,6 +169,7 @@ def register_blueprints(app: Flask) -> None:
     for bp in (
         main_bp,
         auth_bp,
+        registration_bp,
         businesses_bp,
         admin_bp,
         training_bp,

@@ -13,6 +13,18 @@ from blinker import Namespace
 
 _signals = Namespace()
 
+account_created = _signals.signal(
+    "account-created",
+    doc="""An account was created (registration, a claim, an administrator, the command line).
+
+    Sender: the :class:`~portal.auth.models.User`, flushed.
+    Keyword arguments: ``consented`` (bool: the person agreed to the privacy notice in force as
+    the account was made; registration and claims ask), ``locale`` (the account's language, or
+    None).
+    Sent by: ``auth.operations.create_user``.
+    """,
+)
+
 assessment_submitted = _signals.signal(
     "assessment-submitted",
     doc="""An assessment was scored and submitted (it never changes again).
@@ -23,6 +35,33 @@ assessment_submitted = _signals.signal(
     """,
 )
 
+recommendations_asked = _signals.signal(
+    "recommendations-asked",
+    doc="""What should a business do next, after this assessment? Asked by its results page.
+
+    Receivers change nothing: each returns a mapping of what it recommends, by the name the
+    results page shows it under: ``recommendations`` (courses with an open class, nearest
+    first) and ``path_recommendations`` (ways to sell online).
+    Sender: the submitted :class:`~portal.assess.models.Assessment` (its ``business`` and
+    ``answers`` are read).
+    Keyword arguments: ``dimension_scores`` (dimension id -> score), ``lang``.
+    Sent by: ``assess.queries.recommendations_for`` (``assess.views.show``).
+    """,
+)
+
+seat_requested = _signals.signal(
+    "seat-requested",
+    doc="""An owner asks for a seat in a class: enrolling, or accepting an assigned course.
+
+    Sent before anything is locked or changed; a receiver that raises refuses the seat (billing
+    refuses a seat that needs a card payment while card payments are off) and a receiver may
+    free seats first (billing releases the class's holds whose time to pay ran out).
+    Sender: the :class:`~portal.training.models.Cohort`.
+    Keyword arguments: ``business`` (the business the seat is for).
+    Sent by: ``training.operations.request_seat`` (the enrol and accept views).
+    """,
+)
+
 seat_taken = _signals.signal(
     "seat-taken",
     doc="""An enrolment took a seat in its cohort (enrolled, or moved up from the waitlist).
@@ -30,6 +69,19 @@ seat_taken = _signals.signal(
     Sender: the :class:`~portal.training.models.Enrolment`, now ENROLLED; its cohort is locked.
     Keyword arguments: ``user`` (who acted; None for the system, e.g. an expiry freeing a seat).
     Sent by: ``training.operations`` (taking a seat, filling from the waitlist).
+    """,
+)
+
+seat_holds_asked = _signals.signal(
+    "seat-holds-asked",
+    doc="""Until when is each of these seats held for its fee? Asked by the pages that list them.
+
+    Receivers change nothing: each returns a mapping of enrolment id to
+    :class:`~portal.training.queries.SeatHold` for the enrolments it knows a hold of (billing:
+    the open payment's end, and whether a card payment is being confirmed).
+    Sender: the list of :class:`~portal.training.models.Enrolment` rows, each ENROLLED in a
+    course with a fee.
+    Sent by: ``training.queries.seat_holds`` (the owner's training page and a course's page).
     """,
 )
 

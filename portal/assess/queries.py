@@ -1,11 +1,14 @@
 """Reads for assessments: drafts, history, progress per business and peer benchmarks."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from assessments import Quartiles, Result, quartile_ranks, quartiles_from_ranks
+from portal import signals
 from portal.assess.models import Assessment, AssessmentStatus, PeerGroupKind, PeerScoreCount
 from portal.businesses.models import Business
 from portal.extensions import db
@@ -195,3 +198,17 @@ def peer_groups(assessment: Assessment, business: Business) -> list[PeerGroup]:
         }
         groups.append(PeerGroup(name, found.pop(OVERALL, None), found))
     return groups
+
+
+def recommendations_for(
+    assessment: Assessment, dimension_scores: Mapping[str, float], lang: str
+) -> dict[str, list[Any]]:
+    """What the results page recommends, by the name it shows it under: the courses
+    (``recommendations``) and the ways to sell online (``path_recommendations``), each empty
+    unless a feature recommends some (``signals.recommendations_asked``: training)."""
+    found: dict[str, list[Any]] = {"recommendations": [], "path_recommendations": []}
+    for _receiver, recommended in signals.recommendations_asked.send(
+        assessment, dimension_scores=dimension_scores, lang=lang
+    ):
+        found.update(recommended or {})
+    return found

@@ -45,7 +45,6 @@ from portal.i18n import current_language
 from portal.pdf import pdf_response
 from portal.permissions import performs
 from portal.scoping import get_scoped_or_404
-from portal.training.recommendations import listing_path_recommendations, recommended_courses
 
 bp = Blueprint("assess", __name__)
 
@@ -406,10 +405,7 @@ def show(assessment_id: int):
         level_meaning=LEVEL_MEANINGS.get(result.level.number, ""),
         # When no listing path is suggested: the weakest part's first step instead.
         first_step=steps[0].get(lang) if steps else None,
-        recommendations=recommended_courses(assessment.business, result.dimension_scores, lang),
-        path_recommendations=listing_path_recommendations(
-            assessment.business, result.dimension_scores, lang, assessment.answers or {}
-        ),
+        **queries.recommendations_for(assessment, result.dimension_scores, lang),
         can_fill=can_fill(current_user, assessment.business),
         languages=current_app.config["LANGUAGES"],
     )

@@ -1,4 +1,4 @@
-"""Forms for accounts: registration, sign-in, passwords, language."""
+"""Forms for accounts: the fields of a new account, sign-in, passwords, language."""
 
 from typing import Any
 
@@ -10,8 +10,6 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 
 from portal.auth.models import User
 from portal.auth.passwords import password_problem
-from portal.businesses.forms import BusinessFieldsMixin
-from portal.businesses.models import BusinessKind
 from portal.extensions import db
 from portal.forms import PortalForm, strip_filter, validate_phone
 
@@ -115,33 +113,6 @@ class AccountFieldsMixin:
             ]
             return False
         return ok
-
-
-class RegisterForm(AccountFieldsMixin, BusinessFieldsMixin, PortalForm):
-    """A business owner signs up together with their first business."""
-
-    #: Not asked of plain households (the page's script hides it when "Household" is chosen).
-    tax_code = StringField(
-        _l("Tax code"),
-        filters=[strip_filter],
-        description=_l(
-            "Households leave this empty. Enterprises and cooperatives: 10 digits, or 13 for a "
-            "branch (e.g. 0101234567-001). A household business may give the owner's 12-digit "
-            "personal ID number, or leave it empty."
-        ),
-    )
-
-    def validate_tax_code(self, field: Any) -> None:
-        if self.kind.data == BusinessKind.HOUSEHOLD.value:
-            field.data = None  # whatever a household typed (or its browser filled in) is ignored
-            return
-        super().validate_tax_code(field)
-
-    #: Consent to the privacy notice in force (the page links it); recorded with its version.
-    consent = BooleanField(
-        _l("I have read the privacy notice and agree to my data being processed as it says."),
-        validators=[DataRequired(_l("Tick the box to agree to the privacy notice."))],
-    )
 
 
 class LoginForm(PortalForm):

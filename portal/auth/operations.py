@@ -2,7 +2,6 @@
 
 import logging
 from functools import cache
-from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, render_template
@@ -10,13 +9,11 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal import signals
 from portal.auth.models import Role, User, password_hash_method
-from portal.businesses.operations import create_business
 from portal.extensions import db
 from portal.forms import normalize_phone
 from portal.mail import send_mail
-from portal.privacy import notices
-from portal.privacy.operations import record_consent
 from portal.urls import external_url
 
 log = logging.getLogger(__name__)
@@ -37,7 +34,8 @@ def create_user(
     """Create an account with a hashed password.
 
     ``consented``: the person agreed to the privacy notice in force as the account was made
-    (registration asks); other accounts are asked at their first sign-in.
+    (registration asks); the privacy feature records it (``signals.account_created``). Other
+    accounts are asked at their first sign-in.
     """
     user = User(
         name=name,
@@ -51,20 +49,10 @@ def create_user(
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    if consented:
-        record_consent(user, notices.current_version(), locale or "vi")
     log.info("user %s created with role %s", user.id, role)
+    # The privacy feature records the consent given with it.
+    signals.account_created.send(user, consented=consented, locale=locale)
     return user
-
-
-def register_owner(*, account: dict[str, Any], business: dict[str, Any], locale: str) -> User:
-    """Create a business owner together with their first business.
-
-    The registration form requires consent to the privacy notice in force; it is recorded.
-    """
-    owner = create_user(role=Role.OWNER, locale=locale, consented=True, **account)
-    create_business(owner, **business)
-    return owner
 
 
 def authenticate(login: str, password: str) -> User | None:

@@ -1,4 +1,4 @@
-"""Sign up, sign in and out, passwords, language."""
+"""Sign in and out, passwords, language (an owner signs up in businesses/registration.py)."""
 
 from urllib.parse import urlsplit
 
@@ -19,13 +19,11 @@ from portal.auth import operations
 from portal.auth.forms import (
     ChangePasswordForm,
     LoginForm,
-    RegisterForm,
     ResetPasswordForm,
     ResetRequestForm,
 )
 from portal.auth.models import Role
 from portal.extensions import db, limiter
-from portal.i18n import current_language
 from portal.permissions import performs
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -40,34 +38,6 @@ def _safe_next(default: str) -> str:
     if target.startswith("/") and not target.startswith("//") and not parts.netloc:
         return target
     return default
-
-
-@bp.route("/register", methods=["GET", "POST"])
-@performs("account.access")
-def register():
-    if current_user.is_authenticated:
-        return redirect(url_for("main.dashboard"))
-    form = RegisterForm()
-    form.setup_place_choices()
-    if form.validate_on_submit():
-        owner = operations.register_owner(
-            account={
-                "name": form.name.data,
-                "email": form.email.data,
-                "phone": form.phone.data,
-                "password": form.password.data,
-            },
-            business=form.business_data(),
-            locale=current_language(),
-        )
-        db.session.commit()
-        login_user(owner)
-        flash(
-            _("Welcome, %(name)s! Your account and business are registered.", name=owner.name),
-            "success",
-        )
-        return redirect(url_for("main.dashboard"))
-    return render_template("auth/register.html", form=form)
 
 
 def _login_limit() -> str:

@@ -29,6 +29,7 @@ from portal.billing.models import (
     StripeEvent,
     SubsidyProgramme,
 )
+from portal.billing.queries import seat_holds_of
 from portal.businesses.models import Business
 from portal.clock import utcnow
 from portal.extensions import db
@@ -145,6 +146,14 @@ def check_can_take_seat(course: Course, business: Business) -> None:
     """Refuse a seat that would need a card payment while card payments are switched off."""
     if course.fee_vnd > 0 and not gateway.is_enabled() and quote(course, business).amount_vnd:
         raise BillingError("payments_disabled")
+
+
+def on_seat_requested(cohort: Cohort, *, business: Business, **_event: object) -> None:
+    """An owner asks for a seat (signals.seat_requested): refuse it if it would need a card
+    payment the portal cannot take; else free the class's seats whose time to pay ran out, so
+    the owner gets one of them rather than the waitlist."""
+    check_can_take_seat(cohort.course, business)
+    release_expired(cohort_id=cohort.id)
 
 
 def cancellation_deadline(cohort: Cohort) -> date:
@@ -765,8 +774,11 @@ def count_moving_rows(business: Business, **_event: object) -> dict[str, int]:
 
 
 def connect() -> None:
-    """Hold a taken seat for its fee and settle the money of a cancelled one; count the
-    receipts a moving business leaves (create_app)."""
+    """Check a seat asked for, hold a taken seat for its fee, say until when unpaid seats are
+    held, settle the money of a cancelled one; count the receipts a moving business leaves
+    (create_app)."""
+    signals.seat_requested.connect(on_seat_requested)
     signals.seat_taken.connect(open_payment)
+    signals.seat_holds_asked.connect(seat_holds_of)
     signals.enrolment_cancelled.connect(on_cancel)
     signals.business_moving.connect(count_moving_rows)

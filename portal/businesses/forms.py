@@ -1,13 +1,14 @@
-"""Forms for a business's details."""
+"""Forms for a business's details, and the registration of an owner with their first one."""
 
 import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal import geo
+from portal.auth.forms import AccountFieldsMixin
 from portal.businesses.models import BusinessKind
 from portal.forms import ChoiceField, PortalForm, int_or_none, strip_filter
 from portal.labels import KIND_LABELS, SECTOR_LABELS, SIZE_LABELS, choices
@@ -127,3 +128,30 @@ class BusinessFieldsMixin:
 
 class BusinessForm(BusinessFieldsMixin, PortalForm):
     """Add or edit a business."""
+
+
+class RegisterForm(AccountFieldsMixin, BusinessFieldsMixin, PortalForm):
+    """A business owner signs up together with their first business."""
+
+    #: Not asked of plain households (the page's script hides it when "Household" is chosen).
+    tax_code = StringField(
+        _l("Tax code"),
+        filters=[strip_filter],
+        description=_l(
+            "Households leave this empty. Enterprises and cooperatives: 10 digits, or 13 for a "
+            "branch (e.g. 0101234567-001). A household business may give the owner's 12-digit "
+            "personal ID number, or leave it empty."
+        ),
+    )
+
+    def validate_tax_code(self, field: Any) -> None:
+        if self.kind.data == BusinessKind.HOUSEHOLD.value:
+            field.data = None  # whatever a household typed (or its browser filled in) is ignored
+            return
+        super().validate_tax_code(field)
+
+    #: Consent to the privacy notice in force (the page links it); recorded with its version.
+    consent = BooleanField(
+        _l("I have read the privacy notice and agree to my data being processed as it says."),
+        validators=[DataRequired(_l("Tick the box to agree to the privacy notice."))],
+    )

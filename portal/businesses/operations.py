@@ -1,4 +1,4 @@
-"""Writes for businesses."""
+"""Writes for businesses, and an owner's registration with their first business."""
 
 import logging
 from collections import Counter
@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal import geo, signals
 from portal.auth.models import Role, User
+from portal.auth.operations import create_user
 from portal.businesses.models import Business
 from portal.businesses.queries import moving_counts
 from portal.clock import utcnow
@@ -75,6 +76,17 @@ def create_business(owner: User, **fields: Any) -> Business:
     db.session.flush()
     log.info("business %s created for user %s", business.id, owner.id)
     return business
+
+
+def register_owner(*, account: dict[str, Any], business: dict[str, Any], locale: str) -> User:
+    """Create a business owner's account together with their first business (registration).
+
+    The registration form requires consent to the privacy notice in force: the account is made
+    ``consented``, and the privacy feature records it (``signals.account_created``).
+    """
+    owner = create_user(role=Role.OWNER, locale=locale, consented=True, **account)
+    create_business(owner, **business)
+    return owner
 
 
 def update_business(business: Business, **fields: Any) -> Business:

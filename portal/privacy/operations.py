@@ -10,13 +10,14 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from portal import clock
+from portal import clock, signals
 from portal.assess.models import Assessment, AssessmentStatus
 from portal.auth.models import User
 from portal.businesses.models import Business
 from portal.extensions import db
 from portal.onboarding.models import Evidence, EvidenceKind, EvidenceStatus
 from portal.paysign.models import PaymentSign
+from portal.privacy import notices
 from portal.privacy.models import PrivacyConsent
 from portal.scoping import scoped_select, visible
 from portal.storage import storage
@@ -43,6 +44,18 @@ def record_consent(user: User, version: int, locale: str) -> PrivacyConsent:
     db.session.flush()
     log.info("user %s consented to privacy notice version %s", user.id, version)
     return consent
+
+
+def record_consent_given_with(user: User, *, consented: bool, locale: str | None) -> None:
+    """Record the consent a new account was made with, to the notice in force
+    (signals.account_created); nothing for an account made without one."""
+    if consented:
+        record_consent(user, notices.current_version(), locale or "vi")
+
+
+def connect() -> None:
+    """Record the consent given with a new account (create_app)."""
+    signals.account_created.connect(record_consent_given_with)
 
 
 def needs_consent(user: User, version: int) -> bool:

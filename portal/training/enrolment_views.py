@@ -9,7 +9,6 @@ from portal import formatting
 from portal.access import roles_required
 from portal.audit import audited
 from portal.auth.models import Role
-from portal.billing import operations as billing
 from portal.extensions import db
 from portal.failures import flash_error
 from portal.i18n import current_language
@@ -37,8 +36,7 @@ def enrol(cohort_id: int):
     business = next(b for b in businesses if b.id == form.business.data)
     require("enrolment.join", business)
     try:
-        billing.check_can_take_seat(cohort.course, business)
-        billing.release_expired(cohort_id=cohort.id)
+        operations.request_seat(cohort, business)
         enrolment = operations.enrol(cohort, business, current_user)
     except operations.TrainingError as error:
         db.session.rollback()
@@ -152,7 +150,7 @@ def _answer_assignment(enrolment_id: int, accept: bool):
         abort(400)
     try:
         if accept:
-            billing.check_can_take_seat(enrolment.cohort.course, enrolment.business)
+            operations.request_seat(enrolment.cohort, enrolment.business)
             operations.accept_assignment(enrolment, current_user)
         else:
             operations.decline_assignment(enrolment, current_user)

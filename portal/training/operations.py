@@ -217,6 +217,16 @@ def remove_session(session: TrainingSession, user: User) -> Cohort:
 # --------------------------------------------------------------------------- enrolment
 
 
+def request_seat(cohort: Cohort, business: Business) -> None:
+    """An owner asks for a seat (the enrol and accept buttons), before :func:`enrol` or
+    :func:`accept_assignment` locks the cohort: ``signals.seat_requested``.
+
+    Billing refuses (raises a TrainingError) a seat that would need a card payment while card
+    payments are off, and first frees the class's seats whose time to pay ran out.
+    """
+    signals.seat_requested.send(cohort, business=business)
+
+
 def enrol(cohort: Cohort, business: Business, user: User) -> Enrolment:
     """Enrol ``business`` in ``cohort``, or put it on the waitlist if the cohort is full."""
     if business.province_code != cohort.province_code:

@@ -8,10 +8,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from portal import clock
+from portal import clock, signals
 from portal.assess.models import Assessment, AssessmentScore
 from portal.auth.models import Role, User
-from portal.billing.models import OPEN_STATUSES, Payment, PaymentStatus
 from portal.businesses.models import Business, BusinessKind, Sector
 from portal.clock import utcnow
 from portal.extensions import db
@@ -217,19 +216,17 @@ class SeatHold:
 
 
 def seat_holds(enrolments: Iterable[Enrolment]) -> dict[int, SeatHold]:
-    """Return {enrolment id: hold} for those enrolled but not yet paid, in one query."""
-    ids = [e.id for e in enrolments if e.state == EnrolmentState.ENROLLED and e.requires_payment]
-    if not ids:
+    """Return {enrolment id: hold} for those enrolled but not yet paid.
+
+    Billing says until when each seat is held (``signals.seat_holds_asked``, one query); a
+    seat it says nothing of is held with no end set.
+    """
+    unpaid = [e for e in enrolments if e.state == EnrolmentState.ENROLLED and e.requires_payment]
+    if not unpaid:
         return {}
-    rows = db.session.execute(
-        sa.select(Payment.enrolment_id, Payment.status, Payment.hold_expires_at)
-        .where(Payment.enrolment_id.in_(ids), Payment.status.in_(OPEN_STATUSES))
-        .order_by(Payment.id)
-    ).all()
-    holds = {i: SeatHold(confirming=False, until=None) for i in ids}
-    for enrolment_id, status, until in rows:
-        confirming = status in (PaymentStatus.CREATING, PaymentStatus.PROCESSING)
-        holds[enrolment_id] = SeatHold(confirming, until)
+    holds = {e.id: SeatHold(confirming=False, until=None) for e in unpaid}
+    for _receiver, known in signals.seat_holds_asked.send(unpaid):
+        holds.update(known or {})
     return holds
 
 

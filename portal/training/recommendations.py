@@ -1,4 +1,7 @@
-"""Courses to recommend after an assessment, with the reason for each."""
+"""Courses (and ways to sell online) to recommend after an assessment, with the reason for each.
+
+The results page of an assessment asks for them through ``signals.recommendations_asked``
+(:func:`recommend_after`), so that the assessment feature does not import this one."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -10,7 +13,8 @@ from sqlalchemy.orm import selectinload
 
 from assessments.listing_paths import ListingPath, load_catalog
 from assessments.recommend import Recommendation, load_rules, recommend
-from portal import clock
+from portal import clock, signals
+from portal.assess.models import Assessment
 from portal.businesses.models import Business, BusinessKind
 from portal.extensions import db
 from portal.i18n import current_language
@@ -194,3 +198,26 @@ def _rank(recs: list[Recommendation], course: Course) -> tuple[int, int]:
         if rec.dimension in (course.dimensions or []):
             return (index, 1)
     return (len(recs), 2)
+
+
+def recommend_after(
+    assessment: Assessment,
+    *,
+    dimension_scores: Mapping[str, float],
+    lang: str,
+    **_event: object,
+) -> dict[str, list]:
+    """What an assessment's results page recommends (signals.recommendations_asked): the
+    courses of the business's province with an open class, and the listing paths."""
+    business = assessment.business
+    return {
+        "recommendations": recommended_courses(business, dimension_scores, lang),
+        "path_recommendations": listing_path_recommendations(
+            business, dimension_scores, lang, assessment.answers or {}
+        ),
+    }
+
+
+def connect() -> None:
+    """Answer the results page's question for recommendations (create_app)."""
+    signals.recommendations_asked.connect(recommend_after)

@@ -3,15 +3,22 @@
 from portal import signals
 from portal.assess import operations as assess
 from portal.billing import operations as billing
+from portal.billing import queries as billing_queries
 from portal.onboarding import operations as onboarding
 from portal.paysign import operations as paysign
+from portal.privacy import operations as privacy
 from portal.reports import operations as reports
 from portal.training import alerts
 from portal.training import operations as training
+from portal.training import recommendations
 
 EXPECTED = {
+    signals.account_created: {privacy.record_consent_given_with},
     signals.assessment_submitted: set(),
+    signals.recommendations_asked: {recommendations.recommend_after},
+    signals.seat_requested: {billing.on_seat_requested},
     signals.seat_taken: {billing.open_payment},
+    signals.seat_holds_asked: {billing_queries.seat_holds_of},
     signals.enrolment_cancelled: {billing.on_cancel},
     signals.cohort_opened: {alerts.note_class_opened},
     signals.evidence_reviewed: set(),

@@ -36,15 +36,12 @@ CORE_EXCEPTIONS = {
     ("labels", "businesses"): "labels of the business kinds, sectors and sizes, used everywhere",
 }
 
-#: Pairs of features that import each other: (importer, imported, why). Each is a cycle to cut.
-ALLOWED_PAIRS = {
-    ("billing", "training"): "paid enrolment: until signals land (seat_taken and hook lists)",
-    ("training", "billing"): "a class's payments on its pages: until signals land",
-    ("auth", "businesses"): "registration creates the owner's first business (one form)",
-    ("auth", "privacy"): "registration records the consent and its notice",
-    ("assess", "training"): "the report recommends courses for the weakest pillars",
-    ("training", "assess"): "choosing a group for a class filters on the latest assessment",
-}
+#: Pairs of features that import each other: (importer, imported) -> why. Each is a cycle to
+#: cut, so the dict stays empty: a feature that needs another to act sends a signal
+#: (portal/signals.py), and one that needs another's data asks through a signal whose receivers
+#: answer (business_moving, seat_holds_asked, recommendations_asked). The remaining one-way
+#: dependencies (e.g. billing -> training, businesses -> auth, training -> assess) are allowed.
+ALLOWED_PAIRS: dict[tuple[str, str], str] = {}
 
 
 def _area(path: pathlib.Path) -> str:
