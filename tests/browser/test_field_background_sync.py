@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import time
 
-from tests.browser.test_field_app import (
-    _assess,
-    _helper,
-    _open,
-    _queue,
-    _ready,
-    _sign_in,
-    _stored,
+from tests.factories import (
+    field_app_ready,
+    field_assess,
+    field_helper,
+    field_queue_shows,
+    field_stored,
+    open_phone,
+    sign_in_to_field_app,
 )
 
 TAG = "field-upload"
@@ -43,7 +43,7 @@ def _field_registration(context, page, live_server):
     scope = f"{live_server}/field/"
     registration = _wait(
         page,
-        lambda: next((r for r in found if r["scopeURL"] == scope and not r["isDeleted"]), None)
+        lambda: next((r for r in found if r["scopeURL"] == scope and not r["isDeleted"]), None),
     )
     assert registration, found
     return cdp, registration["registrationId"]
@@ -53,26 +53,26 @@ def test_the_service_worker_sends_the_queue_after_the_app_is_closed(
     app, browser, live_server, make_user, monkeypatch, tmp_path
 ):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
-    helper = _helper(app, make_user)
-    context, page = _open(browser, tmp_path / "phone-profile", live_server)
-    _sign_in(page, helper)
-    _ready(page)
+    helper = field_helper(app, make_user, email="to-cong-nghe-so@example.vn")
+    context, page = open_phone(browser, tmp_path / "phone-profile", live_server)
+    sign_in_to_field_app(page, helper)
+    field_app_ready(page)
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     assert page.evaluate("() => 'SyncManager' in self")
 
     # No signal: three households queued, each registering the background sync.
     context.set_offline(True)
     page.reload()
-    _ready(page)
+    field_app_ready(page)
     for n in range(1, 4):
-        _assess(page, n)
-        _queue(page, n)
+        field_assess(page, n)
+        field_queue_shows(page, n)
         page.locator("#next-household").click()
     tags = page.evaluate(
         "async () => (await navigator.serviceWorker.getRegistration('/field/')).sync.getTags()"
     )
     assert TAG in tags
-    assert _stored(app)["households"] == 0
+    assert field_stored(app)["households"] == 0
 
     # The helper closes the app (another page of the portal, outside the app, stays open: the
     # DevTools protocol reaches the service workers through a page); the connection returns.
@@ -83,8 +83,8 @@ def test_the_service_worker_sends_the_queue_after_the_app_is_closed(
     cdp, registration = _field_registration(context, other, live_server)
     event = {"origin": live_server, "registrationId": registration, "tag": TAG, "lastChance": False}
     cdp.send("ServiceWorker.dispatchSyncEvent", event)
-    assert _wait(other, lambda: _stored(app)["households"] == 3), _stored(app)
-    first = _stored(app)
+    assert _wait(other, lambda: field_stored(app)["households"] == 3), field_stored(app)
+    first = field_stored(app)
     assert first["answers"] > 3 * 10
     assert first["mismatch"] == []
     assert all(client == server for _name, client, server in first["scores"])
@@ -92,12 +92,12 @@ def test_the_service_worker_sends_the_queue_after_the_app_is_closed(
     # The event again (a retry after a lost answer): nothing is stored twice.
     cdp.send("ServiceWorker.dispatchSyncEvent", event | {"lastChance": True})
     other.wait_for_timeout(1500)
-    assert _stored(app) == first
+    assert field_stored(app) == first
 
     # The app, opened again, shows what the worker wrote back: nothing waiting.
     page = context.new_page()
     page.goto("/field/")
-    _ready(page)
-    _queue(page, 0)
+    field_app_ready(page)
+    field_queue_shows(page, 0)
     assert page.locator("#records li[data-state=sent]").count() == 3
     context.close()
