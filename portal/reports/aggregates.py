@@ -18,9 +18,9 @@ recomputed from the rows themselves, none of them needs a case of its own.
 Days are local dates (``portal.clock``): a report's period of local dates is a range of days.
 """
 
-import functools
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +29,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from portal import clock
 from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
+from portal.auth.models import User
 from portal.businesses.models import Business, BusinessKind
 from portal.commit_hooks import TouchedBusinesses
 from portal.extensions import db
@@ -58,8 +59,18 @@ MEASURES = {
     "first_sales": "businesses, on the day of their first verified sales channel",
     "digital_in": "status stretches begun (a business became digital)",
     "digital_out": "status stretches ended",
+    # The known base as it is now (the funnel), each business once, where it is now:
+    "now:known": "businesses (imported or registered)",
+    "now:registered": "businesses whose owner has an e-mail or phone to sign in with",
+    "now:assessed": "businesses with a submitted assessment",
+    "now:trained": "businesses with a certificate not withdrawn",
+    "now:listed": "businesses with a piece of evidence verified",
+    "now:digital": "businesses digital now (a status stretch not ended)",
 }
 SCORE_PREFIX = "score:"
+#: The measures of the present state: no flow of days, so all on one day, ``STATE_DAY``.
+STATE_PREFIX = "now:"
+STATE_DAY = date.min
 HOUSEHOLD_KINDS = (BusinessKind.HOUSEHOLD, BusinessKind.HOUSEHOLD_BUSINESS)
 
 #: The group columns of ``report_counts``, in key order.
@@ -243,7 +254,39 @@ def _parts(ids: list[int] | None) -> list[Any]:
         .select_from(DigitalStatus)
         .join(b, b.id == DigitalStatus.business_id)
         .where(DigitalStatus.ceased_at.is_not(None), *only(b.id)),
+        *_states(only(b.id)),
     ]  # fmt: skip
+
+
+def _states(only: list) -> list[sa.Select]:
+    """The funnel's measures: each business once, on ``STATE_DAY``, in its present groups."""
+    b = Business
+    groups = (b.commune_code, b.sector, b.kind, b.size)
+    registered = sa.exists().where(
+        User.id == b.owner_id, sa.or_(User.email.is_not(None), User.phone.is_not(None))
+    )
+    assessed = sa.exists().where(
+        Assessment.business_id == b.id, Assessment.status == AssessmentStatus.SUBMITTED
+    )
+    trained = sa.exists().where(Certificate.business_id == b.id, Certificate.revoked_at.is_(None))
+    listed = sa.exists().where(
+        Evidence.business_id == b.id, Evidence.status == EvidenceStatus.VERIFIED
+    )
+    digital = sa.exists().where(
+        DigitalStatus.business_id == b.id, DigitalStatus.ceased_at.is_(None)
+    )
+    day = sa.literal(STATE_DAY, sa.Date)
+    return [
+        _row(b.id, b.province_code, _measure(name), day, *groups, _ONE, _ZERO).where(*where, *only)
+        for name, where in (
+            ("now:known", ()),
+            ("now:registered", (registered,)),
+            ("now:assessed", (assessed,)),
+            ("now:trained", (trained,)),
+            ("now:listed", (listed,)),
+            ("now:digital", (digital,)),
+        )
+    ]
 
 
 CONTRIBUTION_COLUMNS = ("business_id", *GROUP_KEYS)
@@ -258,13 +301,6 @@ def contributions(ids: list[int] | None = None) -> sa.Select:
         sa.cast(sa.func.sum(rows.c.n), sa.BigInteger).label("n"),
         sa.cast(sa.func.sum(rows.c.total), sa.Float).label("total"),
     ).group_by(*keys)
-
-
-@functools.cache
-def _contributions_of_ids(_dialect: str, _offset: int) -> sa.Select:
-    """``contributions`` of the businesses bound as ``ids``, built once per database and zone:
-    building the union is ~0.1 s of Python, far more than running it for a few businesses."""
-    return contributions(sa.bindparam("ids", expanding=True))  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------------------- rebuild
@@ -340,8 +376,7 @@ def _refresh_batch(ids: list[int]) -> int:
             sa.select(ReportContribution.__table__).where(ReportContribution.business_id.in_(ids))
         )
     }
-    of_ids = _contributions_of_ids(_dialect(), clock.utc_offset_hours())
-    new = {_key(row): (row.n, row.total) for row in db.session.execute(of_ids, {"ids": ids})}
+    new = {_key(row): (row.n, row.total) for row in db.session.execute(contributions(ids))}
     if old == new:
         return 0
     delta: dict[tuple, list] = defaultdict(lambda: [0, 0.0])
@@ -406,14 +441,28 @@ def _touches(obj: object) -> bool:
     return isinstance(obj, (Enrolment, EnrolmentEvent, Certificate, OnboardingPath, DigitalStatus))
 
 
+def _signs_in_differently(obj: object) -> bool:
+    """An account whose e-mail or phone changed (its businesses' "registered" may change)."""
+    if not isinstance(obj, User):
+        return False
+    attrs = sa.inspect(obj).attrs
+    return attrs.email.history.has_changes() or attrs.phone.history.has_changes()
+
+
 def _touched_businesses(session: Session) -> set[int]:
-    """The businesses whose counted rows were just flushed."""
+    """The businesses whose counted rows were just flushed (and those of changed owners)."""
     ids: set[int] = set()
+    owners: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Business):
             ids.add(obj.id)
         elif _touches(obj) and getattr(obj, "business_id", None) is not None:
             ids.add(obj.business_id)
+        elif _signs_in_differently(obj):
+            owners.add(obj.id)  # type: ignore[attr-defined]
+    if owners:
+        owned = sa.select(Business.id).where(Business.owner_id.in_(sorted(owners)))
+        ids.update(session.connection().execute(owned).scalars())
     return ids
 
 
@@ -421,14 +470,15 @@ def _touched_businesses(session: Session) -> set[int]:
 _COUNTED_COLUMNS = {
     model.__tablename__: set(columns.split())
     for model, columns in (
-        (Business, "kind sector size province_code commune_code created_at"),
+        (Business, "kind sector size province_code commune_code created_at owner_id"),
+        (User, "email phone"),
         (Assessment, "status submitted_at updated_at province_code business_id"),
         (AssessmentScore, "score dimension submitted_at province_code"),
         (Evidence, "status verified_at submitted_at province_code business_id onboarding_id"),
         (OnboardingPath, "channel business_id province_code"),
         (Enrolment, "state completed_at updated_at province_code business_id"),
         (EnrolmentEvent, "state at commune_code sector province_code business_id"),
-        (Certificate, "issued_at province_code business_id"),
+        (Certificate, "issued_at revoked_at province_code business_id"),
         (DigitalStatus, "became_digital_at ceased_at province_code commune_code sector kind"),
     )
 }
@@ -438,6 +488,9 @@ def _business_ids_of(table: sa.Table, where: Any) -> Any:
     """Return a select of the businesses of the rows ``where`` picks in ``table``."""
     if table.name == Business.__tablename__:
         column = table.c.id
+    elif table.name == User.__tablename__:
+        owners = sa.select(table.c.id).where(*where)
+        return sa.select(Business.id).where(Business.owner_id.in_(owners))
     elif table.name == AssessmentScore.__tablename__:
         column = Assessment.business_id
         return sa.select(column).where(

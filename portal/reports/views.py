@@ -322,4 +322,3 @@ def export_enrolments(fmt: str):
         download_name=name,
         as_attachment=True,
     )
-

@@ -1,9 +1,10 @@
 """The report aggregates kept current at write time equal the ones rebuilt from scratch.
 
 A hypothesis state machine runs random operations through the portal's own operations
-(registering, assessing, enrolling, cancelling, completing with a certificate, verifying a
-listing, moving a business, editing it, closing an owner's account, a bulk insert of businesses
-as the import does it, changing the definition) and after each step compares the incremental
+(registering, for oneself or unclaimed; claiming; assessing, enrolling, cancelling, completing
+with a certificate, withdrawing it, verifying a listing, moving a business, editing it, an
+owner's e-mail or phone changing, closing an owner's account, a bulk insert of businesses as the
+import does it, changing the definition) and after each step compares the incremental
 aggregates with a rebuild. On PostgreSQL, concurrent writers in the same groups add up exactly.
 """
 
@@ -32,6 +33,7 @@ from portal.assess.models import Assessment
 from portal.auth.models import Role, User
 from portal.businesses import operations as business_operations
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
+from portal.claims import operations as claims
 from portal.extensions import db
 from portal.failures import OperationError
 from portal.onboarding.operations import add_evidence, review_evidence, start_path
@@ -40,7 +42,7 @@ from portal.reports import aggregates
 from portal.reports import operations as report_operations
 from portal.reports.models import ReportContribution, ReportCount, ReportTotal
 from portal.training import operations as training
-from portal.training.models import Cohort, Enrolment, EnrolmentState
+from portal.training.models import Certificate, Cohort, Enrolment, EnrolmentState
 from tests.conftest import HA_NOI, QUANG_NINH, _empty_tables, all_at_once
 from tests.factories import (
     complete_with_certificate,
@@ -135,13 +137,73 @@ class Aggregates(RuleBasedStateMachine):
         sector=st.sampled_from([Sector.AGRICULTURE, Sector.TRADE, Sector.HANDICRAFTS]),
         province=st.sampled_from([QUANG_NINH, QUANG_NINH, HA_NOI]),
         commune=st.integers(0, 2),
+        unclaimed=st.booleans(),
     )
-    def register(self, kind, sector, province, commune) -> None:
+    def register(self, kind, sector, province, commune, unclaimed) -> None:
+        """A business registered by its owner, or recorded for someone who has no account yet
+        (an owner without e-mail or phone, as the import and the field teams make them)."""
         code = int(geo.communes(province)[commune].code)
+        owner = self.make_user(email=None) if unclaimed else None
         business = self.make_business(
-            province_code=province, kind=kind, sector=sector, commune_code=code
+            owner=owner, province_code=province, kind=kind, sector=sector, commune_code=code
         )
         self.businesses.append(business.id)
+
+    @precondition(lambda self: self.businesses)
+    @rule(data=st.data())
+    def claim(self, data) -> None:
+        """Someone with an account claims a business recorded on their behalf."""
+        business = self._business(data)
+        claimant = self.make_user()
+        with self.app.app_context():
+            business = db.session.get(Business, business.id)
+            if not claims.is_placeholder(business.owner):
+                return
+            code = claims.issue_code(business).code
+            db.session.commit()
+            with refused():
+                claims.claim(code, db.session.get(User, claimant.id))
+                db.session.commit()
+
+    @precondition(lambda self: self.businesses)
+    @rule(data=st.data(), phone=st.booleans(), bulk=st.booleans())
+    def contact(self, data, phone, bulk) -> None:
+        """The owner's way to sign in changes: a phone given, or the e-mail taken away (through
+        the ORM, or a bulk UPDATE)."""
+        business = self._business(data)
+        values = {"phone": f"09{business.owner_id:08d}"} if phone else {"email": None}
+        with self.app.app_context():
+            if bulk:
+                db.session.execute(
+                    sa.update(User)
+                    .where(User.id == business.owner_id)
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                )
+            else:
+                owner = db.session.get(User, business.owner_id)
+                for name, value in values.items():
+                    setattr(owner, name, value)
+            db.session.commit()
+
+    @precondition(lambda self: self.businesses)
+    @rule(data=st.data())
+    def revoke(self, data) -> None:
+        """A certificate of the business is withdrawn (it stays completed, no longer trained)."""
+        business = self._business(data)
+        with self.app.app_context():
+            certificate = db.session.scalar(
+                sa.select(Certificate).where(
+                    Certificate.business_id == business.id, Certificate.revoked_at.is_(None)
+                )
+            )
+            if certificate is None:
+                return
+            with refused():
+                training.revoke_certificate(
+                    certificate, db.session.get(User, self.admin.id), "Cấp nhầm"
+                )
+                db.session.commit()
 
     def _business(self, data) -> Business:
         with self.app.app_context():
