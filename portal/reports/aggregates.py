@@ -18,6 +18,7 @@ recomputed from the rows themselves, none of them needs a case of its own.
 Days are local dates (``portal.clock``): a report's period of local dates is a range of days.
 """
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
@@ -303,6 +304,13 @@ def contributions(ids: list[int] | None = None) -> sa.Select:
     ).group_by(*keys)
 
 
+@functools.cache
+def _contributions_of_ids(_dialect: str, _offset: int) -> sa.Select:
+    """``contributions`` of the businesses bound as ``ids``, built once per database and zone:
+    building the union is ~0.1 s of Python, far more than running it for a few businesses."""
+    return contributions(sa.bindparam("ids", expanding=True))  # type: ignore[arg-type]
+
+
 # ------------------------------------------------------------------------------- rebuild
 
 
@@ -376,7 +384,8 @@ def _refresh_batch(ids: list[int]) -> int:
             sa.select(ReportContribution.__table__).where(ReportContribution.business_id.in_(ids))
         )
     }
-    new = {_key(row): (row.n, row.total) for row in db.session.execute(contributions(ids))}
+    of_ids = _contributions_of_ids(_dialect(), clock.utc_offset_hours())
+    new = {_key(row): (row.n, row.total) for row in db.session.execute(of_ids, {"ids": ids})}
     if old == new:
         return 0
     delta: dict[tuple, list] = defaultdict(lambda: [0, 0.0])
