@@ -34,7 +34,8 @@ PASSWORD = "correct-horse-42"
 QUANG_NINH = 22
 HA_NOI = 1
 
-#: Fixtures kept in their own module, offered to every test: localstripe's (card payments).
+#: Fixtures kept in their own modules, offered to every test: localstripe's (card payments) and
+#: the field helpers' (tests/field_support.py).
 pytest_plugins = ["tests.stripe_support", "tests.field_support"]
 
 
