@@ -56,7 +56,7 @@ MEASURES = {
     "completed": "enrolment events COMPLETED",
     "first_trained": "businesses, on the day of their first completed course",
     "certificates": "certificates, on their issue day",
-    "listings": "sales listing paths with evidence verified that day",
+    "listings": "sales listing paths, on the day their first evidence was verified",
     "first_sales": "businesses, on the day of their first verified sales channel",
     "digital_in": "status stretches begun (a business became digital)",
     "digital_out": "status stretches ended",
@@ -127,26 +127,6 @@ def _parts(ids: list[int] | None) -> list[Any]:
     _first_trained = sa.func.coalesce(Enrolment.completed_at, Enrolment.updated_at)
     verified = Evidence.status == EvidenceStatus.VERIFIED
     evidence_day = sa.func.coalesce(Evidence.verified_at, Evidence.submitted_at)
-    listings = (
-        sa.select(
-            OnboardingPath.id.label("path_id"),
-            b.id.label("business_id"),
-            Evidence.province_code.label("province_code"),
-            local_day(Evidence.verified_at).label("day"),
-            *groups,
-        )
-        .select_from(Evidence)
-        .join(OnboardingPath, OnboardingPath.id == Evidence.onboarding_id)
-        .join(b, b.id == OnboardingPath.business_id)
-        .where(
-            verified,
-            OnboardingPath.channel == "sales",
-            Evidence.verified_at.is_not(None),
-            *only(b.id),
-        )
-        .distinct()
-        .subquery()
-    )
     first_payment = (
         sa.select(b.id.label("business_id"), sa.func.min(evidence_day).label("at"))
         .select_from(Evidence)
@@ -226,10 +206,19 @@ def _parts(ids: list[int] | None) -> list[Any]:
         .join(b, b.id == Certificate.business_id)
         .where(*only(b.id)),
         _row(
-            listings.c.business_id, listings.c.province_code, _measure("listings"),
-            listings.c.day, listings.c.commune_code, listings.c.sector, listings.c.kind,
-            listings.c.size, _ONE, _ZERO,
-        ),
+            b.id, OnboardingPath.province_code, _measure("listings"),
+            local_day(sa.func.min(Evidence.verified_at)), *groups, _ONE, _ZERO,
+        )
+        .select_from(Evidence)
+        .join(OnboardingPath, OnboardingPath.id == Evidence.onboarding_id)
+        .join(b, b.id == OnboardingPath.business_id)
+        .where(
+            verified,
+            OnboardingPath.channel == "sales",
+            Evidence.verified_at.is_not(None),
+            *only(b.id),
+        )
+        .group_by(OnboardingPath.id, OnboardingPath.province_code, *first_group),
         _row(
             *first_group[:2], _measure("first_sales"), local_day(sa.func.min(evidence_day)),
             *groups, _ONE, _ZERO,
