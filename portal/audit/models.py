@@ -7,10 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.auth.models import Role, User
 from portal.clock import utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """A staff member's, trainer's or administrator's action on someone else's data or money.
 
     The actor's name and role are copied as they were at the time: the log keeps saying who did

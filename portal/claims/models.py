@@ -14,10 +14,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.businesses.models import Business
 from portal.clock import utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 
-class ClaimCode(db.Model):
+class ClaimCode(Model):
     """One per business: unclaimed until someone claims it (then kept as history)."""
 
     __tablename__ = "claim_codes"

@@ -18,14 +18,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.auth.models import Role, User
 from portal.businesses.models import Business
 from portal.clock import utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 #: FieldHousehold.match_decision values.
 MERGED = "merged"
 DISMISSED = "dismissed"
 
 
-class HelperCommune(db.Model):
+class HelperCommune(Model):
     """A helper works in this commune (province staff attach them)."""
 
     __tablename__ = "field_helper_communes"
@@ -50,7 +50,7 @@ class HelperCommune(db.Model):
         return cls.province_code == user.province_code
 
 
-class FieldHousehold(db.Model):
+class FieldHousehold(Model):
     """One household record uploaded by a helper (stored once, whatever the retries)."""
 
     __tablename__ = "field_households"
@@ -123,7 +123,7 @@ class FieldHousehold(db.Model):
         return cls.province_code == user.province_code
 
 
-class FieldAnswer(db.Model):
+class FieldAnswer(Model):
     """One answer as the phone recorded it, with the phone's id for it."""
 
     __tablename__ = "field_answers"

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 
 class BatchStatus(enum.StrEnum):
@@ -27,7 +27,7 @@ def _by_province(model: Any, user: Any) -> sa.ColumnElement[bool]:
     return sa.false()
 
 
-class ImportBatch(db.Model):
+class ImportBatch(Model):
     """One uploaded file: its preview, then its import."""
 
     __tablename__ = "import_batches"
@@ -62,7 +62,7 @@ class ImportBatch(db.Model):
         return _by_province(cls, user)
 
 
-class ImportedBusiness(db.Model):
+class ImportedBusiness(Model):
     """A business a batch created: what the file said that the business row does not keep."""
 
     __tablename__ = "imported_businesses"

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.auth.models import User
 from portal.businesses.models import Business
 from portal.clock import utcnow
-from portal.extensions import db
+from portal.extensions import Model
 from portal.scoping import OwnersSeeTheirBusinesses
 
 
@@ -24,7 +24,7 @@ class EvidenceStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
-class OnboardingPath(OwnersSeeTheirBusinesses, db.Model):
+class OnboardingPath(OwnersSeeTheirBusinesses, Model):
     """A listing path from assessments/listing_paths.yaml that a business has started."""
 
     __tablename__ = "onboarding_paths"
@@ -51,7 +51,7 @@ class OnboardingPath(OwnersSeeTheirBusinesses, db.Model):
         return {s.step_id for s in self.steps}
 
 
-class StepProgress(db.Model):
+class StepProgress(Model):
     """A step the owner has ticked off (unticking deletes the row)."""
 
     __tablename__ = "onboarding_steps"
@@ -67,7 +67,7 @@ class StepProgress(db.Model):
     onboarding: Mapped[OnboardingPath] = relationship(back_populates="steps")
 
 
-class Evidence(OwnersSeeTheirBusinesses, db.Model):
+class Evidence(OwnersSeeTheirBusinesses, Model):
     """A listing URL or an uploaded image or PDF, verified or rejected by a trainer or staff."""
 
     __tablename__ = "onboarding_evidence"

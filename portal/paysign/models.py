@@ -7,13 +7,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.businesses.models import Business
 from portal.clock import utcnow
-from portal.extensions import db
+from portal.extensions import Model
 from portal.paysign import vietqr
 from portal.paysign.banks import Bank, by_bin
 from portal.scoping import OwnersSeeTheirBusinesses
 
 
-class PaymentSign(OwnersSeeTheirBusinesses, db.Model):
+class PaymentSign(OwnersSeeTheirBusinesses, Model):
     """One per business; the owner changes it, the province's trainers and staff see it."""
 
     __tablename__ = "payment_signs"
