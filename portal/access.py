@@ -8,7 +8,7 @@ auth belongs to the API);
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user
@@ -16,14 +16,23 @@ from flask_login import current_user
 from portal.auth.models import Role
 from portal.extensions import login_manager
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 ANY_ROLE = tuple(Role)
 PROVINCE_ROLES = (Role.TRAINER, Role.STAFF, Role.ADMIN)
 
 
+def mark_view(view: F, **marks: object) -> F:
+    """Set ``marks`` as attributes of the view function (``access_rule``, ``audit_action``, ...),
+    for the request hooks and tests that read them from ``app.view_functions``."""
+    for name, value in marks.items():
+        setattr(view, name, value)
+    return view
+
+
 def public(view: Callable) -> Callable:
     """Declare that anyone, signed in or not, may use this view."""
-    view.access_rule = "public"  # type: ignore[attr-defined]
-    return view
+    return mark_view(view, access_rule="public")
 
 
 def roles_required(*roles: Role) -> Callable[[Callable], Callable]:
@@ -38,8 +47,7 @@ def roles_required(*roles: Role) -> Callable[[Callable], Callable]:
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped.access_rule = tuple(roles)  # type: ignore[attr-defined]
-        return wrapped
+        return mark_view(wrapped, access_rule=tuple(roles))
 
     return decorator
 
@@ -47,4 +55,3 @@ def roles_required(*roles: Role) -> Callable[[Callable], Callable]:
 #: Any signed-in user of the portal's pages. Field helpers use only the field app (/field/): they
 #: have a province but must not browse its businesses.
 login_required = roles_required(*(r for r in ANY_ROLE if r != Role.HELPER))
-

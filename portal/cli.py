@@ -54,6 +54,10 @@ POT = os.path.join(TRANSLATIONS, "messages.pot")
 @translate.command()
 def extract() -> None:
     """Collect every translatable string into translations/messages.pot."""
+    _extract()
+
+
+def _extract() -> None:
     _pybabel(
         "extract",
         "-F",
@@ -73,7 +77,7 @@ def extract() -> None:
 @translate.command()
 def update() -> None:
     """Extract, then merge new strings into the vi and en catalogs."""
-    extract.callback()
+    _extract()
     _pybabel("update", "-i", POT, "-d", TRANSLATIONS, "--no-fuzzy-matching")
 
 

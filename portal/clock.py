@@ -69,4 +69,6 @@ def day_end(day: date) -> datetime:
 
 def utc_offset_hours() -> int:
     """Return the portal's current whole-hour offset from UTC (Vietnam: +7, no summer time)."""
-    return int(now().utcoffset().total_seconds() // 3600)  # type: ignore[union-attr]
+    offset = now().utcoffset()
+    assert offset is not None  # now() is aware
+    return int(offset.total_seconds() // 3600)

@@ -7,7 +7,9 @@ takes for 12 January. Years always have four digits. Stored instants are naive U
 in the portal's time zone (``clock.to_local``), never the server's.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
 from babel import dates as babel_dates
 from flask import Flask, current_app, has_app_context
@@ -94,10 +96,10 @@ def format_month(value: str | date | datetime | None, locale: str | None = None)
     return babel_dates.format_date(_local_day(value), _pattern("month", locale), locale=locale)
 
 
-def _ignoring_width(function):
+def _ignoring_width(function: Callable[[Any], str]) -> Callable[..., str]:
     """Wrap a formatter for Flask-Babel's filter names, whose width argument no longer applies."""
 
-    def filter_(value, _width: str | None = None):
+    def filter_(value: Any, _width: str | None = None) -> str:
         return function(value)
 
     filter_.__doc__ = function.__doc__

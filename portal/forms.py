@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from babel.numbers import format_decimal
 from flask import request
@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeLocalField, Field, SelectField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
@@ -84,7 +84,7 @@ class _PortalCatalog:
         return get_translations().ungettext(singular, plural, n)
 
 
-class PortalForm(FlaskForm):
+class PortalForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF has no types: FlaskForm is Any
     """The base of every form of the portal: WTForms' own messages come translated, and only
     a form body fills it."""
 
@@ -98,7 +98,25 @@ class PortalForm(FlaskForm):
             automatic = formdata is not None and not hasattr(formdata, "getlist")
             if automatic and request.is_json and request.method != "GET":
                 formdata = request.form
-            return super().wrap_formdata(form, formdata)
+            # WTForms builds the form's Meta class on every parent form's Meta: the super is there.
+            return super().wrap_formdata(form, formdata)  # type: ignore[misc]
+
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class _HasData(Protocol[T_co]):
+    @property
+    def data(self) -> T_co | None: ...
+
+
+def filled(field: _HasData[T]) -> T:
+    """Return the data of a field that its validators require (DataRequired, InputRequired),
+    in a form that validated: never None there."""
+    if field.data is None:
+        raise ValueError("a required field read before its form validated")
+    return field.data
 
 
 def normalize_phone(raw: str | None) -> str | None:
@@ -130,10 +148,14 @@ def select_choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
 class ChoiceField(SelectField):
     """A select with a placeholder, whose error for a missing or foreign value is our own."""
 
+    #: Always SelectChoice objects here (types-WTForms 3.2 knows only tuples).
+    choices: list[SelectChoice] | None
+
     def __init__(self, *args: Any, invalid_message: Any = None, **kwargs: Any) -> None:
         if kwargs.get("choices") is not None:
             kwargs["choices"] = select_choices(kwargs["choices"])
-        super().__init__(*args, validate_choice=False, **kwargs)
+        kwargs["validate_choice"] = False
+        super().__init__(*args, **kwargs)
         self.invalid_message = invalid_message or _l("Please choose one of the options.")
 
     def set_choices(self, pairs: Iterable[tuple[Any, Any]]) -> None:

@@ -33,16 +33,20 @@ def communes(province_code: int | None) -> tuple[Ward, ...]:
 
 def get_province(code: int | None) -> Province | None:
     """Return the province with this code, or None."""
+    if code is None:
+        return None
     try:
-        return Province.from_code(ProvinceCode(int(code)))  # type: ignore[arg-type]
+        return Province.from_code(ProvinceCode(int(code)))
     except (TypeError, ValueError):
         return None
 
 
 def get_commune(code: int | None) -> Ward | None:
     """Return the commune/ward with this code, or None."""
+    if code is None:
+        return None
     try:
-        return Ward.from_code(WardCode(int(code)))  # type: ignore[arg-type]
+        return Ward.from_code(WardCode(int(code)))
     except (TypeError, ValueError):
         return None
 

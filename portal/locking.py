@@ -11,8 +11,9 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from portal.extensions import db
+from portal.scoping import Identified
 
-M = TypeVar("M")
+M = TypeVar("M", bound=Identified)
 S = TypeVar("S", bound=sa.Select[Any])
 
 
@@ -23,4 +24,4 @@ def locked(stmt: S, *, read: bool = False, of: Any = None) -> S:
 
 def lock(model: type[M], ident: int, *, read: bool = False) -> M | None:
     """Lock and reload the row of ``model`` with this id; None if there is none."""
-    return db.session.scalar(locked(sa.select(model).where(model.id == ident), read=read))  # type: ignore[attr-defined]
+    return db.session.scalar(locked(sa.select(model).where(model.id == ident), read=read))

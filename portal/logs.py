@@ -97,7 +97,7 @@ class _StderrHandler(logging.StreamHandler):
     def __init__(self) -> None:
         super().__init__()
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stderr
 
@@ -227,4 +227,5 @@ def init_app(app: Flask) -> None:
             "Exception on %s [%s]", redact_path(request.path), request.method, exc_info=exc_info
         )
 
+    # This app's method replaced, not Flask's: mypy allows assigning methods on classes only.
     app.log_exception = log_exception  # type: ignore[method-assign]

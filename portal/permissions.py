@@ -27,6 +27,7 @@ from typing import Any
 from flask import abort
 from flask_login import current_user
 
+from portal.access import mark_view
 from portal.auth.models import Role
 from portal.extensions import login_manager
 
@@ -75,7 +76,14 @@ class Action:
         return tuple(r for r in Role if self.grant(r.value) is not NO)
 
 
-def _grants(visitor=NO, owner=NO, trainer=NO, staff=NO, admin=NO, helper=NO) -> dict[str, Grant]:
+def _grants(
+    visitor: Grant = NO,
+    owner: Grant = NO,
+    trainer: Grant = NO,
+    staff: Grant = NO,
+    admin: Grant = NO,
+    helper: Grant = NO,
+) -> dict[str, Grant]:
     return {
         VISITOR: visitor,
         "owner": owner,
@@ -374,9 +382,11 @@ def performs(action: str) -> Callable[[Callable], Callable]:
                     abort(403)
             return view(*args, **kwargs)
 
-        wrapped.access_rule = "public" if rule.public else rule.roles  # type: ignore[attr-defined]
-        wrapped.permission_action = action  # type: ignore[attr-defined]
-        return wrapped
+        return mark_view(
+            wrapped,
+            access_rule="public" if rule.public else rule.roles,
+            permission_action=action,
+        )
 
     return decorator
 

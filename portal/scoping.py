@@ -6,15 +6,23 @@ business or about a province's offer takes its ``visible_to`` from one of the mi
 """
 
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
+from sqlalchemy.orm import Mapped
 
 from portal.extensions import db
 
-M = TypeVar("M")
+
+class Identified(Protocol):
+    """A model whose rows are found by an integer ``id`` (the class holds the column)."""
+
+    id: ClassVar[Mapped[int]]
+
+
+M = TypeVar("M", bound=Identified)
 
 
 def visible(model: Any, user: Any = None) -> sa.ColumnElement[bool]:
@@ -40,7 +48,7 @@ def get_scoped_or_404(
     ``options`` are loader options, e.g. ``(sa.orm.joinedload(Assessment.business),)`` for a
     view that reads the row's business too: one statement instead of two.
     """
-    query = scoped_select(model, user).where(model.id == ident)  # type: ignore[attr-defined]
+    query = scoped_select(model, user).where(model.id == ident)
     row = db.session.scalar(query.options(*options) if options else query)
     if row is None:
         abort(404)
@@ -82,23 +90,30 @@ class OwnersSeeTheirBusinesses:
     The model has ``business_id`` and ``province_code`` columns.
     """
 
+    if TYPE_CHECKING:  # the model's columns (declared there: a mixin's would be copied)
+        business_id: Mapped[int]
+        province_code: Mapped[int]
+
     @classmethod
     def visible_to(cls, user: Any) -> sa.ColumnElement[bool]:
         if user.is_owner:
-            return cls.business_id.in_(  # type: ignore[attr-defined]
+            return cls.business_id.in_(
                 sa.select(_BUSINESSES.c.id).where(_BUSINESSES.c.owner_id == user.id)
             )
-        return cls.province_code == user.province_code  # type: ignore[attr-defined]
+        return cls.province_code == user.province_code
 
 
 class OwnersSeeTheirProvinces:
     """Scope of a province's offer (courses, classes, subsidies): owners see it in every
     province where they have a business; province users in their own."""
 
+    if TYPE_CHECKING:  # the model's column
+        province_code: Mapped[int]
+
     @classmethod
     def visible_to(cls, user: Any) -> sa.ColumnElement[bool]:
         if user.is_owner:
-            return cls.province_code.in_(  # type: ignore[attr-defined]
+            return cls.province_code.in_(
                 sa.select(_BUSINESSES.c.province_code).where(_BUSINESSES.c.owner_id == user.id)
             )
-        return cls.province_code == user.province_code  # type: ignore[attr-defined]
+        return cls.province_code == user.province_code

@@ -6,6 +6,8 @@ from typing import Any, TypeVar
 from flask import Flask, Request, Response, current_app, g, request
 from flask_login import current_user
 
+from portal.access import mark_view
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 CSP_DIRECTIVES = {
@@ -46,7 +48,8 @@ class PortalRequest(Request):
     Werkzeug answers 413 from the Content-Length header, before reading the body.
     """
 
-    @property
+    # Read-only on purpose (the view sets the limit, never a caller), where Flask 3.1's may be set.
+    @property  # type: ignore[misc]
     def max_content_length(self) -> int | None:  # type: ignore[override]
         view = current_app.view_functions.get(self.endpoint or "")
         upload_limit = getattr(view, "upload_limit", None)
@@ -59,14 +62,14 @@ def accepts_upload(limit: Callable[[], int]) -> Callable[[F], F]:
     """Let a view take request bodies up to ``limit()`` bytes (files), not the default."""
 
     def decorate(view: F) -> F:
-        view.upload_limit = limit  # type: ignore[attr-defined]
-        return view
+        return mark_view(view, upload_limit=limit)
 
     return decorate
 
 
 def init_app(app: Flask) -> None:
     app.request_class = PortalRequest
+
     @app.after_request
     def set_security_headers(response: Response) -> Response:
         extra = g.get("csp_extra")

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from flask import Flask, current_app
 
@@ -172,7 +172,8 @@ class S3Storage(Storage):
             if _is_missing(error):
                 raise FileNotFoundError(key) from error
             raise StorageError(f"could not read {key}: {error}") from error
-        return StoredFile(answer["Body"], answer.get("ContentLength"))
+        # A StreamingBody: a readable io.IOBase, all that readers of a stored file use.
+        return StoredFile(cast(IO[bytes], answer["Body"]), answer.get("ContentLength"))
 
     def delete(self, key: str) -> None:
         try:
@@ -232,6 +233,7 @@ def create_storage(settings: Mapping[str, Any], instance_path: str) -> Storage:
 
 def storage(app: Flask | None = None) -> Storage:
     """Return the app's storage, made once from its settings (and again if they change)."""
+    # current_app is a proxy typed as the Flask app it stands for: mypy does not see its method.
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     settings = _settings(app)
     made = app.extensions.get("portal.storage")

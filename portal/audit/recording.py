@@ -16,9 +16,10 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from portal import geo
+from portal.access import mark_view
 from portal.audit.operations import PendingEvent, add_event
 from portal.auth.models import Role
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.failures import OperationError, operation_refused
 from portal.inputs import int_arg
 
@@ -56,9 +57,12 @@ def audited(action: str, record: str | None = None, table: str | None = None) ->
     view. Put it under the access decorator."""
     if record is not None and record not in RECORD_TABLES:
         raise ValueError(f"@audited: unknown record argument {record!r}")
-    if record is None and table is None:
+    if table:
+        table_name = table
+    elif record is not None:
+        table_name = RECORD_TABLES[record]
+    else:
         raise ValueError("@audited needs record= or table=")
-    table_name = table or RECORD_TABLES[record]  # type: ignore[index]
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -75,10 +79,7 @@ def audited(action: str, record: str | None = None, table: str | None = None) ->
                 _write_alone(pending)
             return response
 
-        wrapped.audit_action = action  # type: ignore[attr-defined]
-        wrapped.audit_record = record  # type: ignore[attr-defined]
-        wrapped.audit_table = table_name  # type: ignore[attr-defined]
-        return wrapped
+        return mark_view(wrapped, audit_action=action, audit_record=record, audit_table=table_name)
 
     return decorator
 
@@ -126,9 +127,7 @@ def _pending_for(action: str, table_name: str, record_id: int | None) -> Pending
     else:
         # Read before the view runs: the record may be gone (or moved) once it has.
         model = _model_of(table_name)
-        province = db.session.scalar(
-            sa.select(model.province_code).where(model.id == record_id)  # type: ignore[attr-defined]
-        )
+        province = db.session.scalar(sa.select(model.province_code).where(model.id == record_id))
     return PendingEvent(action, table_name, record_id, province)
 
 
@@ -140,13 +139,14 @@ def _list_province() -> int | None:
     return code if code is not None and geo.get_province(code) is not None else None
 
 
-_models: dict[str, type] = {}
+_models: dict[str, type[Any]] = {}
 
 
-def _model_of(table_name: str) -> type:
+def _model_of(table_name: str) -> type[Any]:
     if not _models:
-        for mapper in db.Model.registry.mappers:
-            _models[mapper.local_table.name] = mapper.class_  # type: ignore[union-attr]
+        for mapper in Model.registry.mappers:
+            if isinstance(mapper.local_table, sa.Table):  # every model maps one table
+                _models[mapper.local_table.name] = mapper.class_
     return _models[table_name]
 
 
@@ -154,7 +154,7 @@ def _write_alone(pending: PendingEvent) -> None:
     """Commit the row of a request whose view committed nothing."""
     # Whatever the view left uncommitted would be rolled back when the request ends anyway.
     db.session.rollback()
-    add_event(db.session, pending, changed=False)
+    add_event(db.session(), pending, changed=False)
     db.session.commit()
 
 

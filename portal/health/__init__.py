@@ -50,7 +50,7 @@ def readyz() -> Response:
     try:
         with db.engine.connect() as connection:
             # What alembic's MigrationContext reads, without its log lines on every probe.
-            current = frozenset()
+            current: frozenset[str] = frozenset()
             if sa.inspect(connection).has_table("alembic_version"):
                 version = sa.text("SELECT version_num FROM alembic_version")
                 current = frozenset(connection.scalars(version))

@@ -17,7 +17,9 @@ def owner_businesses(owner: Any) -> list[Business]:
 
 def business_count(user: Any) -> int:
     """Return how many businesses the user may see."""
-    return db.session.scalar(sa.select(sa.func.count(Business.id)).where(visible(Business, user)))
+    return db.session.execute(
+        sa.select(sa.func.count(Business.id)).where(visible(Business, user))
+    ).scalar_one()
 
 
 def businesses_by_commune(user: Any, limit: int = 10) -> list[tuple[int, int]]:
@@ -36,4 +38,6 @@ def businesses_by_commune(user: Any, limit: int = 10) -> list[tuple[int, int]]:
 
 def user_count(user: Any) -> int:
     """Return how many accounts the user may see."""
-    return db.session.scalar(sa.select(sa.func.count(User.id)).where(visible(User, user)))
+    return db.session.execute(
+        sa.select(sa.func.count(User.id)).where(visible(User, user))
+    ).scalar_one()

@@ -1,6 +1,7 @@
 """Home page and each user's dashboard."""
 
 from flask import Blueprint, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal import geo
@@ -18,14 +19,14 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 @public
-def home():
+def home() -> ResponseReturnValue:
     minutes = {audience: minutes_to_answer(audience) for audience in ("household", "enterprise")}
     return render_template("main/home.html", minutes=minutes)
 
 
 @bp.route("/dashboard")
 @roles_required(*ANY_ROLE)
-def dashboard():
+def dashboard() -> ResponseReturnValue:
     if current_user.role == Role.HELPER:
         return redirect(url_for("field.app"))
     if current_user.is_owner:
