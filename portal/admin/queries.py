@@ -34,10 +34,9 @@ def businesses_per_province() -> dict[int, int]:
 
 def users_per_province() -> dict[int, int]:
     """Return {province code: accounts} of the accounts that belong to a province."""
-    return dict(
-        db.session.execute(
-            sa.select(User.province_code, sa.func.count(User.id))
-            .where(User.province_code.is_not(None))
-            .group_by(User.province_code)
-        ).all()
-    )
+    rows = db.session.execute(
+        sa.select(User.province_code, sa.func.count(User.id))
+        .where(User.province_code.is_not(None))
+        .group_by(User.province_code)
+    ).all()
+    return {code: count for code, count in rows if code is not None}

@@ -1,6 +1,7 @@
 """Province staff manage their trainers and staff; national admins manage every province."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,6 +14,7 @@ from portal.audit import audited, note_audit
 from portal.auth.models import Role, User
 from portal.auth.operations import create_user
 from portal.extensions import db
+from portal.forms import filled
 from portal.permissions import performs, require
 from portal.scoping import get_scoped_or_404
 
@@ -24,22 +26,22 @@ MANAGERS = (Role.STAFF, Role.ADMIN)
 @bp.route("/users")
 @roles_required(*MANAGERS)
 @audited("user.list", table="users")
-def list_users():
+def list_users() -> ResponseReturnValue:
     return render_template("admin/users.html", users=queries.province_accounts(current_user))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @performs("user.manage")
 @audited("user.create", table="users")
-def new_user():
+def new_user() -> ResponseReturnValue:
     form = ProvinceUserForm()
     form.setup_provinces(None if current_user.is_admin else current_user.province_code)
     if form.validate_on_submit():
         user = create_user(
-            name=form.name.data,
+            name=filled(form.name),
             email=form.email.data,
             phone=form.phone.data,
-            password=form.password.data,
+            password=filled(form.password),
             role=Role(form.role.data),
             province_code=form.province.data,
             created_by=current_user,
@@ -54,7 +56,7 @@ def new_user():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @performs("user.manage")
 @audited("user.edit", record="user_id")
-def edit_user(user_id: int):
+def edit_user(user_id: int) -> ResponseReturnValue:
     user = get_scoped_or_404(User, user_id)
     require("user.manage", user)
     if user.role not in (Role.TRAINER, Role.STAFF):
@@ -97,7 +99,7 @@ def edit_user(user_id: int):
 
 @bp.route("/provinces")
 @roles_required(Role.ADMIN)
-def list_provinces():
+def list_provinces() -> ResponseReturnValue:
     business_counts = queries.businesses_per_province()
     user_counts = queries.users_per_province()
     rows = [

@@ -5,6 +5,7 @@ import io
 from datetime import date
 
 from flask import Blueprint, render_template, request, send_file
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -57,7 +58,7 @@ def _query_args(f: queries.AuditFilters) -> dict:
 @bp.route("/")
 @roles_required(*READERS)
 @audited("audit.view", table="audit_events")
-def index():
+def index() -> ResponseReturnValue:
     f = _filters()
     pagination = db.paginate(
         queries.query_events(f, current_user),
@@ -80,7 +81,7 @@ def index():
 @bp.route("/export.csv")
 @roles_required(*READERS)
 @audited("audit.export", table="audit_events")
-def export_csv():
+def export_csv() -> ResponseReturnValue:
     f = _filters()
     out = io.StringIO()
     writer = csv.writer(out)

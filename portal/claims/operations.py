@@ -9,10 +9,11 @@ claiming the same code at the same moment exactly one wins.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 
 from portal import clock
 from portal.auth.models import Role, User
@@ -127,12 +128,14 @@ def claim(text: str, user: User) -> Business:
         raise ClaimError("unknown")
     if row.is_claimed:
         raise ClaimError("already_yours" if row.claimed_by_user_id == user.id else "used")
-    taken = db.session.execute(
+    # An UPDATE's result is a CursorResult (Session.execute is typed for any statement).
+    update = db.session.execute(
         sa.update(ClaimCode)
         .where(ClaimCode.id == row.id, ClaimCode.claimed_at.is_(None))
         .values(claimed_at=clock.utcnow(), claimed_by_user_id=user.id)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    taken = cast(CursorResult[Any], update).rowcount
     db.session.expire(row)
     if taken != 1:
         raise ClaimError("already_yours" if row.claimed_by_user_id == user.id else "used")

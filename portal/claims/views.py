@@ -30,6 +30,7 @@ from portal.claims.forms import CheckForm, ClaimAccountForm, CodeForm
 from portal.claims.labels import ClaimRefusal
 from portal.claims.models import ClaimCode
 from portal.extensions import db, limiter
+from portal.forms import filled
 from portal.i18n import current_language
 from portal.permissions import performs
 
@@ -86,7 +87,8 @@ def start(code: str | None = None) -> Any:
         return render_template("claims/start.html", form=form)
     row = operations.find_code(typed)
     if row is None or row.is_claimed:
-        form.code.errors = [ClaimRefusal("used" if row is not None else "unknown").message]
+        refusal = ClaimRefusal.USED if row is not None else ClaimRefusal.UNKNOWN
+        form.code.errors = [refusal.message]
         return render_template("claims/start.html", form=form), 200 if code else 422
     if request.method == "GET" or "answer" not in request.form:
         return _check_page(row)
@@ -160,10 +162,10 @@ def create_account() -> Any:
     if not account.validate():
         return render_template("claims/confirm.html", row=row, account=account), 422
     user = create_user(
-        name=account.name.data,
+        name=filled(account.name),
         email=account.email.data or None,
         phone=account.phone.data or None,
-        password=account.password.data,
+        password=filled(account.password),
         role=Role.OWNER,
         locale=current_language(),
         consented=True,

@@ -194,7 +194,7 @@ def _submit(bench: Bench) -> int:
     from portal.devtools.synthetic import _pools
 
     with bench.app.test_request_context():
-        business = db.session.get(Business, bench.owner_business)
+        business = db.session.get_one(Business, bench.owner_business)
         owner = business.owner
         questionnaire = choose(business).questionnaire
         pool = _pools(2030)[0][(BusinessKind.HOUSEHOLD, BusinessSize.FAMILY)]
@@ -245,7 +245,9 @@ def _measure_import(app: Flask, rows: int, trace: bool) -> dict:
     data = sample.to_csv(sample.rows(PROVINCE, rows))
     with app.test_request_context(), tempfile.TemporaryDirectory() as folder:
         app.config["UPLOAD_FOLDER"] = folder
-        staff = db.session.scalar(sa.select(User).where(User.email == "staff@bench.vn"))
+        staff = db.session.execute(
+            sa.select(User).where(User.email == "staff@bench.vn")
+        ).scalar_one()
         if trace:
             tracemalloc.start()
         try:

@@ -34,12 +34,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask import Flask
 
+from assessments.model import Question
+from assessments.question_types import Number
 from portal.config import ROOT
 from portal.extensions import db
 
@@ -288,14 +290,22 @@ def load_wrk(port: int, target: Target, connections: int, seconds: float, tmp: s
         text=True,
         check=True,
     ).stdout
-    done = int(re.search(r"(\d+) requests in", out)[1])  # type: ignore[index]
-    rps = float(re.search(r"Requests/sec:\s*([\d.]+)", out)[1])  # type: ignore[index]
-    bad = int(re.search(r"BAD (\d+)", out)[1])  # type: ignore[index]
+    done = int(_found(r"(\d+) requests in", out))
+    rps = float(_found(r"Requests/sec:\s*([\d.]+)", out))
+    bad = int(_found(r"BAD (\d+)", out))
     errors = re.search(r"Socket errors: connect (\d+), read \d+, write (\d+), timeout (\d+)", out)
     if errors:  # a read error is a connection gunicorn closed after its answer: not a failure
         bad += sum(int(n) for n in errors.groups())
-    mean = float(re.search(r"MEAN_US ([\d.]+)", out)[1]) / 1000  # type: ignore[index]
+    mean = float(_found(r"MEAN_US ([\d.]+)", out)) / 1000
     return Run(rps=rps, requests=done, bad=bad, cpu_us=0.0, latency_ms=mean)
+
+
+def _found(pattern: str, text: str) -> str:
+    """Return the first group of ``pattern`` in ``text``; fail if wrk's output lacks it."""
+    match = re.search(pattern, text)
+    if match is None:
+        raise RuntimeError(f"no {pattern!r} in the output:\n{text}")
+    return match[1]
 
 
 def load_python(port: int, target: Target, connections: int, seconds: float, _tmp: str) -> Run:
@@ -404,10 +414,10 @@ def prepare_owners(app: Flask, count: int, province: int) -> list[Owner]:
     return owners
 
 
-def _two_values(question) -> tuple[object, object]:
+def _two_values(question: Question) -> tuple[object, object]:
     """Return two different valid answers to ``question``, as the page's script sends them."""
     plain = [o.id for o in question.options if not o.exclusive]
-    if question.type == "number":
+    if isinstance(question.kind, Number):
         return str(int(question.kind.min)), str(int(question.kind.min) + 1)
     if question.type == "multi":
         return [plain[0]], [plain[-1]]
@@ -490,7 +500,7 @@ def run_http(
     rounds: int,
     seconds: float,
     connections: int,
-    echo=print,
+    echo: Callable[[str], object] = print,
     workers: int | None = None,
 ) -> HttpResult:
     """Serve the portal and the hello-world; measure ``rounds`` interleaved rounds."""

@@ -20,6 +20,7 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 
 from flask import Flask
 
@@ -37,7 +38,7 @@ def _app(url: str) -> Flask:
     )
 
 
-def _prepare(app: Flask):
+def _prepare(app: Flask) -> dict[str, Callable[[], None]]:
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
@@ -51,15 +52,13 @@ def _prepare(app: Flask):
         upgrade()
     owner = prepare_owners(app, 1, 22)[0]
     client = app.test_client()
-    page = client.get("/auth/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]  # type: ignore[index]
+    token = _csrf_token(client.get("/auth/login").get_data(as_text=True))
     response = client.post(
         "/auth/login", data={"csrf_token": token, "login": owner.email, "password": PASSWORD}
     )
     assert response.status_code == 302, response.status_code
     path = f"/assessments/{owner.assessment_id}/step/1"
-    page = client.get(path).get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]  # type: ignore[index]
+    token = _csrf_token(client.get(path).get_data(as_text=True))
     bodies = [json.dumps({"question": owner.question, "value": v}) for v in owner.values]
     headers = {"Content-Type": "application/json", "X-CSRFToken": token}
     autosave = f"/assessments/{owner.assessment_id}/autosave"
@@ -75,7 +74,14 @@ def _prepare(app: Flask):
     return {"question": question, "autosave": save}
 
 
-def _hello():
+def _csrf_token(page: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    if match is None:
+        raise RuntimeError("no CSRF token on the page")
+    return match[1]
+
+
+def _hello() -> Callable[[], None]:
     from portal.devtools.hello import app
 
     client = app.test_client()
@@ -86,7 +92,7 @@ def _hello():
     return hello
 
 
-def cpu_per_request(call, requests: int) -> float:
+def cpu_per_request(call: Callable[[], None], requests: int) -> float:
     """Return the process CPU microseconds one call takes, after a warm-up."""
     for _ in range(max(20, requests // 10)):
         call()
@@ -96,7 +102,7 @@ def cpu_per_request(call, requests: int) -> float:
     return (time.process_time() - start) / requests * 1e6
 
 
-def profile(call, requests: int, sort: str, top: int) -> str:
+def profile(call: Callable[[], None], requests: int, sort: str, top: int) -> str:
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(requests):

@@ -1,12 +1,15 @@
 """Demo data for a first look at the portal (development only)."""
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from vietnam_provinces import Ward
 
 from assessments.listing_paths import load_catalog
+from assessments.model import Question
+from assessments.question_types import Number
 from portal import clock, geo
 from portal.assess.operations import (
     rebuild_summaries,
@@ -25,7 +28,7 @@ from portal.onboarding.operations import add_evidence, review_evidence, start_pa
 from portal.reports import aggregates
 from portal.reports.operations import set_target
 from portal.reports.targets import TargetMetric
-from portal.training.models import Audience, CourseFormat
+from portal.training.models import Audience, Course, CourseFormat
 from portal.training.operations import (
     complete_cohort,
     create_cohort,
@@ -125,8 +128,8 @@ def _print_accounts(echo: Callable[[str], None]) -> None:
 def _seed_training_and_assessments(rng: random.Random) -> None:
     """Give each demo province a course with an open class, a target and some assessments."""
     for code, slug in DEMO_PROVINCES.items():
-        staff = db.session.scalar(sa.select(User).where(User.email == f"staff.{slug}@demo.vn"))
-        trainer = db.session.scalar(sa.select(User).where(User.email == f"trainer.{slug}@demo.vn"))
+        staff = _user(f"staff.{slug}@demo.vn")
+        trainer = _user(f"trainer.{slug}@demo.vn")
         course = create_course(
             staff,
             code,
@@ -177,7 +180,13 @@ def _seed_training_and_assessments(rng: random.Random) -> None:
         _seed_listings(staff, businesses[:4])
 
 
-def _seed_finished_class(course, trainer: User, businesses: list[Business], commune) -> None:
+def _user(email: str) -> User:
+    return db.session.execute(sa.select(User).where(User.email == email)).scalar_one()
+
+
+def _seed_finished_class(
+    course: Course, trainer: User, businesses: Sequence[Business], commune: Ward
+) -> None:
     """A class that took place last month: attendance taken, completions and certificates."""
     today = clock.today()
     first = clock.to_utc(datetime.combine(today - timedelta(days=40), time(8, 30)))
@@ -200,7 +209,7 @@ def _seed_finished_class(course, trainer: User, businesses: list[Business], comm
     cohort.enrolment_deadline = today - timedelta(days=45)
 
 
-def _seed_paid_course(staff: User, trainer: User, code: int, commune) -> None:
+def _seed_paid_course(staff: User, trainer: User, code: int, commune: Ward) -> None:
     """A course with a fee, half of it paid by the province for households, on a budget."""
     course = create_course(
         staff,
@@ -242,7 +251,7 @@ def _seed_paid_course(staff: User, trainer: User, code: int, commune) -> None:
     )
 
 
-def _seed_listings(staff: User, businesses: list[Business]) -> None:
+def _seed_listings(staff: User, businesses: Sequence[Business]) -> None:
     """Some businesses listed on Postmart; staff verified all but the last listing."""
     path = load_catalog().get("postmart")
     for i, business in enumerate(businesses):
@@ -260,12 +269,12 @@ def _seed_listings(staff: User, businesses: list[Business]) -> None:
             review_evidence(evidence, staff, verified=True)
 
 
-def _random_answer(question, rng: random.Random) -> object:
+def _random_answer(question: Question, rng: random.Random) -> object:
     options = [o.id for o in question.options]
     if question.type == "multi":
         return [o.id for o in question.options if not o.exclusive][: rng.randint(1, 2)]
-    if question.type == "number":
-        kind = question.kind
+    kind = question.kind
+    if isinstance(kind, Number):
         return rng.randint(int(kind.min), int(min(kind.max, kind.min + 20)))
     if question.type == "scale":
         return rng.randint(1, 4)

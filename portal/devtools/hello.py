@@ -5,7 +5,7 @@ GET answers a short page; POST reads its JSON body and answers a short JSON, as 
 does, so both kinds of request have a baseline.
 """
 
-from flask import Flask, jsonify, request
+from flask import Flask, Response, jsonify, request
 
 app = Flask(__name__)
 
@@ -16,5 +16,5 @@ def hello() -> str:
 
 
 @app.post("/")
-def hello_json():
+def hello_json() -> Response:
     return jsonify(saved=bool(request.get_json(silent=True)))

@@ -26,6 +26,7 @@ from assessments import Questionnaire, score
 from assessments.digital_status import Definition, Facts, is_digital
 from assessments.listing_paths import ListingPath, load_catalog
 from assessments.model import Question
+from assessments.question_types import Number
 from portal import clock, geo
 from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
 from portal.assess.operations import rebuild_summaries
@@ -215,15 +216,15 @@ def _answer(question: Question, maturity: float, rng: random.Random) -> Any:
             exclusive = [o.id for o in question.options if o.exclusive]
             chosen = exclusive[:1] or [rng.choice(plain).id]
         return chosen
-    if question.type == "number":
+    if isinstance(kind, Number):
         values = [kind.min] + [
             s.at_least for s in kind.scoring if kind.min < s.at_least <= kind.max
         ]
         value = values[_noisy_index(len(values), maturity, rng)]
         return int(value) if kind.integer or float(value).is_integer() else value
     options = sorted(question.options, key=lambda o: o.points)
-    chosen = options[_noisy_index(len(options), maturity, rng)].id
-    return int(chosen) if question.type == "scale" else chosen
+    option = options[_noisy_index(len(options), maturity, rng)].id
+    return int(option) if question.type == "scale" else option
 
 
 def _noisy_index(length: int, maturity: float, rng: random.Random) -> int:
@@ -308,10 +309,10 @@ class _Ids:
             for model in EXPLICIT_IDS
         }
 
-    def peek(self, model: type) -> int:
+    def peek(self, model: type[Any]) -> int:
         return self._next[model]
 
-    def take(self, model: type) -> int:
+    def take(self, model: type[Any]) -> int:
         value = self._next[model]
         self._next[model] = value + 1
         return value
@@ -592,7 +593,7 @@ class Generator:
         enrolment_id = self.ids.take(Enrolment)
         events: list[tuple[EventState, datetime, int, int | None]] = []
         assigned = not waitlisted and rng.random() < 0.3
-        row = {
+        row: dict[str, Any] = {
             "id": enrolment_id,
             "cohort_id": cohort.id,
             "business_id": b.id,
@@ -836,7 +837,7 @@ class Generator:
             self._insert(model)
         db.session.commit()
 
-    def _insert(self, model: type) -> None:
+    def _insert(self, model: type[Any]) -> None:
         rows = self.rows[model]
         if not rows:
             return
@@ -847,7 +848,7 @@ class Generator:
         self._count(model, len(rows))
         self.rows[model] = []
 
-    def _count(self, model: type, n: int) -> None:
+    def _count(self, model: type[Any], n: int) -> None:
         name = model.__tablename__
         self.counts[name] = self.counts.get(name, 0) + n
 

@@ -32,8 +32,8 @@ from portal.businesses.models import Business, BusinessKind, BusinessSize, Secto
 from portal.businesses.operations import create_unclaimed_owner
 from portal.claims.models import ClaimCode
 from portal.claims.operations import is_placeholder, issue_code
-from portal.extensions import db
-from portal.failures import OperationError
+from portal.extensions import Model, db
+from portal.failures import Code, OperationError
 from portal.field.labels import FieldRefusal
 from portal.field.models import DISMISSED, MERGED, FieldAnswer, FieldHousehold, HelperCommune
 from portal.forms import normalize_phone
@@ -64,7 +64,7 @@ class Outcome:
 
     client_id: str
     status: str  # "stored", "duplicate" or "refused"
-    reason: str | None = None
+    reason: Code | None = None
     params: dict[str, Any] = field(default_factory=dict)
     household: FieldHousehold | None = None
     result: Result | None = None
@@ -205,7 +205,10 @@ def _validate(raw: object, communes: set[int], now: datetime) -> _Record:
     if not isinstance(ref, Mapping):
         raise FieldError("bad_record", field="questionnaire")
     try:
-        questionnaire = registry().get(str(ref.get("id")), ref.get("version"))  # type: ignore[arg-type]
+        asked = ref.get("version")
+        if isinstance(asked, bool) or not isinstance(asked, int):
+            raise KeyError(asked)
+        questionnaire = registry().get(str(ref.get("id")), asked)
     except KeyError:
         raise FieldError(
             "unknown_questionnaire", questionnaire=ref.get("id"), version=ref.get("version")
@@ -238,7 +241,7 @@ def _validate(raw: object, communes: set[int], now: datetime) -> _Record:
         raw_values=raw_values,
         client_scores=dict(scores) if isinstance(scores, Mapping) else {},
         claim_code=claim,
-        locale=raw.get("lang") if raw.get("lang") in ("vi", "en") else "vi",
+        locale="en" if raw.get("lang") == "en" else "vi",
     )
 
 
@@ -299,12 +302,15 @@ def _insert_ignoring_duplicates(model: Any, values: dict[str, Any], key: str) ->
 
 
 def _differs(client: Mapping[str, Any], result: Result) -> bool:
+    overall, level = client.get("overall"), client.get("level")
+    if overall is None or level is None:
+        return True
     try:
         dims = {str(k): float(v) for k, v in dict(client.get("dimensions") or {}).items()}
         return (
             dims != result.dimensions
-            or float(client.get("overall")) != result.overall  # type: ignore[arg-type]
-            or int(client.get("level")) != result.level  # type: ignore[arg-type]
+            or float(overall) != result.overall
+            or int(level) != result.level
         )
     except (TypeError, ValueError):
         return True
@@ -461,7 +467,7 @@ def _duplicate(client_id: str, helper: User) -> Outcome:
     )
     if household is None or household.helper_id != helper.id:
         # Another helper's record id: refuse rather than reveal or touch it.
-        return Outcome(client_id, "refused", "bad_id")
+        return Outcome(client_id, "refused", FieldRefusal.BAD_ID)
     return Outcome(client_id, "duplicate", household=household)
 
 
@@ -521,8 +527,8 @@ _MERGE_HANDLED = {
 
 
 def _model_of_table(name: str) -> Any:
-    for mapper in db.Model.registry.mappers:
-        if mapper.local_table.name == name:
+    for mapper in Model.registry.mappers:
+        if isinstance(mapper.local_table, sa.Table) and mapper.local_table.name == name:
             return mapper.class_
     raise LookupError(name)
 
@@ -559,7 +565,7 @@ def _decide(household: FieldHousehold, decision: str, by: User) -> None:
 def _rows_naming(business_id: int) -> dict[str, int]:
     """Rows of tables other than the handled ones that name this business (table -> count)."""
     found: dict[str, int] = {}
-    for table in db.Model.metadata.sorted_tables:
+    for table in Model.metadata.sorted_tables:
         if table.name in _MERGE_HANDLED:
             continue
         for fk in table.foreign_keys:

@@ -263,7 +263,7 @@ def proposed_matches(
 def merge_preview(household: FieldHousehold) -> dict[str, Any]:
     """What a merge of this open proposal would carry: the assessments of the field record's
     business, its claim code, and whether the business in the portal has a code already."""
-    codes = dict(
+    codes: dict[int | None, str] = dict(
         db.session.execute(
             sa.select(ClaimCode.business_id, ClaimCode.code).where(
                 ClaimCode.business_id.in_((household.business_id, household.match_business_id))

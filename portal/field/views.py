@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from assessments.field_export import export
 from assessments.recommend import load_rules
@@ -46,6 +47,7 @@ from portal.field.forms import DecisionForm, HelperForm
 from portal.field.labels import FieldRefusal
 from portal.field.models import FieldHousehold
 from portal.field.slip import build_slip, render_pdf
+from portal.forms import filled
 from portal.i18n import current_language
 from portal.inputs import FIRST_DAY, LAST_DAY, int_arg
 from portal.labels import SECTOR_LABELS
@@ -184,7 +186,8 @@ def definitions() -> Response:
     )
     response.set_etag(data["version"])
     response.headers["Cache-Control"] = "no-cache"
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 @bp.before_request
@@ -248,7 +251,7 @@ def _outcome_json(outcome: operations.Outcome) -> dict[str, Any]:
     if outcome.reason:
         out["reason"] = outcome.reason
         params = {"field": "", "question": "", "questionnaire": "", "version": ""}
-        out["message"] = str(FieldRefusal(outcome.reason).message) % (params | outcome.params)
+        out["message"] = str(outcome.reason.message) % (params | outcome.params)
     household = outcome.household
     if household is not None:
         out.update(
@@ -278,10 +281,10 @@ def team() -> Any:
     form.communes.choices = [(c.code, c.name) for c in geo.communes(province)]
     if form.validate_on_submit():
         helper = operations.create_helper(
-            name=form.name.data,
+            name=filled(form.name),
             email=form.email.data or None,
             phone=form.phone.data or None,
-            password=form.password.data,
+            password=filled(form.password),
             province_code=province,
             created_by=current_user,
         )
@@ -469,7 +472,7 @@ def _proposal(household_id: int) -> FieldHousehold:
     return household
 
 
-def _decided(error: operations.FieldError) -> Response:
+def _decided(error: operations.FieldError) -> WerkzeugResponse:
     db.session.rollback()
     flash_error(error)
     return redirect(url_for("field.matches"))

@@ -243,9 +243,11 @@ def send_invitations(batch: ImportBatch) -> int:
     ).all()
     sent = 0
     for record, business, code in rows:
+        assert record.email is not None  # the query's condition
         with force_locale("vi"):
-            subject = _("%(name)s: your business is on the digital readiness portal",
-                        name=business.name)
+            subject = _(
+                "%(name)s: your business is on the digital readiness portal", name=business.name
+            )
             body = render_template(
                 "imports/invitation_mail.txt",
                 business=business,

@@ -7,6 +7,7 @@ import io
 from flask_babel import force_locale
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from portal import geo
 from portal.imports.labels import COLUMNS
@@ -20,26 +21,37 @@ def build(province_code: int, lang: str) -> bytes:
 
     with force_locale(lang):
         workbook = Workbook()
-        sheet = workbook.active
+        sheet = workbook.worksheets[0]  # the one a new workbook has
         sheet.title = _("Businesses")[:31]
         append_text_safe(sheet, [str(label) for label in COLUMNS.values()])
-        for cell in sheet[1]:
+        for column, cell in enumerate(sheet[1], start=1):
             cell.font = Font(bold=True)
-            sheet.column_dimensions[cell.column_letter].width = 24
+            sheet.column_dimensions[get_column_letter(column)].width = 24
         values = workbook.create_sheet(_("Allowed values")[:31])
-        append_text_safe(values, [str(COLUMNS["kind"]), "", str(COLUMNS["sector"]), "",
-                                  str(COLUMNS["size"]), "", str(COLUMNS["commune"]), _("Code")])
-        lists = [
+        append_text_safe(
+            values,
+            [
+                str(COLUMNS["kind"]),
+                "",
+                str(COLUMNS["sector"]),
+                "",
+                str(COLUMNS["size"]),
+                "",
+                str(COLUMNS["commune"]),
+                _("Code"),
+            ],
+        )
+        labels = [
             [str(v) for v in KIND_LABELS.values()],
             [str(v) for v in SECTOR_LABELS.values()],
             [str(v) for v in SIZE_LABELS.values()],
-            [(w.name, int(w.code)) for w in geo.communes(province_code)],
         ]
-        for index in range(max(len(x) for x in lists)):
-            row: list = []
-            for column in lists[:3]:
-                row += [column[index] if index < len(column) else "", ""]
-            commune = lists[3][index] if index < len(lists[3]) else ("", "")
+        communes = [(w.name, int(w.code)) for w in geo.communes(province_code)]
+        for index in range(max(len(communes), *(len(x) for x in labels))):
+            row: list[object] = []
+            for names in labels:
+                row += [names[index] if index < len(names) else "", ""]
+            commune = communes[index] if index < len(communes) else ("", "")
             append_text_safe(values, row + list(commune))
         for cell in values[1]:
             cell.font = Font(bold=True)

@@ -1,7 +1,10 @@
 """Listing paths: owners start them for a business, tick steps off and give evidence; the
 province's trainers and staff verify or reject the evidence."""
 
+from collections.abc import Sequence
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -34,8 +37,8 @@ def inject_onboarding_names() -> dict:
 
 @bp.route("/")
 @login_required
-def catalog():
-    businesses = []
+def catalog() -> ResponseReturnValue:
+    businesses: Sequence[Business] = []
     if current_user.is_owner:
         businesses = db.session.scalars(scoped_select(Business).order_by(Business.name)).all()
     return render_template(
@@ -46,7 +49,7 @@ def catalog():
 @bp.route("/businesses/<int:business_id>")
 @login_required
 @audited("onboarding.business", record="business_id")
-def business_paths(business_id: int):
+def business_paths(business_id: int) -> ResponseReturnValue:
     business = get_scoped_or_404(Business, business_id)
     progress = queries.business_progress(business)
     started = {p.path.id for p in progress}
@@ -73,7 +76,7 @@ def business_paths(business_id: int):
 
 @bp.route("/businesses/<int:business_id>/start", methods=["POST"])
 @performs("onboarding.follow")
-def start_path(business_id: int):
+def start_path(business_id: int) -> ResponseReturnValue:
     business = get_scoped_or_404(Business, business_id)
     require("onboarding.follow", business)
     if not ActionForm().validate_on_submit():
@@ -92,7 +95,7 @@ def start_path(business_id: int):
     return redirect(url_for("onboarding.show_path", onboarding_id=onboarding.id))
 
 
-def _path_page(onboarding: OnboardingPath, evidence_form: EvidenceForm | None = None):
+def _path_page(onboarding: OnboardingPath, evidence_form: EvidenceForm | None = None) -> str:
     path = load_catalog().get(onboarding.path_id)
     if path is None:
         abort(404)
@@ -117,13 +120,13 @@ def _path_page(onboarding: OnboardingPath, evidence_form: EvidenceForm | None = 
 @bp.route("/<int:onboarding_id>")
 @login_required
 @audited("onboarding.view", record="onboarding_id")
-def show_path(onboarding_id: int):
+def show_path(onboarding_id: int) -> ResponseReturnValue:
     return _path_page(get_scoped_or_404(OnboardingPath, onboarding_id))
 
 
 @bp.route("/<int:onboarding_id>/steps", methods=["POST"])
 @performs("onboarding.follow")
-def tick_step(onboarding_id: int):
+def tick_step(onboarding_id: int) -> ResponseReturnValue:
     onboarding = get_scoped_or_404(OnboardingPath, onboarding_id)
     require("onboarding.follow", onboarding)
     if not ActionForm().validate_on_submit():
@@ -140,7 +143,7 @@ def tick_step(onboarding_id: int):
 @bp.route("/<int:onboarding_id>/evidence", methods=["POST"])
 @performs("onboarding.follow")
 @accepts_upload(lambda: 2 * files.max_bytes() + REQUEST_OVERHEAD)
-def add_evidence(onboarding_id: int):
+def add_evidence(onboarding_id: int) -> ResponseReturnValue:
     onboarding = get_scoped_or_404(OnboardingPath, onboarding_id)
     require("onboarding.follow", onboarding)
     path = load_catalog().get(onboarding.path_id)
@@ -184,7 +187,7 @@ def add_evidence(onboarding_id: int):
 @bp.route("/evidence/<int:evidence_id>/file")
 @login_required
 @audited("evidence.file", record="evidence_id")
-def evidence_file(evidence_id: int):
+def evidence_file(evidence_id: int) -> ResponseReturnValue:
     evidence = get_scoped_or_404(Evidence, evidence_id)
     if evidence.kind != EvidenceKind.FILE or not evidence.file_path:
         abort(404)  # not a file, or deleted by retention or account closure
@@ -212,7 +215,7 @@ def evidence_file(evidence_id: int):
 @bp.route("/evidence/<int:evidence_id>/review", methods=["POST"])
 @performs("evidence.review")
 @audited("evidence.review", record="evidence_id")
-def review_evidence(evidence_id: int):
+def review_evidence(evidence_id: int) -> ResponseReturnValue:
     evidence = get_scoped_or_404(Evidence, evidence_id)
     require("evidence.review", evidence)
     form = ReviewForm()
@@ -248,7 +251,7 @@ def review_evidence(evidence_id: int):
 @bp.route("/review")
 @roles_required(*PROVINCE_ROLES)
 @audited("evidence.queue", table="onboarding_evidence")
-def review_queue():
+def review_queue() -> ResponseReturnValue:
     return render_template(
         "onboarding/review.html",
         evidence=queries.pending_evidence(current_user),

@@ -1,9 +1,9 @@
 """The payment sign of a business: the owner fills it in, everyone who may see the business
 sees the QR code and prints the A5 sign."""
 
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -34,7 +34,7 @@ def _sign_of(business: Business) -> PaymentSign | None:
     )
 
 
-def _page(business: Business, sign: PaymentSign | None, form: PaymentSignForm | None):
+def _page(business: Business, sign: PaymentSign | None, form: PaymentSignForm | None) -> str:
     path_id = db.session.scalar(
         sa.select(OnboardingPath.id).where(
             OnboardingPath.business_id == business.id, OnboardingPath.path_id == PATH_ID
@@ -56,7 +56,7 @@ def _page(business: Business, sign: PaymentSign | None, form: PaymentSignForm | 
 @bp.route("/businesses/<int:business_id>")
 @roles_required(Role.OWNER, *PROVINCE_ROLES)
 @audited("payment_sign.view", record="business_id")
-def show_sign(business_id: int):
+def show_sign(business_id: int) -> ResponseReturnValue:
     business = get_scoped_or_404(Business, business_id)
     sign = _sign_of(business)
     form = None
@@ -74,12 +74,13 @@ def show_sign(business_id: int):
 
 @bp.route("/businesses/<int:business_id>", methods=["POST"])
 @performs("payment_sign.edit")
-def save_sign(business_id: int):
+def save_sign(business_id: int) -> ResponseReturnValue:
     business = get_scoped_or_404(Business, business_id)
     require("payment_sign.edit", business)
     form = PaymentSignForm()
     if not form.validate_on_submit():
         return _page(business, _sign_of(business), form), 400
+    assert form.chosen_bank is not None  # set by validate_bank
     operations.save_sign(
         business,
         current_user,
@@ -97,7 +98,7 @@ def save_sign(business_id: int):
 @bp.route("/businesses/<int:business_id>/sign.pdf")
 @roles_required(Role.OWNER, *PROVINCE_ROLES)
 @audited("payment_sign.pdf", record="business_id")
-def sign_pdf(business_id: int):
+def sign_pdf(business_id: int) -> ResponseReturnValue:
     business = get_scoped_or_404(Business, business_id)
     sign = _sign_of(business)
     if sign is None:
