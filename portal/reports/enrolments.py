@@ -1,7 +1,11 @@
 """The enrolment counts report: events and distinct businesses of a period by one grouping.
 
-Distinct businesses cannot be added up across days, so this report reads the enrolment event
-log itself (through its covering index), not the daily aggregates.
+This report reads the enrolment event log itself (through its covering index, in one
+statement), not the daily aggregates: distinct businesses cannot be added up across days (a
+business enrolled on two days of the period counts once), and each business's first event,
+stored once, would count only the businesses whose first event falls in the period (one that
+enrolled last year and again this year would be missing from this year's report). The events
+themselves could be added up from aggregates, but they come from the same scan at no extra cost.
 """
 
 from dataclasses import dataclass, field
@@ -95,11 +99,17 @@ def _enrolment_stmt(f: Filters, user: User, *columns: Any, by: str | None = None
     return stmt
 
 
-def enrolment_counts(f: Filters, by: str, user: User, lang: str) -> EnrolmentCounts:
-    """Count enrolment events and distinct businesses of the period by one grouping.
+#: The levels of ``_counts``: per group and state, per group, per state, the whole report
+#: (PostgreSQL's GROUPING() of (group, state): a bit set for each one added up).
+_CELL, _GROUP, _STATE, _WHOLE = 0, 1, 2, 3
 
-    Four queries: events and businesses by group and state, businesses by group, businesses
-    of the whole report by state and in all (distinct counts cannot be added up), then labels.
+
+def _counts(f: Filters, by: str, user: User) -> Any:
+    """Return one statement of (key, state, level, events, distinct businesses), every level.
+
+    Distinct businesses cannot be added up from the cells, so each level counts its own; the
+    events are read once. PostgreSQL: GROUPING SETS over one scan of the covering index;
+    SQLite: the four GROUP BYs of one common table expression.
     """
     key = {
         "course": EnrolmentEvent.course_id,
@@ -108,37 +118,65 @@ def enrolment_counts(f: Filters, by: str, user: User, lang: str) -> EnrolmentCou
         "commune": EnrolmentEvent.commune_code,
         "sector": EnrolmentEvent.sector,
         "month": month_of_instant(EnrolmentEvent.at),
-    }[by].label("key")
-    distinct = sa.func.count(sa.distinct(EnrolmentEvent.business_id))
-    # count(*): ids are never null, and PostgreSQL can then answer from the covering index.
-    by_state = _enrolment_stmt(
-        f, user, key, EnrolmentEvent.state, sa.func.count(), distinct, by=by
-    ).group_by(key, EnrolmentEvent.state)
+    }[by]
+    columns = (
+        key.label("key"),
+        EnrolmentEvent.state.label("state"),
+        EnrolmentEvent.business_id.label("business_id"),
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        # A subquery, so that GROUPING SETS and GROUPING() name plain columns (a grouping
+        # expression with bound literals, like the month's, would not match itself).
+        ev = _enrolment_stmt(f, user, *columns, by=by).subquery("ev")
+        return sa.select(
+            ev.c.key,
+            ev.c.state,
+            sa.func.grouping(ev.c.key, ev.c.state),
+            sa.func.count(),
+            sa.func.count(sa.distinct(ev.c.business_id)),
+        ).group_by(
+            sa.func.grouping_sets(
+                sa.tuple_(ev.c.key, ev.c.state),
+                sa.tuple_(ev.c.key),
+                sa.tuple_(ev.c.state),
+                sa.text("()"),
+            )
+        )
+    ev = _enrolment_stmt(f, user, *columns, by=by).cte("ev")
+    counts = (sa.func.count(), sa.func.count(sa.distinct(ev.c.business_id)))
+    return sa.union_all(
+        sa.select(ev.c.key, ev.c.state, sa.literal(_CELL), *counts).group_by(ev.c.key, ev.c.state),
+        sa.select(ev.c.key, sa.null(), sa.literal(_GROUP), *counts).group_by(ev.c.key),
+        sa.select(sa.null(), ev.c.state, sa.literal(_STATE), *counts).group_by(ev.c.state),
+        sa.select(sa.null(), sa.null(), sa.literal(_WHOLE), *counts),
+    )
+
+
+def enrolment_counts(f: Filters, by: str, user: User, lang: str) -> EnrolmentCounts:
+    """Count enrolment events and distinct businesses of the period by one grouping.
+
+    Two queries: every count of the report in one (events and businesses by group and state,
+    businesses by group, by state and in all: distinct counts cannot be added up), then labels.
+    """
     grouped: dict[Any, CountRow] = {}
-    for k, state, n, businesses in db.session.execute(by_state):
+    total_businesses, any_businesses = dict.fromkeys(COUNTED_STATES, 0), 0
+    for k, state, level, n, businesses in db.session.execute(_counts(f, by, user)):
+        if level == _WHOLE:
+            any_businesses = businesses
+            continue
+        if level == _STATE:
+            total_businesses[EventState(state)] = businesses
+            continue
         row = grouped.get(k)
         if row is None:
             row = grouped[k] = CountRow(
                 k, "", dict.fromkeys(COUNTED_STATES, 0), dict.fromkeys(COUNTED_STATES, 0)
             )
-        row.counts[state] = n
-        row.businesses[state] = businesses
-    by_group = _enrolment_stmt(f, user, key, distinct, by=by).group_by(key)
-    for k, businesses in db.session.execute(by_group):
-        grouped[k].any_businesses = businesses
-    # One statement for the report's own distinct counts: by state, and any state (NULL).
-    whole = sa.union_all(
-        _enrolment_stmt(f, user, EnrolmentEvent.state.label("state"), distinct.label("n")).group_by(
-            EnrolmentEvent.state
-        ),
-        _enrolment_stmt(f, user, sa.null().label("state"), distinct.label("n")),
-    )
-    total_businesses, any_businesses = dict.fromkeys(COUNTED_STATES, 0), 0
-    for state, n in db.session.execute(whole):
-        if state is None:
-            any_businesses = n
+        if level == _GROUP:
+            row.any_businesses = businesses
         else:
-            total_businesses[EventState(state)] = n
+            row.counts[EventState(state)] = n
+            row.businesses[EventState(state)] = businesses
     labels = _labels(by, list(grouped), lang)
     rows = list(grouped.values())
     for row in rows:
