@@ -62,7 +62,14 @@ def _record_helper(assessment: Assessment, user: User) -> None:
 def start_assessment(
     business: Business, user: User, questionnaire: Questionnaire
 ) -> tuple[Assessment, bool]:
-    """Return the business's open draft, or open one on ``questionnaire``; True if new."""
+    """Return the business's open draft, or open one on ``questionnaire``; True if new.
+
+    The business's row is locked first, as a move and a submission lock it, and its province is
+    read under the lock: a draft opened while the business moves waits for the move and opens
+    where the move left the business (the move carries only the drafts that exist).
+    """
+    _lock_businesses([business.id])
+    db.session.refresh(business, ["province_code"])
     if not can_fill(user, business):
         raise AssessError("not_allowed")
     draft = open_draft(business.id)

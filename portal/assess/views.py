@@ -105,9 +105,13 @@ def start(business_id: int):
     draft = queries.open_draft(business.id)
     choice = choose(business)
     if request.method == "POST":
-        assessment, created = operations.start_assessment(
-            business, current_user, choice.questionnaire
-        )
+        try:
+            assessment, created = operations.start_assessment(
+                business, current_user, choice.questionnaire
+            )
+        except AssessError:
+            db.session.rollback()
+            abort(403)  # the business moved out of the helper's province meanwhile
         db.session.commit()
         if not created:
             flash(_("You have an assessment in progress: continue where you left off."), "info")

@@ -146,6 +146,12 @@ def move_business(business: Business, province_code: int, commune_code: int, by:
     the digital-status history closes its open stretch at the move and reopens it under the new
     province's definition. Refused while the business holds, awaits or is offered a place in a
     class (those classes belong to the old province's offer; ``signals.business_moving``).
+
+    Lock order, the same in every write of a business's assessments (starting one, submitting
+    one, merging a field record: ``assess.operations``, ``field.operations``): the business row
+    before any of its assessments and before the stored summaries. So a move and such a write
+    take turns on the business row and never wait for each other in a circle (PostgreSQL would
+    abort one: a 503); tests/integration/test_move_submit_race.py races them.
     """
     if not (by.is_admin or (by.is_owner and business.owner_id == by.id)):
         raise MoveError("not_allowed")
