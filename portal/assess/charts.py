@@ -1,5 +1,6 @@
 """Server-drawn SVG charts: they work without JavaScript and go into the PDF as they are."""
 
+import base64
 import math
 import textwrap
 from collections.abc import Callable, Sequence
@@ -86,9 +87,14 @@ def radar_chart(
     previous_label: str | None = None,
     chart_id: str = "radar",
     format_score: Callable[[float], str] = _num,
+    as_image: bool = False,
 ) -> Markup:
     """Return an SVG radar chart of the scores: 0-100 rings, the current polygon, and the
-    previous one dashed when given; labels carry each dimension's name and score."""
+    previous one dashed when given; labels carry each dimension's name and score.
+
+    ``as_image``: the same drawing as one ``<img>`` (a data: URL) whose text alternative is the
+    title and every score, for the PDF, where one image is cheaper to print than inline SVG.
+    """
     count = max(len(axes), 1)
     has_previous = previous_label is not None and any(a.previous is not None for a in axes)
     parts: list[str] = []
@@ -153,16 +159,21 @@ def radar_chart(
         bottom += 24
     width, height = right - left, bottom - top + 4
     description = "; ".join(f"{a.label}: {format_score(a.score)}" for a in axes)
+    box = f'viewBox="{_num(left)} {_num(top)} {_num(width)} {_num(height)}" '
+    box += f'width="{_num(width)}" height="{_num(height)}" '
+    style = f'font-family="{FONT}" font-size="{FONT_SIZE}" fill="#1b1f24"'
+    drawing = "".join(parts) + "".join(label_parts) + "".join(legend) + "</svg>"
+    if as_image:
+        svg = f'<svg xmlns="http://www.w3.org/2000/svg" {box}{style}>{drawing}'
+        data = base64.b64encode(svg.encode()).decode("ascii")
+        return Markup(
+            f'<img class="radar" src="data:image/svg+xml;base64,{data}" '
+            f'alt="{escape(title)}. {escape(description)}" '
+            f'width="{_num(width)}" height="{_num(height)}">'
+        )
     return Markup(
-        f'<svg class="radar" xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'viewBox="{_num(left)} {_num(top)} {_num(width)} {_num(height)}" '
-        f'width="{_num(width)}" height="{_num(height)}" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
-        f'font-family="{FONT}" font-size="{FONT_SIZE}" fill="#1b1f24">'
+        f'<svg class="radar" xmlns="http://www.w3.org/2000/svg" role="img" {box}'
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" {style}>'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
-        f'<desc id="{chart_id}-desc">{escape(description)}</desc>'
-        + "".join(parts)
-        + "".join(label_parts)
-        + "".join(legend)
-        + "</svg>"
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>' + drawing
     )

@@ -88,8 +88,11 @@ class Report:
         ]
 
 
-def build_report(assessment: Assessment, lang: str) -> Report:
-    """Gather what the results show: stored scores, bands, the change and the benchmarks."""
+def build_report(assessment: Assessment, lang: str, *, radar_as_image: bool = False) -> Report:
+    """Gather what the results show: stored scores, bands, the change and the benchmarks.
+
+    ``radar_as_image``: the radar chart as one image (the PDF) rather than inline SVG (the page).
+    """
     questionnaire = questionnaire_of(assessment.questionnaire_id, assessment.questionnaire_version)
     result = queries.result_of(assessment)
     previous = queries.previous_submitted(assessment)
@@ -128,6 +131,7 @@ def build_report(assessment: Assessment, lang: str) -> Report:
         ),
         chart_id=f"radar-{assessment.id}",
         format_score=lambda value: format_decimal(value, "#,##0.#"),
+        as_image=radar_as_image,
     )
     return Report(
         assessment=assessment,
@@ -189,7 +193,7 @@ def report_filename(assessment: Assessment) -> str:
 def render_pdf(assessment: Assessment, lang: str) -> bytes:
     """Render the A4 report in ``lang`` (the questionnaire texts and the interface alike)."""
     with force_locale(lang):
-        report = build_report(assessment, lang)
+        report = build_report(assessment, lang, radar_as_image=True)
         html = render_template(
             "assess/report_pdf.html",
             report=report,
