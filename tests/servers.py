@@ -66,8 +66,11 @@ def free_port() -> int:
 
 
 def wait_for_port(port: int, process: subprocess.Popen) -> None:
-    """Wait until something listens on the loopback port; fail if the process exits first."""
-    for _ in range(200):
+    """Wait until something listens on the loopback port; fail if the process exits first.
+
+    Up to a minute: a server starts in well under a second, but on a loaded 2-core machine
+    running the suite on both cores it has waited over ten."""
+    for _ in range(1200):
         if process.poll() is not None:
             raise AssertionError(process.stderr.read().decode() if process.stderr else "exited")
         try:

@@ -107,7 +107,7 @@ def test_household_completes_the_assessment_on_a_phone_and_downloads_the_report(
     _fits_the_phone(page)
     page.screenshot(path=os.path.join(artifacts, "assessment-results-360.png"), full_page=True)
 
-    with page.expect_download() as download_info:
+    with page.expect_download(timeout=60_000) as download_info:
         page.get_by_role("link", name="Download the PDF report").click()
     download = download_info.value
     assert download.suggested_filename.endswith(".pdf")

@@ -62,7 +62,7 @@ def test_staff_read_progress_filter_by_commune_and_export(
     # The enrolment report keeps the filter and exports it as a spreadsheet.
     page.get_by_role("link", name="Thống kê và xuất dữ liệu lượt đăng ký học").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Thống kê lượt đăng ký học")
-    with page.expect_download() as download:
+    with page.expect_download(timeout=60_000) as download:
         page.get_by_role("link", name="XLSX").click()
     saved = os.path.join(artifacts, "enrolments.xlsx")
     download.value.save_as(saved)
