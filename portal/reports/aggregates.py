@@ -5,15 +5,16 @@ an unfiltered report adds up), ``report_counts`` per province, day, commune, sec
 and measure (a filtered report), and ``report_contributions``, what each business adds to them
 (never read by a report: the writes' memory).
 
-One set-based definition, :func:`contributions`, says what every business adds. A rebuild
-(``flask rebuild-report-aggregates``) runs it over every business with ``INSERT … SELECT …
-GROUP BY``. A write runs it over the businesses it touched: session hooks collect them on every
-flush (ORM rows, and bulk Core inserts of businesses), and before the commit the new
-contribution of each is compared with the stored one and only the difference is added, with
-``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n`` (atomic under concurrency; the
-business row is locked while its contribution is replaced). Imports, erasures, the field sync
-and business moves change rows without the usual operations; since the contribution is
-recomputed from the rows themselves, none of them needs a case of its own.
+One table, :data:`MEASURES`, says what each measure counts (which rows, on which day, in which
+groups); one set-based query, :func:`contributions`, adds up what every business gives each
+measure. A rebuild (``flask rebuild-report-aggregates``) runs it over every business with
+``INSERT … SELECT … GROUP BY``. A write runs it over the businesses it touched: session hooks
+collect them on every flush (ORM rows, an owner's e-mail or phone, and bulk Core writes), and
+before the commit the new contribution of each is compared with the stored one and only the
+difference is added, with ``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n`` (atomic
+under concurrency; the business row is locked while its contribution is replaced). Imports,
+erasures, the field sync and business moves change rows without the usual operations; since
+the contribution is recomputed from the rows themselves, none of them needs a case of its own.
 
 Days are local dates (``portal.clock``): a report's period of local dates is a range of days.
 """
@@ -21,8 +22,9 @@ Days are local dates (``portal.clock``): a report's period of local dates is a r
 import functools
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -45,29 +47,6 @@ from portal.training.models import (
     EventState,
 )
 
-#: The measures, and what each counts (``n``; ``total`` is 0 but for scores).
-MEASURES = {
-    "households": "households and household businesses, on the day they were registered",
-    "paying_households": "households with a verified digital payment, on the day both held",
-    "assessments": "submitted assessments, on their submission day",
-    "score:<dimension>": "scores of a dimension (n) and their sum (total), on submission day",
-    "first_assessed": "businesses, on the day of their first submitted assessment",
-    "enrolled": "enrolment events ENROLLED",
-    "completed": "enrolment events COMPLETED",
-    "first_trained": "businesses, on the day of their first completed course",
-    "certificates": "certificates, on their issue day",
-    "listings": "sales listing paths, on the day their first evidence was verified",
-    "first_sales": "businesses, on the day of their first verified sales channel",
-    "digital_in": "status stretches begun (a business became digital)",
-    "digital_out": "status stretches ended",
-    # The known base as it is now (the funnel), each business once, where it is now:
-    "now:known": "businesses (imported or registered)",
-    "now:registered": "businesses whose owner has an e-mail or phone to sign in with",
-    "now:assessed": "businesses with a submitted assessment",
-    "now:trained": "businesses with a certificate not withdrawn",
-    "now:listed": "businesses with a piece of evidence verified",
-    "now:digital": "businesses digital now (a status stretch not ended)",
-}
 SCORE_PREFIX = "score:"
 #: The measures of the present state: no flow of days, so all on one day, ``STATE_DAY``.
 STATE_PREFIX = "now:"
@@ -92,10 +71,6 @@ def local_day(column: Any) -> Any:
     return sa.type_coerce(sa.func.date(column, f"{offset:+d} hours"), sa.Date)
 
 
-def _later(a: Any, b: Any) -> Any:
-    return sa.func.greatest(a, b) if _dialect() == "postgresql" else sa.func.max(a, b)
-
-
 def _measure(name: str) -> Any:
     return sa.literal_column(f"'{name}'", sa.String)
 
@@ -113,170 +88,190 @@ def _row(*columns: Any) -> sa.Select:
     return sa.select(*(c.label(n) for c, n in zip(columns, _NAMES, strict=True)))
 
 
+#: How the rows of each counted table reach their business.
+_TO_BUSINESS: dict[type, tuple[tuple[Any, Any], ...]] = {
+    Business: (),
+    Assessment: ((Business, Business.id == Assessment.business_id),),
+    AssessmentScore: (
+        (Assessment, Assessment.id == AssessmentScore.assessment_id),
+        (Business, Business.id == Assessment.business_id),
+    ),
+    Enrolment: ((Business, Business.id == Enrolment.business_id),),
+    EnrolmentEvent: ((Business, Business.id == EnrolmentEvent.business_id),),
+    Certificate: ((Business, Business.id == Certificate.business_id),),
+    Evidence: (
+        (OnboardingPath, OnboardingPath.id == Evidence.onboarding_id),
+        (Business, Business.id == OnboardingPath.business_id),
+    ),
+    DigitalStatus: ((Business, Business.id == DigitalStatus.business_id),),
+}
+#: The groups of a row: the business's where now, unless the row keeps its own copies.
+_GROUPS = (Business.commune_code, Business.sector, Business.kind, Business.size)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measure: its name, what ``n`` counts (``total`` is 0 but for scores), and how.
+
+    ``shape``: ``each`` row of ``source`` counts on the local day of ``at``; ``first``: each
+    business (or each ``per``) once, on the local day of its earliest ``at``; ``state``: each
+    business once, on ``STATE_DAY``, as it is now. Rows count in ``source``'s province (the
+    business's for ``first`` and ``state``) and in ``groups``; ``where`` picks them.
+    """
+
+    name: str
+    counts: str
+    source: type
+    at: Any = None
+    where: tuple = ()
+    shape: Literal["each", "first", "state"] = "each"
+    per: tuple = ()
+    province: Any = None
+    groups: tuple = _GROUPS
+    #: The measure column, when it is not the name (scores: one measure per dimension).
+    label: Any = None
+    total: Any = _ZERO
+
+    def rows(self, only: list) -> sa.Select:
+        """Return the select of this measure's rows (of the businesses ``only`` picks)."""
+        label = self.label if self.label is not None else _measure(self.name)
+        if self.shape == "state":
+            day = sa.literal(STATE_DAY, sa.Date)
+        elif self.shape == "first":
+            day = local_day(sa.func.min(self.at))
+        else:
+            day = local_day(self.at)
+        province = self.province
+        if province is None:
+            province = Business.province_code if self.shape != "each" else self.source.province_code
+        stmt = _row(Business.id, province, label, day, *self.groups, _ONE, self.total)
+        stmt = stmt.select_from(self.source)
+        for target, on in _TO_BUSINESS[self.source]:
+            stmt = stmt.join(target, on)
+        stmt = stmt.where(*self.where, *only)
+        if self.shape == "first":
+            stmt = stmt.group_by(*self.per, Business.id, province, *self.groups)
+        return stmt
+
+
+_HOUSEHOLD = Business.kind.in_(HOUSEHOLD_KINDS)
+_SUBMITTED = Assessment.status == AssessmentStatus.SUBMITTED
+_VERIFIED = Evidence.status == EvidenceStatus.VERIFIED
+_SALES, _PAYMENT = OnboardingPath.channel == "sales", OnboardingPath.channel == "payment"
+_EVIDENCE_AT = sa.func.coalesce(Evidence.verified_at, Evidence.submitted_at)
+_EVENT_GROUPS = (EnrolmentEvent.commune_code, EnrolmentEvent.sector, Business.kind, Business.size)
+_STATUS_GROUPS = (
+    DigitalStatus.commune_code,
+    DigitalStatus.sector,
+    DigitalStatus.kind,
+    Business.size,
+)
+
+
+def _exists(model: Any, *where: Any) -> Any:
+    return sa.exists().where(model.business_id == Business.id, *where)
+
+
+#: Every measure (README, "Speed"). The target metrics add some of them up to a day
+#: (``target_values``); the funnel reads the ``now:*`` ones.
+MEASURES: tuple[Measure, ...] = (
+    Measure(
+        "households", "households and household businesses, on the day they were registered",
+        Business, Business.created_at, (_HOUSEHOLD,),
+    ),
+    Measure(
+        "paying_households", "households with a verified digital payment, on the day both held",
+        Evidence,
+        sa.case((Business.created_at > _EVIDENCE_AT, Business.created_at), else_=_EVIDENCE_AT),
+        (_VERIFIED, _PAYMENT, _HOUSEHOLD), shape="first",
+    ),
+    Measure(
+        "assessments", "submitted assessments, on their submission day",
+        Assessment, Assessment.submitted_at, (_SUBMITTED, Assessment.submitted_at.is_not(None)),
+    ),
+    Measure(
+        f"{SCORE_PREFIX}<dimension>",
+        "scores of a dimension (n) and their sum (total), on submission day",
+        AssessmentScore, AssessmentScore.submitted_at,
+        label=_measure(SCORE_PREFIX) + AssessmentScore.dimension, total=AssessmentScore.score,
+    ),
+    Measure(
+        "first_assessed", "businesses, on the day of their first submitted assessment",
+        Assessment, sa.func.coalesce(Assessment.submitted_at, Assessment.updated_at),
+        (_SUBMITTED,), shape="first",
+    ),
+    Measure(
+        "enrolled", "enrolment events ENROLLED",
+        EnrolmentEvent, EnrolmentEvent.at, (EnrolmentEvent.state == EventState.ENROLLED,),
+        groups=_EVENT_GROUPS,
+    ),
+    Measure(
+        "completed", "enrolment events COMPLETED",
+        EnrolmentEvent, EnrolmentEvent.at, (EnrolmentEvent.state == EventState.COMPLETED,),
+        groups=_EVENT_GROUPS,
+    ),
+    Measure(
+        "first_trained", "businesses, on the day of their first completed course",
+        Enrolment, sa.func.coalesce(Enrolment.completed_at, Enrolment.updated_at),
+        (Enrolment.state == EnrolmentState.COMPLETED,), shape="first",
+    ),
+    Measure(
+        "certificates", "certificates, on their issue day", Certificate, Certificate.issued_at,
+    ),
+    Measure(
+        "listings", "sales listing paths, on the day their first evidence was verified",
+        Evidence, Evidence.verified_at, (_VERIFIED, _SALES, Evidence.verified_at.is_not(None)),
+        shape="first", per=(OnboardingPath.id,), province=OnboardingPath.province_code,
+    ),
+    Measure(
+        "first_sales", "businesses, on the day of their first verified sales channel",
+        Evidence, _EVIDENCE_AT, (_VERIFIED, _SALES), shape="first",
+    ),
+    Measure(
+        "digital_in", "status stretches begun (a business became digital)",
+        DigitalStatus, DigitalStatus.became_digital_at, groups=_STATUS_GROUPS,
+    ),
+    Measure(
+        "digital_out", "status stretches ended",
+        DigitalStatus, DigitalStatus.ceased_at, (DigitalStatus.ceased_at.is_not(None),),
+        groups=_STATUS_GROUPS,
+    ),
+    # The known base as it is now (the funnel): each business once, in its groups now.
+    Measure("now:known", "businesses (imported or registered)", Business, shape="state"),
+    Measure(
+        "now:registered", "businesses whose owner has an e-mail or phone to sign in with",
+        Business, shape="state",
+        where=(
+            sa.exists().where(
+                User.id == Business.owner_id,
+                sa.or_(User.email.is_not(None), User.phone.is_not(None)),
+            ),
+        ),
+    ),
+    Measure(
+        "now:assessed", "businesses with a submitted assessment",
+        Business, shape="state", where=(_exists(Assessment, _SUBMITTED),),
+    ),
+    Measure(
+        "now:trained", "businesses with a certificate not withdrawn",
+        Business, shape="state", where=(_exists(Certificate, Certificate.revoked_at.is_(None)),),
+    ),
+    Measure(
+        "now:listed", "businesses with a piece of evidence verified",
+        Business, shape="state", where=(_exists(Evidence, _VERIFIED),),
+    ),
+    Measure(
+        "now:digital", "businesses digital now (a status stretch not ended)",
+        Business, shape="state",
+        where=(_exists(DigitalStatus, DigitalStatus.ceased_at.is_(None)),),
+    ),
+)  # fmt: skip
+
+
 def _parts(ids: list[int] | None) -> list[Any]:
     """Return one select per measure: (business, province, measure, day, groups, n, total)."""
-    b = Business
-
-    def only(column: Any) -> list:
-        return [] if ids is None else [column.in_(ids)]
-
-    groups = (b.commune_code, b.sector, b.kind, b.size)
-    first_group = (b.id, b.province_code, *groups)
-    submitted = Assessment.status == AssessmentStatus.SUBMITTED
-    _first_assessed = sa.func.coalesce(Assessment.submitted_at, Assessment.updated_at)
-    _first_trained = sa.func.coalesce(Enrolment.completed_at, Enrolment.updated_at)
-    verified = Evidence.status == EvidenceStatus.VERIFIED
-    evidence_day = sa.func.coalesce(Evidence.verified_at, Evidence.submitted_at)
-    first_payment = (
-        sa.select(b.id.label("business_id"), sa.func.min(evidence_day).label("at"))
-        .select_from(Evidence)
-        .join(OnboardingPath, OnboardingPath.id == Evidence.onboarding_id)
-        .join(b, b.id == OnboardingPath.business_id)
-        .where(
-            verified,
-            OnboardingPath.channel == "payment",
-            b.kind.in_(HOUSEHOLD_KINDS),
-            *only(b.id),
-        )
-        .group_by(b.id)
-        .subquery()
-    )
-    return [
-        _row(
-            b.id, b.province_code, _measure("households"), local_day(b.created_at), *groups,
-            _ONE, _ZERO,
-        ).where(b.kind.in_(HOUSEHOLD_KINDS), *only(b.id)),
-        _row(
-            b.id, b.province_code, _measure("paying_households"),
-            local_day(_later(b.created_at, first_payment.c.at)), *groups, _ONE, _ZERO,
-        )
-        .select_from(b)
-        .join(first_payment, first_payment.c.business_id == b.id),
-        _row(
-            b.id, Assessment.province_code, _measure("assessments"),
-            local_day(Assessment.submitted_at), *groups, _ONE, _ZERO,
-        )
-        .select_from(Assessment)
-        .join(b, b.id == Assessment.business_id)
-        .where(submitted, Assessment.submitted_at.is_not(None), *only(b.id)),
-        _row(
-            b.id, AssessmentScore.province_code,
-            (_measure(SCORE_PREFIX) + AssessmentScore.dimension),
-            local_day(AssessmentScore.submitted_at), *groups, _ONE, AssessmentScore.score,
-        )
-        .select_from(AssessmentScore)
-        .join(Assessment, Assessment.id == AssessmentScore.assessment_id)
-        .join(b, b.id == Assessment.business_id)
-        .where(*only(b.id)),
-        _row(
-            *first_group[:2], _measure("first_assessed"),
-            local_day(sa.func.min(_first_assessed)),
-            *groups, _ONE, _ZERO,
-        )
-        .select_from(Assessment)
-        .join(b, b.id == Assessment.business_id)
-        .where(submitted, *only(b.id))
-        .group_by(*first_group),
-        _row(
-            b.id, EnrolmentEvent.province_code,
-            sa.case((EnrolmentEvent.state == EventState.ENROLLED, _measure("enrolled")),
-                    else_=_measure("completed")),
-            local_day(EnrolmentEvent.at), EnrolmentEvent.commune_code, EnrolmentEvent.sector,
-            b.kind, b.size, _ONE, _ZERO,
-        )
-        .select_from(EnrolmentEvent)
-        .join(b, b.id == EnrolmentEvent.business_id)
-        .where(
-            EnrolmentEvent.state.in_([EventState.ENROLLED, EventState.COMPLETED]), *only(b.id)
-        ),
-        _row(
-            *first_group[:2], _measure("first_trained"),
-            local_day(sa.func.min(_first_trained)),
-            *groups, _ONE, _ZERO,
-        )
-        .select_from(Enrolment)
-        .join(b, b.id == Enrolment.business_id)
-        .where(Enrolment.state == EnrolmentState.COMPLETED, *only(b.id))
-        .group_by(*first_group),
-        _row(
-            b.id, Certificate.province_code, _measure("certificates"),
-            local_day(Certificate.issued_at), *groups, _ONE, _ZERO,
-        )
-        .select_from(Certificate)
-        .join(b, b.id == Certificate.business_id)
-        .where(*only(b.id)),
-        _row(
-            b.id, OnboardingPath.province_code, _measure("listings"),
-            local_day(sa.func.min(Evidence.verified_at)), *groups, _ONE, _ZERO,
-        )
-        .select_from(Evidence)
-        .join(OnboardingPath, OnboardingPath.id == Evidence.onboarding_id)
-        .join(b, b.id == OnboardingPath.business_id)
-        .where(
-            verified,
-            OnboardingPath.channel == "sales",
-            Evidence.verified_at.is_not(None),
-            *only(b.id),
-        )
-        .group_by(OnboardingPath.id, OnboardingPath.province_code, *first_group),
-        _row(
-            *first_group[:2], _measure("first_sales"), local_day(sa.func.min(evidence_day)),
-            *groups, _ONE, _ZERO,
-        )
-        .select_from(Evidence)
-        .join(OnboardingPath, OnboardingPath.id == Evidence.onboarding_id)
-        .join(b, b.id == OnboardingPath.business_id)
-        .where(verified, OnboardingPath.channel == "sales", *only(b.id))
-        .group_by(*first_group),
-        _row(
-            b.id, DigitalStatus.province_code, _measure("digital_in"),
-            local_day(DigitalStatus.became_digital_at), DigitalStatus.commune_code,
-            DigitalStatus.sector, DigitalStatus.kind, b.size, _ONE, _ZERO,
-        )
-        .select_from(DigitalStatus)
-        .join(b, b.id == DigitalStatus.business_id)
-        .where(*only(b.id)),
-        _row(
-            b.id, DigitalStatus.province_code, _measure("digital_out"),
-            local_day(DigitalStatus.ceased_at), DigitalStatus.commune_code,
-            DigitalStatus.sector, DigitalStatus.kind, b.size, _ONE, _ZERO,
-        )
-        .select_from(DigitalStatus)
-        .join(b, b.id == DigitalStatus.business_id)
-        .where(DigitalStatus.ceased_at.is_not(None), *only(b.id)),
-        *_states(only(b.id)),
-    ]  # fmt: skip
-
-
-def _states(only: list) -> list[sa.Select]:
-    """The funnel's measures: each business once, on ``STATE_DAY``, in its present groups."""
-    b = Business
-    groups = (b.commune_code, b.sector, b.kind, b.size)
-    registered = sa.exists().where(
-        User.id == b.owner_id, sa.or_(User.email.is_not(None), User.phone.is_not(None))
-    )
-    assessed = sa.exists().where(
-        Assessment.business_id == b.id, Assessment.status == AssessmentStatus.SUBMITTED
-    )
-    trained = sa.exists().where(Certificate.business_id == b.id, Certificate.revoked_at.is_(None))
-    listed = sa.exists().where(
-        Evidence.business_id == b.id, Evidence.status == EvidenceStatus.VERIFIED
-    )
-    digital = sa.exists().where(
-        DigitalStatus.business_id == b.id, DigitalStatus.ceased_at.is_(None)
-    )
-    day = sa.literal(STATE_DAY, sa.Date)
-    return [
-        _row(b.id, b.province_code, _measure(name), day, *groups, _ONE, _ZERO).where(*where, *only)
-        for name, where in (
-            ("now:known", ()),
-            ("now:registered", (registered,)),
-            ("now:assessed", (assessed,)),
-            ("now:trained", (trained,)),
-            ("now:listed", (listed,)),
-            ("now:digital", (digital,)),
-        )
-    ]
+    only = [] if ids is None else [Business.id.in_(ids)]
+    return [measure.rows(only) for measure in MEASURES]
 
 
 CONTRIBUTION_COLUMNS = ("business_id", *GROUP_KEYS)

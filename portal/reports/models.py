@@ -133,31 +133,50 @@ class DigitalStatus(db.Model):
 # and sums per local day, kept current in the committing transaction by
 # ``portal.reports.aggregates`` and rebuilt from scratch by ``flask rebuild-report-aggregates``.
 # A ``measure`` names what is counted ("assessments", "score:<dimension>", "digital_in", ...;
-# see ``aggregates.MEASURES``); ``n`` counts and ``total`` sums (scores), so an average is
-# total / n.
-
-_SECTOR = sa.Enum(Sector, native_enum=False, length=24)
-_KIND = sa.Enum(BusinessKind, native_enum=False, length=24)
-_SIZE = sa.Enum(BusinessSize, native_enum=False, length=12)
+# see ``aggregates.MEASURES``). The three tables share one key, each adding to it.
 
 
-class ReportTotal(db.Model):
-    """Per province, local day and measure: what the unfiltered reports add up."""
+class _Aggregate:
+    """The key of every aggregate (province, measure, local day) and what it holds.
 
-    __tablename__ = "report_totals"
+    ``sort_order`` keeps the columns in the primary key's order whatever the class that adds
+    them: business (contributions), province, measure, day, groups, then the values.
+    """
 
-    province_code: Mapped[int] = mapped_column(primary_key=True)
-    measure: Mapped[str] = mapped_column(sa.String(48), primary_key=True)
-    day: Mapped[date] = mapped_column(primary_key=True)
-    n: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    total: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    province_code: Mapped[int] = mapped_column(primary_key=True, sort_order=-2)
+    measure: Mapped[str] = mapped_column(sa.String(48), primary_key=True, sort_order=-2)
+    day: Mapped[date] = mapped_column(primary_key=True, sort_order=-2)
+    #: How many were counted; ``total`` sums (scores), so an average is total / n.
+    n: Mapped[int] = mapped_column(sa.BigInteger, default=0, sort_order=1)
+    total: Mapped[float] = mapped_column(sa.Float, default=0.0, sort_order=1)
 
     @classmethod
     def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
         return _by_province(cls, user)
 
 
-class ReportCount(db.Model):
+class _Grouped(_Aggregate):
+    """...and the groups a filtered report picks."""
+
+    commune_code: Mapped[int] = mapped_column(primary_key=True)
+    sector: Mapped[Sector] = mapped_column(
+        sa.Enum(Sector, native_enum=False, length=24), primary_key=True
+    )
+    kind: Mapped[BusinessKind] = mapped_column(
+        sa.Enum(BusinessKind, native_enum=False, length=24), primary_key=True
+    )
+    size: Mapped[BusinessSize] = mapped_column(
+        sa.Enum(BusinessSize, native_enum=False, length=12), primary_key=True
+    )
+
+
+class ReportTotal(_Aggregate, db.Model):
+    """Per province, local day and measure: what the unfiltered reports add up."""
+
+    __tablename__ = "report_totals"
+
+
+class ReportCount(_Grouped, db.Model):
     """Per province, local day, commune, sector, kind, size and measure: the filtered reports.
 
     Commune and sector are the counted row's own copies where it keeps them (enrolment events,
@@ -167,22 +186,8 @@ class ReportCount(db.Model):
 
     __tablename__ = "report_counts"
 
-    province_code: Mapped[int] = mapped_column(primary_key=True)
-    measure: Mapped[str] = mapped_column(sa.String(48), primary_key=True)
-    day: Mapped[date] = mapped_column(primary_key=True)
-    commune_code: Mapped[int] = mapped_column(primary_key=True)
-    sector: Mapped[Sector] = mapped_column(_SECTOR, primary_key=True)
-    kind: Mapped[BusinessKind] = mapped_column(_KIND, primary_key=True)
-    size: Mapped[BusinessSize] = mapped_column(_SIZE, primary_key=True)
-    n: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    total: Mapped[float] = mapped_column(sa.Float, default=0.0)
 
-    @classmethod
-    def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
-        return _by_province(cls, user)
-
-
-class ReportContribution(db.Model):
+class ReportContribution(_Grouped, db.Model):
     """What each business adds to ``report_counts``: the writes' memory, never read by a report.
 
     A write recomputes the contribution of the businesses it touched from their rows and adds
@@ -191,13 +196,4 @@ class ReportContribution(db.Model):
 
     __tablename__ = "report_contributions"
 
-    business_id: Mapped[int] = mapped_column(primary_key=True)
-    province_code: Mapped[int] = mapped_column(primary_key=True)
-    measure: Mapped[str] = mapped_column(sa.String(48), primary_key=True)
-    day: Mapped[date] = mapped_column(primary_key=True)
-    commune_code: Mapped[int] = mapped_column(primary_key=True)
-    sector: Mapped[Sector] = mapped_column(_SECTOR, primary_key=True)
-    kind: Mapped[BusinessKind] = mapped_column(_KIND, primary_key=True)
-    size: Mapped[BusinessSize] = mapped_column(_SIZE, primary_key=True)
-    n: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    total: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    business_id: Mapped[int] = mapped_column(primary_key=True, sort_order=-3)
