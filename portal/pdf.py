@@ -1,18 +1,110 @@
-"""The one way to make a PDF: HTML from a Jinja template, printed by WeasyPrint."""
+"""The one way to make a PDF: HTML from a Jinja template, printed by WeasyPrint.
 
+Printing is the slow part (half a second to a second for a few pages, all of it CPU), so:
+
+- each thread keeps its WeasyPrint font configuration (Pango's font map, with the fonts it has
+  loaded and measured) from one PDF to the next: about a tenth of a report's time. One per
+  thread, since Pango's font maps are not to be shared between threads;
+- the PDFs printed lately are kept in memory by the SHA-256 of their HTML (``RenderedCache``).
+  WeasyPrint prints the same HTML to the same bytes, and the HTML holds everything a PDF shows
+  (names, scores, peer counts, dates, the style; images as data: URLs), so a kept PDF is exactly
+  what printing again would give: nothing to invalidate, and nobody can get a PDF whose HTML
+  their own request did not produce (a template that loaded a file by URL would have to put
+  that file's content, or its hash, in its HTML). A change of anything shown (a business
+  renamed, peers that submitted since, another day's date) is another HTML, hence a new PDF.
+  Kept per process, for minutes, within a few megabytes: nothing is written to disk, so
+  closing an account (which erases names and answers) leaves no copy behind once the minutes
+  are over.
+"""
+
+import hashlib
+import threading
+import time
 import unicodedata
+from collections import OrderedDict
+from importlib.metadata import version
 from urllib.parse import quote
 
 from flask import Response, current_app
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+
+#: What else makes the bytes: the printer's version (the fonts come with the deployment).
+_PRINTER = f"weasyprint {version('weasyprint')}, pydyf {version('pydyf')}"
+
+
+class RenderedCache:
+    """Recent PDFs by the hash of what printed them, least recently used out first."""
+
+    def __init__(self, max_bytes: int, max_entry_bytes: int, seconds: float) -> None:
+        self.max_bytes = max_bytes
+        self.max_entry_bytes = max_entry_bytes
+        self.seconds = seconds
+        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            self._expire(time.monotonic())
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: str, pdf: bytes) -> None:
+        if len(pdf) > self.max_entry_bytes:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._size -= len(old[1])
+            self._entries[key] = (time.monotonic() + self.seconds, pdf)
+            self._size += len(pdf)
+            while self._size > self.max_bytes:
+                _key, (_until, evicted) = self._entries.popitem(last=False)
+                self._size -= len(evicted)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+    def _expire(self, now: float) -> None:
+        # Entries are in order of use, not of expiry: look at them all (a few hundred at most).
+        for key in [k for k, (until, _pdf) in self._entries.items() if until <= now]:
+            self._size -= len(self._entries.pop(key)[1])
+
+
+#: A report is 40-100 kB; a batch of invitation letters (hundreds of pages) is not kept.
+rendered = RenderedCache(max_bytes=24 * 1024 * 1024, max_entry_bytes=2 * 1024 * 1024, seconds=600)
+
+_thread = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    font_config = getattr(_thread, "font_config", None)
+    if font_config is None:
+        font_config = _thread.font_config = FontConfiguration()
+    return font_config
 
 
 def write_pdf(html: str) -> bytes:
     """Return the PDF of ``html``, tagged for screen readers (PDF/UA-1; language from <html>).
 
-    Relative URLs (fonts, images under static/) resolve against the app's root folder.
+    Relative URLs (fonts, images under static/) resolve against the app's root folder; a PDF
+    printed from the same HTML lately comes from memory (see the module's notes).
     """
-    return HTML(string=html, base_url=current_app.root_path).write_pdf(pdf_variant="pdf/ua-1")
+    base_url = current_app.root_path
+    digest = hashlib.sha256(f"{_PRINTER}\n{base_url}\n{html}".encode()).hexdigest()
+    pdf = rendered.get(digest)
+    if pdf is None:
+        pdf = HTML(string=html, base_url=base_url).write_pdf(
+            pdf_variant="pdf/ua-1", font_config=_font_config()
+        )
+        rendered.put(digest, pdf)
+    return pdf
 
 
 def pdf_response(pdf: bytes, filename: str, *, attachment: bool = False) -> Response:
