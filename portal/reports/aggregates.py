@@ -79,8 +79,18 @@ _ONE = sa.literal_column("1", sa.Integer)
 _ZERO = sa.literal_column("0.0", sa.Float)
 
 
-_NAMES = ("business_id", "province_code", "measure", "day", "commune_code", "sector", "kind")
-_NAMES = (*_NAMES, "size", "n", "total")
+_NAMES = (
+    "business_id",
+    "province_code",
+    "measure",
+    "day",
+    "commune_code",
+    "sector",
+    "kind",
+    "size",
+    "n",
+    "total",
+)
 
 
 def _row(*columns: Any) -> sa.Select:
@@ -121,7 +131,8 @@ class Measure:
 
     name: str
     counts: str
-    source: type
+    #: The counted table's model (it has ``province_code``; see ``_TO_BUSINESS``).
+    source: Any
     at: Any = None
     where: tuple = ()
     shape: Literal["each", "first", "state"] = "each"
@@ -451,8 +462,8 @@ def _touched_businesses(session: Session) -> set[int]:
             ids.add(obj.id)
         elif _touches(obj) and getattr(obj, "business_id", None) is not None:
             ids.add(obj.business_id)
-        elif _signs_in_differently(obj):
-            owners.add(obj.id)  # type: ignore[attr-defined]
+        elif isinstance(obj, User) and _signs_in_differently(obj):
+            owners.add(obj.id)
     if owners:
         owned = sa.select(Business.id).where(Business.owner_id.in_(sorted(owners)))
         ids.update(session.connection().execute(owned).scalars())
@@ -479,6 +490,7 @@ _COUNTED_COLUMNS = {
 
 def _business_ids_of(table: sa.Table, where: Any) -> Any:
     """Return a select of the businesses of the rows ``where`` picks in ``table``."""
+    column: Any
     if table.name == Business.__tablename__:
         column = table.c.id
     elif table.name == User.__tablename__:
@@ -500,8 +512,8 @@ def _collect_bulk(state: ORMExecuteState) -> Any:
     An UPDATE or DELETE: the businesses of the rows it picks, read before it runs. An INSERT of
     businesses with RETURNING (the bulk import): the new ids, read from its result.
     """
-    stmt = state.statement
-    table = getattr(stmt, "table", None)
+    stmt: Any = state.statement
+    table: Any = getattr(stmt, "table", None)
     name = getattr(table, "name", None)
     if name not in _COUNTED_COLUMNS or not (state.is_update or state.is_delete or state.is_insert):
         return None
