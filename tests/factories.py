@@ -24,7 +24,8 @@ from portal.imports.models import ImportBatch
 from portal.onboarding import files
 from portal.onboarding import operations as onboarding_operations
 from portal.onboarding.models import Evidence, EvidenceKind, OnboardingPath
-from portal.reports.models import DigitalStatus
+from portal.reports import aggregates
+from portal.reports.models import DigitalStatus, ReportContribution, ReportCount, ReportTotal
 from portal.reports.operations import set_definition
 from portal.training import operations
 from portal.training.alerts import ClassAlert, ClassAlertNotice
@@ -996,3 +997,29 @@ def field_stored(app) -> dict:
             ),
             "mismatch": [h.name for h in households if h.score_mismatch],
         }
+
+
+# ----------------------------------------------------------------------------- report aggregates
+
+
+def report_aggregates() -> dict[str, set]:
+    """Every non-empty report aggregate row, by table (totals rounded: sums of floats)."""
+    found = {}
+    for model in (ReportContribution, ReportCount, ReportTotal):
+        table = model.__table__
+        keys = [c for c in table.c if c.name not in ("n", "total")]
+        found[table.name] = {
+            (*(str(v) for v in row[:-2]), row[-2], round(row[-1], 6))
+            for row in db.session.execute(sa.select(*keys, table.c.n, table.c.total))
+            if row[-2] or abs(row[-1]) > 1e-9
+        }
+    return found
+
+
+def rebuilt_report_aggregates() -> dict[str, set]:
+    """The report aggregates as a rebuild makes them (rolled back: nothing stored changes)."""
+    db.session.rollback()
+    aggregates.rebuild()
+    found = report_aggregates()
+    db.session.rollback()
+    return found

@@ -1,11 +1,18 @@
-"""Writes for onboarding: start a path, tick steps, add evidence, verify or reject it."""
+"""Writes for onboarding: start a path, tick steps, add evidence, verify or reject it.
+
+Each write locks the business first and reads the province under the lock, as a move of the
+business locks it before it carries the business's paths, steps and evidence
+(``businesses.operations.move_business``): a row written while the business moves waits for the
+move and is written in the new province, or the move waits and then carries it; never a row
+left behind in the old province, and never a wait in a circle.
+"""
 
 import logging
 
 import sqlalchemy as sa
 
 from assessments.listing_paths import ListingPath
-from portal import signals
+from portal import locking, signals
 from portal.auth.models import User
 from portal.businesses.models import Business
 from portal.businesses.operations import move_rows
@@ -30,8 +37,22 @@ class OnboardingError(OperationError):
     codes = OnboardingCode
 
 
+def _lock_business(business_id: int) -> Business:
+    """Lock the business row until commit and reload it (its province as the move left it)."""
+    business = locking.lock(Business, business_id)
+    assert business is not None, f"business {business_id} is gone"
+    return business
+
+
+def _lock_path(onboarding: OnboardingPath) -> None:
+    """Lock the path's business, then reload the path (its province and steps) under the lock."""
+    _lock_business(onboarding.business_id)
+    db.session.refresh(onboarding)
+
+
 def start_path(business: Business, path: ListingPath, by: User) -> OnboardingPath:
     """Start ``path`` for the business, or return it if it was started already."""
+    business = _lock_business(business.id)
     if not path.is_offered_to(business.kind.value, business.sector.value):
         raise OnboardingError("not_offered")
     existing = db.session.scalar(
@@ -54,6 +75,7 @@ def start_path(business: Business, path: ListingPath, by: User) -> OnboardingPat
 
 def set_step_done(onboarding: OnboardingPath, step_id: str, done: bool, by: User) -> None:
     """Tick a step off, or untick it."""
+    _lock_path(onboarding)
     current = next((s for s in onboarding.steps if s.step_id == step_id), None)
     if done and current is None:
         onboarding.steps.append(
@@ -79,6 +101,7 @@ def add_evidence(
     note: str = "",
 ) -> Evidence:
     """Record a listing URL or a stored file as evidence, waiting for verification."""
+    _lock_path(onboarding)
     evidence = Evidence(
         onboarding=onboarding,
         business_id=onboarding.business_id,
@@ -101,7 +124,13 @@ def add_evidence(
 
 
 def review_evidence(evidence: Evidence, by: User, verified: bool, reason: str = "") -> None:
-    """Verify or reject evidence; a rejection needs a reason the owner will read."""
+    """Verify or reject evidence; a rejection needs a reason the owner will read.
+
+    Refused if the evidence is not of the reviewer's province, read under the business's lock
+    (its business may have moved to another province meanwhile).
+    """
+    _lock_business(evidence.business_id)
+    db.session.refresh(evidence)
     if evidence.province_code != by.province_code and not by.is_admin:
         raise OnboardingError("other_province")
     if not verified and not reason.strip():

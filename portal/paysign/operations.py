@@ -5,7 +5,7 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from portal import signals
+from portal import locking, signals
 from portal.auth.models import User
 from portal.businesses.models import Business
 from portal.businesses.operations import move_rows
@@ -26,9 +26,16 @@ def save_sign(
     amount_vnd: int | None,
     message: str,
 ) -> PaymentSign:
-    """Create or replace the business's payment sign with values the form has cleaned."""
+    """Create or replace the business's payment sign with values the form has cleaned.
+
+    The business is locked first and its province read under the lock, as a move locks it
+    before carrying the sign: a sign made while the business moves is made where it moved.
+    """
     # The form checked each value; building the code refuses anything it could not carry.
     vietqr.build_payload(bank_bin, account_number, amount_vnd, message)
+    locked = locking.lock(Business, business.id)
+    assert locked is not None, f"business {business.id} is gone"
+    business = locked
     values = {
         "bank_bin": bank_bin,
         "account_number": account_number,

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assessments.recommend import load_rules
-from portal import formatting, geo, signals
+from portal import formatting, geo, locking, signals
 from portal.auth.models import User
 from portal.businesses.models import Business
 from portal.clock import utcnow
@@ -105,10 +105,15 @@ def subscribe(
 ) -> ClassAlert:
     """Ask to hear of new classes of ``course`` (or on ``topic``) near ``business``.
 
-    Asking again for the same course or topic changes only how far the alert reaches.
+    Asking again for the same course or topic changes only how far the alert reaches. The
+    business is locked first and its province read under the lock (a move drops the alerts it
+    finds: one asked meanwhile is asked where the business is now).
     """
     if (course is None) == (not topic):
         raise AlertError("course_or_topic")
+    locked_business = locking.lock(Business, business.id)
+    assert locked_business is not None, f"business {business.id} is gone"
+    business = locked_business
     if course is not None and course.province_code != business.province_code:
         raise AlertError("other_province")
     match = ClassAlert.course_id == course.id if course is not None else ClassAlert.topic == topic
@@ -155,6 +160,9 @@ def note_class_opened(cohort: Cohort) -> int:
     """Write a notice for each business whose alert the new class answers; return how many.
 
     Receives ``signals.cohort_opened`` (sent by ``operations.create_cohort``, in its transaction).
+    The businesses are locked (shared) and their province checked under the lock, so that a
+    business moving meanwhile gets no notice in the province it leaves: the move waits and drops
+    the notice, or the notice waits and is not written.
     """
     course = cohort.course
     near = ClassAlert.province_wide.is_(True)
@@ -162,17 +170,23 @@ def note_class_opened(cohort: Cohort) -> int:
         near = sa.true()  # online: near everyone
     else:
         near = sa.or_(near, Business.commune_code == cohort.commune_code)
-    business_ids = db.session.scalars(
-        sa.select(ClassAlert.business_id)
-        .join(Business, Business.id == ClassAlert.business_id)
+    answered = (
+        sa.select(ClassAlert.id)
         .where(
+            ClassAlert.business_id == Business.id,
             ClassAlert.province_code == cohort.province_code,
-            Business.province_code == cohort.province_code,
             sa.or_(ClassAlert.course_id == course.id, ClassAlert.topic == course.topic),
             near,
         )
-        .distinct()
-        .order_by(ClassAlert.business_id)
+        .exists()
+    )
+    business_ids = db.session.scalars(
+        locking.locked(
+            sa.select(Business.id)
+            .where(Business.province_code == cohort.province_code, answered)
+            .order_by(Business.id),
+            read=True,
+        )
     ).all()
     for business_id in business_ids:
         db.session.add(

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from portal.audit import audited
 from portal.extensions import db
+from portal.failures import flash_error
 from portal.inputs import ids_from
 from portal.permissions import performs, require
 from portal.scoping import get_scoped_or_404
@@ -35,7 +36,12 @@ def assign(cohort_id: int):
             flash(_("Tick at least one business."), "error")
             kept = {name: request.args[name] for name in ASSIGN_QUERY if name in request.args}
             return redirect(url_for("training.assign", cohort_id=cohort.id, **kept))
-        assigned, skipped = operations.assign(cohort, businesses, current_user)
+        try:
+            assigned, skipped = operations.assign(cohort, businesses, current_user)
+        except operations.TrainingError as error:  # a business moved away meanwhile
+            db.session.rollback()
+            flash_error(error)
+            return redirect(url_for("training.assign", cohort_id=cohort.id))
         db.session.commit()
         flash(
             ngettext(

@@ -107,7 +107,9 @@ def window_of(session: TrainingSession) -> Window:
 class CheckInError(operations.TrainingError):
     """A refused check-in; ``code`` is one of labels.CheckInCode (the view fills the window)."""
 
-    codes = CheckInCode
+    # TrainingError's codes read as type[TrainingCode] to mypy (training/operations.py gives
+    # them no ClassVar[type[Code]] annotation yet); both are OperationError's type[Code].
+    codes = CheckInCode  # type: ignore[assignment]
 
 
 @dataclass
@@ -125,7 +127,7 @@ def check_in(session: TrainingSession, owner: User) -> CheckIn:
     (``FOR UPDATE``) so that two scans at the same moment wait for each other instead of both
     adding a row. A trainer's correction to absent stands: a new scan does not undo it.
     """
-    session = operations._lock_session(session.id, shared=True)
+    session = operations.lock_for_check_in(session, owner)
     window = window_of(session)
     if not window.is_open():
         raise CheckInError("not_open", at=window.opens_at)
@@ -167,7 +169,7 @@ def check_in(session: TrainingSession, owner: User) -> CheckIn:
                 Attendance(
                     session_id=session.id,
                     enrolment=enrolment,
-                    province_code=session.province_code,
+                    province_code=enrolment.province_code,
                     present=True,
                     marked_at=utcnow(),
                     marked_by_id=owner.id,

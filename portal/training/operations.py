@@ -3,6 +3,13 @@
 Seats are counted under a lock on the cohort row (``SELECT ... FOR UPDATE`` on PostgreSQL), so
 two simultaneous enrolments can never exceed the capacity. SQLite has one writer at a time and
 answers a conflicting second writer with "database is locked" rather than overbooking.
+
+Lock order: the cohort, then the business, then the business's enrolments and certificates.
+A move of the business locks the business before it carries those rows (and locks no cohort,
+``businesses.operations.move_business``); so a write of a business's place in a class reads the
+business's province under its lock and waits for a move, or the move waits for it and then sees
+the place (and refuses, if it is open). Taking the cohort first matters: an enrolment's rows
+name the cohort, and writing one waits for whoever holds the cohort.
 """
 
 import logging
@@ -228,10 +235,15 @@ def request_seat(cohort: Cohort, business: Business) -> None:
 
 
 def enrol(cohort: Cohort, business: Business, user: User) -> Enrolment:
-    """Enrol ``business`` in ``cohort``, or put it on the waitlist if the cohort is full."""
+    """Enrol ``business`` in ``cohort``, or put it on the waitlist if the cohort is full.
+
+    Refused if the business is not in the class's province, read under the business's lock: a
+    business that moved meanwhile is not enrolled in a class of the province it left.
+    """
+    cohort = lock_cohort(cohort.id)
+    business = lock_business(business.id)
     if business.province_code != cohort.province_code:
         raise TrainingError("other_province")
-    cohort = lock_cohort(cohort.id)
     if clock.today() > cohort.enrolment_deadline:
         raise TrainingError("deadline_passed")
     enrolment = db.session.scalar(
@@ -257,6 +269,9 @@ def accept_assignment(enrolment: Enrolment, user: User) -> Enrolment:
     if enrolment.state != EnrolmentState.ASSIGNED:
         raise TrainingError("not_assigned")
     cohort = lock_cohort(enrolment.cohort_id)
+    business = _lock_answer(enrolment)
+    if business.province_code != cohort.province_code:
+        raise TrainingError("other_province")
     if clock.today() > cohort.enrolment_deadline:
         raise TrainingError("deadline_passed")
     _take_seat_or_wait(cohort, enrolment, user)
@@ -266,8 +281,24 @@ def accept_assignment(enrolment: Enrolment, user: User) -> Enrolment:
 def decline_assignment(enrolment: Enrolment, user: User) -> Enrolment:
     if enrolment.state != EnrolmentState.ASSIGNED:
         raise TrainingError("not_assigned")
+    lock_cohort(enrolment.cohort_id)
+    _lock_answer(enrolment)
     _set_state(enrolment, EnrolmentState.DECLINED, user)
     return enrolment
+
+
+def _lock_answer(enrolment: Enrolment) -> Business:
+    """Lock the business of an assignment being answered (its cohort locked); return it.
+
+    An accept and a decline of the same assignment take turns on the business, and the second
+    finds the assignment answered; a move, which refuses while the assignment is open, takes
+    turns with both.
+    """
+    business = lock_business(enrolment.business_id)
+    db.session.refresh(enrolment)
+    if enrolment.state != EnrolmentState.ASSIGNED:
+        raise TrainingError("not_assigned")
+    return business
 
 
 def cancel(enrolment: Enrolment, user: User) -> list[Enrolment]:
@@ -286,13 +317,22 @@ def cancel(enrolment: Enrolment, user: User) -> list[Enrolment]:
 
 
 def assign(cohort: Cohort, businesses: Iterable[Business], user: User) -> tuple[int, int]:
-    """Assign the cohort's course to businesses; return (assigned, skipped as already in it)."""
+    """Assign the cohort's course to businesses; return (assigned, skipped as already in it).
+
+    The cohort, then the businesses are locked, and their provinces read under the locks:
+    refused if one of them is not (or no longer) in the class's province.
+    """
+    cohort = lock_cohort(cohort.id)
+    ids = sorted({b.id for b in businesses})
+    locked_businesses = db.session.scalars(
+        locking.locked(sa.select(Business).where(Business.id.in_(ids)).order_by(Business.id))
+    ).all()
     existing = {
         e.business_id: e
         for e in db.session.scalars(sa.select(Enrolment).where(Enrolment.cohort_id == cohort.id))
     }
     assigned = skipped = 0
-    for business in businesses:
+    for business in locked_businesses:
         if business.province_code != cohort.province_code:
             raise TrainingError("other_province")
         enrolment = existing.get(business.id)
@@ -321,16 +361,23 @@ def set_attendance(
 
     Only once the session has started: nothing is recorded that has not happened. The shared
     row lock makes a concurrent reschedule wait, so the start we compare with is the current one.
+    Locks, in the module's order: the cohort (shared: marks of one class go on side by side, a
+    completion waits), the session (shared), the business, then the enrolment; the attendance
+    row is where the enrolment is now (a completed participant's business may have moved).
     """
     if enrolment.cohort_id != session.cohort_id:
         raise TrainingError("other_cohort")
     if enrolment.state not in SEAT_STATES:
         raise TrainingError("not_enrolled")
+    lock_cohort(session.cohort_id, shared=True)
     session = _lock_session(session.id, shared=True)
     if not has_started(session):
         raise TrainingError("session_not_started", at=session.starts_at)
+    lock_business(enrolment.business_id)
     # A participant's own check-in (training/checkin.py) may add the row at the same moment.
-    db.session.execute(locking.locked(sa.select(Enrolment.id).where(Enrolment.id == enrolment.id)))
+    locking.lock(Enrolment, enrolment.id)
+    if enrolment.state not in SEAT_STATES:
+        raise TrainingError("not_enrolled")
     row = db.session.scalar(
         sa.select(Attendance).where(
             Attendance.session_id == session.id, Attendance.enrolment_id == enrolment.id
@@ -339,7 +386,7 @@ def set_attendance(
     was_present = row is not None and row.present
     if row is None:
         row = Attendance(
-            session_id=session.id, enrolment=enrolment, province_code=session.province_code
+            session_id=session.id, enrolment=enrolment, province_code=enrolment.province_code
         )
         db.session.add(row)
     row.present = present
@@ -423,7 +470,9 @@ def revoke_certificate(certificate: Certificate, user: User, reason: str | None 
     """Withdraw a certificate; the enrolment stays completed (counts do not change).
 
     A certificate is withdrawn once: a second attempt keeps the first date, author and reason.
+    The business is locked before its certificate, as a move locks it before carrying it.
     """
+    lock_business(certificate.business_id)
     locking.lock(Certificate, certificate.id)
     if certificate.revoked_at is not None:
         raise TrainingError("already_withdrawn")
@@ -437,12 +486,46 @@ def revoke_certificate(certificate: Certificate, user: User, reason: str | None 
 # ----------------------------------------------------------------------------- helpers
 
 
-def lock_cohort(cohort_id: int) -> Cohort:
-    """Lock the cohort row until commit: every seat decision for it happens one at a time."""
-    cohort = locking.lock(Cohort, cohort_id)
+def lock_cohort(cohort_id: int, shared: bool = False) -> Cohort:
+    """Lock the cohort row until commit: every seat decision for it happens one at a time
+    (``shared``: writes that only need the seats to stay as they are, side by side)."""
+    cohort = locking.lock(Cohort, cohort_id, read=shared)
     if cohort is None:
         raise TrainingError("no_cohort")
     return cohort
+
+
+def lock_business(business_id: int) -> Business:
+    """Lock the business row until commit and reload it (its province, commune and sector).
+
+    After its cohort, if any (the module's lock order): a move of the business waits for this
+    transaction, or this one for the move and then reads where the move left the business.
+    """
+    business = locking.lock(Business, business_id)
+    assert business is not None, f"business {business_id} is gone"
+    return business
+
+
+def lock_for_check_in(session: TrainingSession, owner: User) -> TrainingSession:
+    """Take the locks of an owner's own check-in (training/checkin.py) in the module's order:
+    the cohort and the session (shared), then the owner's businesses holding a seat in the
+    class, before their enrolments; return the session, reloaded."""
+    lock_cohort(session.cohort_id, shared=True)
+    session = _lock_session(session.id, shared=True)
+    db.session.execute(
+        locking.locked(
+            sa.select(Business.id)
+            .join(Enrolment, Enrolment.business_id == Business.id)
+            .where(
+                Enrolment.cohort_id == session.cohort_id,
+                Enrolment.state.in_(SEAT_STATES),
+                Business.owner_id == owner.id,
+            )
+            .order_by(Business.id),
+            of=Business,
+        )
+    )
+    return session
 
 
 def _check_before_certificates(cohort_id: int, starts_at: datetime) -> None:
