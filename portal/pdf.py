@@ -4,7 +4,8 @@ Printing is the slow part (half a second to a second for a few pages, all of it 
 
 - each thread keeps its WeasyPrint font configuration (Pango's font map, with the fonts it has
   loaded and measured) from one PDF to the next: about a tenth of a report's time. One per
-  thread, since Pango's font maps are not to be shared between threads;
+  thread, since Pango's font maps are not to be shared between threads. The PDFs use installed
+  fonts only: an @font-face rule would add its font to the thread's configuration for good;
 - the PDFs printed lately are kept in memory by the SHA-256 of their HTML (``RenderedCache``).
   WeasyPrint prints the same HTML to the same bytes, and the HTML holds everything a PDF shows
   (names, scores, peer counts, dates, the style; images as data: URLs), so a kept PDF is exactly
