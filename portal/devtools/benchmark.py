@@ -42,7 +42,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
 
-from portal import clock, create_app, geo
+from portal import clock, create_app, geo, pdf
 from portal.auth.models import Role
 from portal.auth.operations import create_user
 from portal.devtools import benchmark_http
@@ -178,6 +178,8 @@ def _measure(bench: Bench, role: str, urls: list[str], requests: int) -> list[di
         timings = []
         with app.app_context(), count_queries(db.engine) as counter:
             for _ in range(requests):
+                if ".pdf" in url:
+                    pdf.rendered.clear()  # the print, not a copy kept from the last request
                 start = time.perf_counter()
                 response = client.get(url, headers=headers)
                 timings.append(time.perf_counter() - start)
@@ -223,15 +225,16 @@ def _measure_owner(bench: Bench, requests: int) -> list[dict]:
         assert response.status_code == 200, (RESULTS_PAGE, response.status_code)
         queries += counter.count
     rows = [_row(RESULTS_PAGE, timings, queries // requests)]
-    pdf = f"/assessments/{assessment_id}/report.pdf"
-    client.get(pdf)
+    report = f"/assessments/{assessment_id}/report.pdf"
+    client.get(report)
     timings = []
     with app.app_context(), count_queries(db.engine) as counter:
         for _ in range(requests):
+            pdf.rendered.clear()  # the print, not a copy kept from the last request
             start = time.perf_counter()
-            response = client.get(pdf)
+            response = client.get(report)
             timings.append(time.perf_counter() - start)
-            assert response.status_code == 200, (pdf, response.status_code)
+            assert response.status_code == 200, (report, response.status_code)
     rows.append(_row(RESULTS_PDF, timings, counter.count // requests))
     return rows
 
