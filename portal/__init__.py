@@ -80,7 +80,6 @@ def configure_extensions(app: Flask) -> None:
 
     login_manager.login_message = _l("Please sign in to open this page.")
 
-    @login_manager.user_loader
     def load_user(cookie_id: str) -> User | None:
         # "<id>:<session version>": a cookie from before a sign-out or a new password is void.
         match = re.fullmatch(r"([0-9]{1,12}):([0-9]{1,9})", cookie_id)
@@ -90,6 +89,10 @@ def configure_extensions(app: Flask) -> None:
         if user is None or user.session_version != int(match[2]):
             return None
         return user
+
+    # Registered by a call, not as a decorator: Flask-Login has no types, and an untyped
+    # decorator would leave load_user unchecked.
+    login_manager.user_loader(load_user)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         configure_sqlite(app)

@@ -2,15 +2,32 @@
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
-from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.clock import utcnow
-from portal.extensions import db
+from portal.extensions import Model
+
+if TYPE_CHECKING:
+
+    class UserMixin:
+        """flask_login.UserMixin as a type checker sees it: Flask-Login ships no types, and a
+        base class of type Any would make every attribute of User Any too."""
+
+        @property
+        def is_active(self) -> bool: ...
+        @property
+        def is_authenticated(self) -> bool: ...
+        @property
+        def is_anonymous(self) -> bool: ...
+        def get_id(self) -> str: ...
+
+else:
+    from flask_login import UserMixin
 
 
 class Role(enum.StrEnum):
@@ -37,7 +54,7 @@ def password_hash_method() -> str:
     return PASSWORD_HASH_METHOD
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,7 +96,7 @@ class User(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     @property

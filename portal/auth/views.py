@@ -12,6 +12,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -24,6 +25,7 @@ from portal.auth.forms import (
 )
 from portal.auth.models import Role
 from portal.extensions import db, limiter
+from portal.forms import filled
 from portal.permissions import performs
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -60,12 +62,12 @@ def _per_account() -> str:
 @performs("account.access")
 @limiter.limit(_login_limit, methods=["POST"])
 @limiter.limit(_account_limit, key_func=_per_account, methods=["POST"])
-def login():
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = operations.authenticate(form.login.data, form.password.data)
+        user = operations.authenticate(filled(form.login), filled(form.password))
         if user is None:
             form.password.errors = [_("The email/phone or the password is not right.")]
         else:
@@ -81,7 +83,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 @performs("account.own")
-def logout():
+def logout() -> ResponseReturnValue:
     # CSRFProtect has already checked the token of this POST. Signing out ends every session
     # of the account, so a copied cookie is worthless too.
     operations.end_sessions(current_user)
@@ -93,7 +95,7 @@ def logout():
 
 @bp.route("/password", methods=["GET", "POST"])
 @performs("account.own")
-def change_password():
+def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         if not current_user.check_password(form.current.data):
@@ -101,7 +103,7 @@ def change_password():
         else:
             cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
             remembered = cookie in request.cookies
-            operations.change_password(current_user, form.password.data)
+            operations.change_password(current_user, filled(form.password))
             db.session.commit()
             # Every other device is signed out; this one goes on with the new session version.
             login_user(current_user._get_current_object(), remember=remembered)
@@ -114,10 +116,10 @@ def change_password():
 @performs("account.access")
 @limiter.limit(_login_limit, methods=["POST"])
 @limiter.limit(_account_limit, key_func=_per_account, methods=["POST"])
-def request_reset():
+def request_reset() -> ResponseReturnValue:
     form = ResetRequestForm()
     if form.validate_on_submit():
-        user = operations.find_user_by_login(form.login.data)
+        user = operations.find_user_by_login(filled(form.login))
         if user is not None and user.active:
             operations.send_password_reset(user)
         # The same answer whether or not the account exists, so nobody can probe for accounts.
@@ -134,7 +136,7 @@ def request_reset():
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @performs("account.access")
-def reset_password(token: str):
+def reset_password(token: str) -> ResponseReturnValue:
     user = operations.user_for_reset_token(token)
     if user is None:
         flash(_("This link is invalid or has expired. Ask for a new one."), "error")
@@ -142,7 +144,7 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     form.account_words = [user.name, user.email, user.phone]
     if form.validate_on_submit():
-        operations.change_password(user, form.password.data)
+        operations.change_password(user, filled(form.password))
         db.session.commit()
         flash(_("Your new password is set. You can sign in now."), "success")
         return redirect(url_for("auth.login"))
@@ -151,7 +153,7 @@ def reset_password(token: str):
 
 @bp.route("/language/<lang>", methods=["POST"])
 @performs("account.access")
-def set_language(lang: str):
+def set_language(lang: str) -> ResponseReturnValue:
     if lang in current_app.config["LANGUAGES"]:
         session["locale"] = lang
         if current_user.is_authenticated:
