@@ -11,8 +11,9 @@ import shutil
 import tempfile
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from functools import partial
 from typing import IO, Any
 
 import sqlalchemy as sa
@@ -56,7 +57,7 @@ def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat()
 
 
-def _by_business(rows: list[Any]) -> dict[int, list[Any]]:
+def _by_business(rows: Iterable[Any]) -> dict[int, list[Any]]:
     grouped: dict[int, list[Any]] = defaultdict(list)
     for row in rows:
         grouped[row.business_id].append(row)
@@ -251,7 +252,7 @@ class OwnerExport:
         }
         if assessment.status == AssessmentStatus.SUBMITTED:
             name = f"assessments/{assessment.id}-{report.report_filename(assessment)}"
-            self.pdfs[name] = lambda a=assessment: report.render_pdf(a, self.lang)
+            self.pdfs[name] = partial(report.render_pdf, assessment, self.lang)
             row["report_pdf"] = name
         return row
 
@@ -279,7 +280,7 @@ class OwnerExport:
 
     def _certificate(self, certificate: Certificate) -> dict[str, Any]:
         name = f"certificates/{certificate.code}.pdf"
-        self.pdfs[name] = lambda c=certificate: certificates.render_pdf(c)
+        self.pdfs[name] = partial(certificates.render_pdf, certificate)
         return {
             "code": certificate.code,
             "awarded_to": certificate.business_name,
@@ -297,7 +298,7 @@ class OwnerExport:
         pdf = None
         if payment.has_receipt:
             pdf = f"receipts/{payment.receipt_number}.pdf"
-            self.pdfs[pdf] = lambda p=payment: receipts.render_pdf(p)
+            self.pdfs[pdf] = partial(receipts.render_pdf, payment)
         return {
             "id": payment.id,
             "receipt_number": payment.receipt_number if payment.has_receipt else None,
@@ -372,7 +373,7 @@ class OwnerExport:
                 with stored, archive.open(name, "w") as entry:
                     shutil.copyfileobj(stored.stream, entry, CHUNK_BYTES)
         out.seek(0)
-        return out  # type: ignore[return-value]
+        return out
 
     def filename(self) -> str:
         return f"my-data-{clock.today().isoformat()}.zip"

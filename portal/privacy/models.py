@@ -7,10 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.auth.models import User
 from portal.clock import utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 
-class PrivacyConsent(db.Model):
+class PrivacyConsent(Model):
     """One "I agree" to one notice version; the account keeps the latest on itself too."""
 
     __tablename__ = "privacy_consents"

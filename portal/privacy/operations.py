@@ -3,12 +3,14 @@ the caller commits, then removes the files the function names (a rollback keeps 
 
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.engine import CursorResult
 
 from portal import clock, signals
 from portal.assess.models import Assessment, AssessmentStatus
@@ -75,6 +77,12 @@ class Closure:
     files: list[str] = field(default_factory=list)
 
 
+def _rows_changed(statement: sa.Executable) -> int:
+    """Run an UPDATE or DELETE; return how many rows it changed (its result is a CursorResult:
+    Session.execute is typed for any statement)."""
+    return cast(CursorResult[Any], db.session.execute(statement)).rowcount
+
+
 def close_account(owner: User) -> Closure:
     """Erase an owner's personal data, keeping only what the province's counts need.
 
@@ -96,23 +104,23 @@ def close_account(owner: User) -> Closure:
         business.tax_code = None
     if ids:
         in_businesses = Assessment.business_id.in_(ids)
-        closure.drafts_deleted = db.session.execute(
+        closure.drafts_deleted = _rows_changed(
             sa.delete(Assessment)
             .where(in_businesses, Assessment.status == AssessmentStatus.DRAFT)
             .execution_options(synchronize_session=False)
-        ).rowcount
-        closure.answers_erased = db.session.execute(
+        )
+        closure.answers_erased = _rows_changed(
             sa.update(Assessment)
             .where(in_businesses)
             .values(answers={})
             .execution_options(synchronize_session=False)
-        ).rowcount
-        closure.certificates = db.session.execute(
+        )
+        closure.certificates = _rows_changed(
             sa.update(Certificate)
             .where(Certificate.business_id.in_(ids))
             .values(business_name="")
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
         closure.files = list(
             db.session.scalars(
                 sa.select(Evidence.file_path).where(
@@ -122,12 +130,12 @@ def close_account(owner: User) -> Closure:
                 )
             )
         )
-        closure.evidence = db.session.execute(
+        closure.evidence = _rows_changed(
             sa.update(Evidence)
             .where(Evidence.business_id.in_(ids))
             .values(url="", file_path="", file_name="", file_size=0, note="", reason="")
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
         # A bank account and its holder's name: nothing of it is needed once closed.
         db.session.execute(
             sa.delete(PaymentSign)
@@ -177,8 +185,8 @@ def remove_files(keys: Iterable[str]) -> int:
 class Purge:
     """What the retention rules select: old drafts, and rejected evidence with a file."""
 
-    drafts: list[Assessment]
-    evidence: list[Evidence]
+    drafts: Sequence[Assessment]
+    evidence: Sequence[Evidence]
     files: list[str] = field(default_factory=list)
 
 

@@ -11,6 +11,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -31,7 +32,7 @@ WITHOUT_CONSENT = {"auth.logout", "auth.set_language"}
 
 
 @bp.before_app_request
-def ask_for_consent():
+def ask_for_consent() -> ResponseReturnValue | None:
     """Send a signed-in person who has not agreed to the notice in force to the consent page."""
     endpoint = request.endpoint
     if endpoint is None or endpoint == "static" or endpoint in WITHOUT_CONSENT:
@@ -51,7 +52,7 @@ def ask_for_consent():
 
 @bp.route("/privacy")
 @public
-def notice():
+def notice() -> ResponseReturnValue:
     version = request.args.get("version", type=int)
     shown = notices.get_notice(version) if version else notices.current_notice()
     if shown is None:
@@ -67,7 +68,7 @@ def notice():
 
 @bp.route("/privacy/consent", methods=["GET", "POST"])
 @performs("account.own")
-def consent():
+def consent() -> ResponseReturnValue:
     current = notices.current_notice()
     if not operations.needs_consent(current_user, current.version):
         return redirect(safe_next(url_for("main.dashboard")))
@@ -88,13 +89,13 @@ def consent():
 
 @bp.route("/account/data")
 @roles_required(Role.OWNER)
-def my_data():
+def my_data() -> ResponseReturnValue:
     return render_template("privacy/my_data.html", form=CloseAccountForm())
 
 
 @bp.route("/account/data.zip")
 @roles_required(Role.OWNER)
-def download():
+def download() -> ResponseReturnValue:
     export = OwnerExport(current_user, current_language())
     return send_file(
         export.write(),
@@ -107,7 +108,7 @@ def download():
 
 @bp.route("/account/close", methods=["POST"])
 @performs("account.close")
-def close_account():
+def close_account() -> ResponseReturnValue:
     form = CloseAccountForm()
     if form.validate_on_submit():
         if not current_user.check_password(form.password.data):
