@@ -92,12 +92,12 @@ class BusinessFieldsMixin:
 
     def setup_place_choices(self) -> None:
         """Fill the province list, and the commune list from the chosen province."""
-        self.province.set_choices(province_choices())  # type: ignore[attr-defined]
-        self.commune.set_choices(commune_choices(self.province.data))  # type: ignore[attr-defined]
+        self.province.set_choices(province_choices())
+        self.commune.set_choices(commune_choices(self.province.data))
 
     def validate_tax_code(self, field: Any) -> None:
         field.data = normalize_tax_code(field.data)
-        household = self.kind.data in KINDS_WITH_PERSONAL_ID  # type: ignore[attr-defined]
+        household = self.kind.data in KINDS_WITH_PERSONAL_ID
         if field.data and PERSONAL_ID_RE.match(field.data) and not household:
             raise ValidationError(
                 _l("Only a household business may use a 12-digit personal ID as its tax code.")
@@ -109,20 +109,20 @@ class BusinessFieldsMixin:
                     "a household business may use the owner's 12-digit personal ID."
                 )
             )
-        if not field.data and self.kind.data in KINDS_WITH_TAX_CODE:  # type: ignore[attr-defined]
+        if not field.data and self.kind.data in KINDS_WITH_TAX_CODE:
             raise ValidationError(_l("An enterprise or cooperative must give its tax code."))
 
     def business_data(self) -> dict[str, Any]:
         """Return the business fields as keyword arguments for the operations."""
         return {
-            "name": self.business_name.data,  # type: ignore[attr-defined]
-            "kind": BusinessKind(self.kind.data),  # type: ignore[attr-defined]
-            "tax_code": normalize_tax_code(self.tax_code.data),  # type: ignore[attr-defined]
-            "sector": self.sector.data,  # type: ignore[attr-defined]
-            "size": self.size.data,  # type: ignore[attr-defined]
-            "province_code": self.province.data,  # type: ignore[attr-defined]
-            "commune_code": self.commune.data,  # type: ignore[attr-defined]
-            "address": self.address.data or "",  # type: ignore[attr-defined]
+            "name": self.business_name.data,
+            "kind": BusinessKind(self.kind.data),
+            "tax_code": normalize_tax_code(self.tax_code.data),
+            "sector": self.sector.data,
+            "size": self.size.data,
+            "province_code": self.province.data,
+            "commune_code": self.commune.data,
+            "address": self.address.data or "",
         }
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
 from portal.clock import utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 
 class BusinessKind(enum.StrEnum):
@@ -45,7 +45,7 @@ class BusinessSize(enum.StrEnum):
     LARGE = "large"
 
 
-class Business(db.Model):
+class Business(Model):
     __tablename__ = "businesses"
     __table_args__ = (
         sa.Index("ix_businesses_province_commune", "province_code", "commune_code"),

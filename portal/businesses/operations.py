@@ -3,10 +3,11 @@
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.engine import CursorResult
 
 from portal import geo, signals
 from portal.auth.models import Role, User
@@ -125,7 +126,8 @@ def move_rows(model: Any, condition: Any, **values: Any) -> int:
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    changed = db.session.execute(stmt).rowcount
+    # An UPDATE's result is a CursorResult (Session.execute is typed for any statement).
+    changed = cast(CursorResult[Any], db.session.execute(stmt)).rowcount
     _expire_loaded(model)
     return changed
 

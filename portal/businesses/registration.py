@@ -6,6 +6,7 @@ that ``auth`` imports no feature. The page keeps the address it always had.
 """
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
@@ -20,7 +21,7 @@ bp = Blueprint("registration", __name__)
 
 @bp.route("/auth/register", methods=["GET", "POST"])
 @performs("account.access")
-def register():
+def register() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = RegisterForm()

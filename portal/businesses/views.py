@@ -1,6 +1,7 @@
 """Owners' businesses, and the province's list of businesses for its staff and trainers."""
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -24,7 +25,7 @@ PAGE_SIZE = 50
 @bp.route("/")
 @login_required
 @audited("business.list", table="businesses")
-def list_businesses():
+def list_businesses() -> ResponseReturnValue:
     page = page_arg()
     stmt = scoped_select(Business).order_by(Business.name, Business.id)
     commune = int_arg("commune")
@@ -39,7 +40,7 @@ def list_businesses():
 
 @bp.route("/new", methods=["GET", "POST"])
 @performs("business.create")
-def new_business():
+def new_business() -> ResponseReturnValue:
     form = BusinessForm()
     form.setup_place_choices()
     if form.validate_on_submit():
@@ -53,7 +54,7 @@ def new_business():
 @bp.route("/<int:business_id>")
 @login_required
 @audited("business.view", record="business_id")
-def show_business(business_id: int):
+def show_business(business_id: int) -> ResponseReturnValue:
     business = get_scoped_or_404(Business, business_id)
     return render_template("businesses/show.html", business=business)
 
@@ -61,7 +62,7 @@ def show_business(business_id: int):
 @bp.route("/<int:business_id>/edit", methods=["GET", "POST"])
 @performs("business.edit")
 @audited("business.edit", record="business_id")
-def edit_business(business_id: int):
+def edit_business(business_id: int) -> ResponseReturnValue:
     business = get_scoped_or_404(Business, business_id)
     require("business.edit", business)
     # On POST the submitted values take precedence over these.
@@ -82,7 +83,7 @@ def edit_business(business_id: int):
         # Province users cannot move a business out of their province.
         form.province.set_choices(
             (c.value, c.label)
-            for c in form.province.choices
+            for c in form.province.choices or []
             if c.value == current_user.province_code
         )
     if form.validate_on_submit():
@@ -95,7 +96,7 @@ def edit_business(business_id: int):
     return render_template("businesses/form.html", form=form, business=business)
 
 
-def _move(business: Business, form: BusinessForm):
+def _move(business: Business, form: BusinessForm) -> ResponseReturnValue:
     """Show what a move to another province carries; make it once the user confirms."""
     history = queries.history_of(business)
     old_province = business.province_code
@@ -138,7 +139,7 @@ def _move(business: Business, form: BusinessForm):
 
 @bp.route("/communes.json")
 @public
-def communes_json():
+def communes_json() -> ResponseReturnValue:
     """List a province's communes for the commune select (filled in as the province changes)."""
     province = int_arg("province")
     if province is None or geo.get_province(province) is None:
