@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
 from portal.extensions import db
 
@@ -50,7 +50,9 @@ class TouchedBusinesses:
         """The businesses noted so far (not refreshed yet)."""
         return session.info.get(self.key) or set()
 
-    def discard(self, session: Session, business_ids: Iterable[int] | None = None) -> None:
+    def discard(
+        self, session: Session | scoped_session[Any], business_ids: Iterable[int] | None = None
+    ) -> None:
         """Forget the noted businesses (those given, or all): they are up to date already."""
         if business_ids is None:
             session.info.pop(self.key, None)

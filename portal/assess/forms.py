@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from assessments import AnswerError, Question
 from assessments.numbers import example
+from assessments.question_types import Number
 from portal.assess.labels import ANSWER_ERRORS, UNKNOWN_ANSWER_ERROR
 
 FIELD_PREFIX = "q_"
@@ -69,7 +70,7 @@ def shown_values(question: Question, value: object, lang: str) -> list[str]:
 
 def number_hint(question: Question, lang: str) -> str:
     """Say how to write a number on a ``lang`` page ("1.000" or "2,5" in Vietnamese)."""
-    if question.kind.integer:
+    if isinstance(question.kind, Number) and question.kind.integer:
         return _("A whole number, written like %(example)s.", example=example(1000, lang))
     return _(
         "A number, written like %(thousand)s or %(decimal)s.",
@@ -95,7 +96,8 @@ def error_message(error: AnswerError, question: Question, lang: str) -> str:
         params |= {"first": examples[0], "second": examples[-1]}
     if code == "exclusive_conflict":
         labels = {o.id: o.label.get(lang) for o in question.options}
-        params["option"] = labels.get(params.get("option"), params.get("option"))
+        option = params.get("option")
+        params["option"] = labels.get(option, option) if isinstance(option, str) else option
     for key in ("min", "max"):
         if key in params:
             params[key] = format_decimal(params[key])

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.auth.models import User
 from portal.businesses.models import Business
 from portal.clock import utcnow
-from portal.extensions import db
+from portal.extensions import Model
 from portal.scoping import OwnersSeeTheirBusinesses
 
 
@@ -24,7 +24,7 @@ def _values(enum_class: type[enum.Enum]) -> list[str]:
     return [member.value for member in enum_class]
 
 
-class Assessment(OwnersSeeTheirBusinesses, db.Model):
+class Assessment(OwnersSeeTheirBusinesses, Model):
     __tablename__ = "assessments"
     __table_args__ = (
         # Reports count a province's submissions in a period, of all or of some businesses,
@@ -99,7 +99,7 @@ class Assessment(OwnersSeeTheirBusinesses, db.Model):
         return {s.dimension: s.score for s in self.scores}
 
 
-class AssessmentScore(db.Model):
+class AssessmentScore(Model):
     """The score a submitted assessment earned in one dimension (stored, never recomputed)."""
 
     __tablename__ = "assessment_scores"
@@ -137,7 +137,7 @@ class AssessmentScore(db.Model):
         return cls.province_code == user.province_code
 
 
-class LatestAssessment(db.Model):
+class LatestAssessment(Model):
     """A business's latest submitted assessment, and the groups its scores are counted in.
 
     Kept by ``operations.refresh_latest`` in the transaction that changes it (a submission, a
@@ -163,7 +163,7 @@ class PeerGroupKind(enum.StrEnum):
     PROVINCE = "province"
 
 
-class PeerScoreCount(db.Model):
+class PeerScoreCount(Model):
     """How many businesses of a peer group have this score in a dimension, at their latest
     submitted assessment of the questionnaire: the peer comparison is read from these counts.
 

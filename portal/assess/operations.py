@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -323,7 +323,7 @@ def refresh_latest(business_ids: Iterable[int]) -> int:
 
 def _refresh_batch(ids: list[int]) -> int:
     _lock_businesses(ids)
-    table = LatestAssessment.__table__
+    table = cast(sa.Table, LatestAssessment.__table__)  # a model's __table__ is typed FromClause
     # FOR UPDATE also waits for a rebuild (which holds these tables) and then reads its rows.
     stored = {
         row.business_id: row
@@ -353,7 +353,7 @@ def _refresh_batch(ids: list[int]) -> int:
                     at = (group, key, row.questionnaire_id, dimension, value)
                     deltas[at] = deltas.get(at, 0) + sign
     _apply_counts({at: n for at, n in deltas.items() if n})
-    gone = [old.business_id for old, new in changes if new is None]
+    gone = [old.business_id for old, new in changes if old is not None and new is None]
     if gone:
         db.session.execute(sa.delete(table).where(table.c.business_id.in_(gone)))
     rows = [new._asdict() for _old, new in changes if new is not None]
@@ -372,7 +372,7 @@ def _apply_counts(deltas: dict[tuple, int]) -> None:
     """Add these changes to the counts at once, and drop the counts that reach zero."""
     if not deltas:
         return
-    table = PeerScoreCount.__table__
+    table = cast(sa.Table, PeerScoreCount.__table__)
     key = (
         table.c.peer_group,
         table.c.group_key,
@@ -405,7 +405,8 @@ def rebuild_summaries() -> tuple[int, int]:
     """
     db.session.flush()
     touched.discard(db.session)
-    latest, counts = LatestAssessment.__table__, PeerScoreCount.__table__
+    latest = cast(sa.Table, LatestAssessment.__table__)
+    counts = cast(sa.Table, PeerScoreCount.__table__)
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(
             sa.text("LOCK TABLE latest_assessments, peer_score_counts IN EXCLUSIVE MODE")
@@ -503,7 +504,7 @@ def connect() -> None:
 def count_moving_rows(business: Business, **_event: object) -> dict[str, int]:
     """What a move of the business would carry: its assessments (signals.business_moving)."""
     count = sa.select(sa.func.count(Assessment.id)).where(Assessment.business_id == business.id)
-    return {"assessments": db.session.scalar(count)}
+    return {"assessments": db.session.execute(count).scalar_one()}
 
 
 def carry_moved_rows(business: Business, **_event: object) -> dict[str, int]:

@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -25,6 +26,7 @@ from portal.access import login_required
 from portal.assess import operations, queries, report
 from portal.assess.forms import (
     AUTOSAVE_MAX_BYTES,
+    PageInput,
     UnreadableAutosave,
     error_message,
     field_name,
@@ -76,7 +78,7 @@ def _resume_url(assessment: Assessment) -> str:
 @bp.route("/businesses/<int:business_id>/assessments")
 @login_required
 @audited("assessment.list", record="business_id")
-def list_assessments(business_id: int):
+def list_assessments(business_id: int) -> ResponseReturnValue:
     business = get_scoped_or_404(Business, business_id)
     history = queries.submitted_history(business.id)
     # Each row's change: from the next older one of the same questionnaire.
@@ -98,7 +100,7 @@ def list_assessments(business_id: int):
 @bp.route("/businesses/<int:business_id>/assessments/start", methods=["GET", "POST"])
 @performs("assessment.fill")
 @audited("assessment.start", record="business_id")
-def start(business_id: int):
+def start(business_id: int) -> ResponseReturnValue:
     business = get_scoped_or_404(Business, business_id)
     if not can_fill(current_user, business):
         abort(403)
@@ -161,7 +163,10 @@ def _condition_hint(questionnaire: Questionnaire, question: Question, lang: str)
 
 
 def _fields(
-    questionnaire: Questionnaire, dimension: Dimension, answers: dict, page_input=None
+    questionnaire: Questionnaire,
+    dimension: Dimension,
+    answers: dict,
+    page_input: PageInput | None = None,
 ) -> list[QuestionField]:
     lang = current_language()
     fields = []
@@ -169,10 +174,10 @@ def _fields(
         error = page_input.errors.get(question.id) if page_input else None
         values = (
             page_input.typed[question.id]
-            if error is not None
+            if page_input is not None and error is not None
             else shown_values(question, answers.get(question.id), lang)
         )
-        condition = None
+        condition: dict[str, object] | None = None
         if question.show_if is not None:
             condition = {"question": field_name(questionnaire.question(question.show_if.question))}
             if question.show_if.at_least is not None:
@@ -193,7 +198,9 @@ def _fields(
     return fields
 
 
-def _render_step(assessment: Assessment, number: int, page_input=None, status: int = 200):
+def _render_step(
+    assessment: Assessment, number: int, page_input: PageInput | None = None, status: int = 200
+) -> tuple[str, int]:
     questionnaire = _questionnaire(assessment)
     dimension = questionnaire.dimensions[number - 1]
     answers = dict(assessment.answers or {})
@@ -221,7 +228,7 @@ def _render_step(assessment: Assessment, number: int, page_input=None, status: i
 @bp.route("/assessments/<int:assessment_id>/step/<int:step>", methods=["GET", "POST"])
 @performs("assessment.fill")
 @audited("assessment.answer", record="assessment_id")
-def step(assessment_id: int, step: int):
+def step(assessment_id: int, step: int) -> ResponseReturnValue:
     assessment = _fillable_draft(assessment_id)
     if not assessment.is_draft:
         if request.method == "POST":
@@ -288,7 +295,7 @@ def _per_user() -> str:
 @performs("assessment.fill")
 @limiter.limit(_autosave_limit, key_func=_per_user)
 @audited("assessment.answer", record="assessment_id")
-def autosave(assessment_id: int):
+def autosave(assessment_id: int) -> ResponseReturnValue:
     """Save one question's answer as it is given (the page's script calls this)."""
     assessment = _fillable_draft(assessment_id)
     if not assessment.is_draft:
@@ -321,7 +328,7 @@ def autosave(assessment_id: int):
     return jsonify(saved=True)
 
 
-def _submitted_already():
+def _submitted_already() -> ResponseReturnValue:
     """Refuse a save that came after the submission, saying so (the script stops retrying)."""
     return jsonify(saved=False, error=str(AssessCode.NOT_SAVED_SUBMITTED.message)), 409
 
@@ -329,7 +336,7 @@ def _submitted_already():
 @bp.route("/assessments/<int:assessment_id>/review", methods=["GET", "POST"])
 @performs("assessment.fill")
 @audited("assessment.submit", record="assessment_id")
-def review(assessment_id: int):
+def review(assessment_id: int) -> ResponseReturnValue:
     assessment = _fillable_draft(assessment_id)
     if not assessment.is_draft:
         return redirect(url_for("assess.show", assessment_id=assessment.id))
@@ -391,7 +398,7 @@ def review(assessment_id: int):
 @bp.route("/assessments/<int:assessment_id>")
 @login_required
 @audited("assessment.view", record="assessment_id")
-def show(assessment_id: int):
+def show(assessment_id: int) -> ResponseReturnValue:
     assessment = get_scoped_or_404(Assessment, assessment_id)
     if assessment.is_draft:
         if can_fill(current_user, assessment.business):
@@ -418,7 +425,7 @@ def show(assessment_id: int):
 @bp.route("/assessments/<int:assessment_id>/report.pdf")
 @login_required
 @audited("assessment.pdf", record="assessment_id")
-def report_pdf(assessment_id: int):
+def report_pdf(assessment_id: int) -> ResponseReturnValue:
     assessment = get_scoped_or_404(Assessment, assessment_id)
     if assessment.is_draft:
         abort(404)
