@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
@@ -374,7 +374,8 @@ class Generator:
                     by_topic[spec.topic] = self.ids.take(Course)
                     rows.append(self._course_row(by_topic[spec.topic], code, spec))
             if rows:
-                db.session.execute(sa.insert(Course.__table__), rows)
+                # A Core INSERT of the table (a model's __table__ is typed FromClause).
+                db.session.execute(sa.insert(cast(sa.Table, Course.__table__)), rows)
                 self._count(Course, len(rows))
             self.courses[code] = [
                 _Course(by_topic[s.topic], s, CompletionRule(s.min_attendance_pct)) for s in COURSES

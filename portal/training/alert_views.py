@@ -2,6 +2,7 @@
 on its topic) opens near a business, see and stop those alerts, hide a notice."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -32,7 +33,7 @@ def topic_label(topic: str) -> str:
 
 @bp.route("/training/alerts")
 @roles_required(Role.OWNER)
-def class_alerts():
+def class_alerts() -> ResponseReturnValue:
     ids = queries.owner_business_ids(current_user)
     return render_template(
         "training/class_alerts.html",
@@ -43,7 +44,7 @@ def class_alerts():
 
 @bp.route("/training/courses/<int:course_id>/alerts", methods=["POST"])
 @performs("class_alert.manage")
-def subscribe_class_alert(course_id: int):
+def subscribe_class_alert(course_id: int) -> ResponseReturnValue:
     course = get_scoped_or_404(Course, course_id)
     businesses = queries.owner_businesses_in(current_user, course.province_code)
     form = ClassAlertForm()
@@ -79,7 +80,7 @@ def subscribe_class_alert(course_id: int):
 
 @bp.route("/training/alerts/<int:alert_id>/stop", methods=["POST"])
 @performs("class_alert.manage")
-def stop_class_alert(alert_id: int):
+def stop_class_alert(alert_id: int) -> ResponseReturnValue:
     alert = get_scoped_or_404(ClassAlert, alert_id)
     require("class_alert.manage", alert)
     if not PortalForm().validate_on_submit():
@@ -93,7 +94,7 @@ def stop_class_alert(alert_id: int):
 
 @bp.route("/training/alert-notices/<int:notice_id>/dismiss", methods=["POST"])
 @performs("class_alert.manage")
-def dismiss_class_notice(notice_id: int):
+def dismiss_class_notice(notice_id: int) -> ResponseReturnValue:
     notice = get_scoped_or_404(ClassAlertNotice, notice_id)
     require("class_alert.manage", notice)
     if not PortalForm().validate_on_submit():

@@ -1,7 +1,10 @@
 """Assigning a class to a group of businesses picked by score, sector, commune: on the
 training blueprint."""
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -24,7 +27,7 @@ ASSIGN_QUERY = ("commune", "sector", "kind", "max_level", "dimension", "below", 
 @bp.route("/training/cohorts/<int:cohort_id>/assign", methods=["GET", "POST"])
 @performs("cohort.assign")
 @audited("class.assign", record="cohort_id")
-def assign(cohort_id: int):
+def assign(cohort_id: int) -> ResponseReturnValue:
     cohort = get_scoped_or_404(Cohort, cohort_id)
     require("cohort.assign", cohort)
     if request.method == "POST":
@@ -34,7 +37,10 @@ def assign(cohort_id: int):
         businesses = queries.businesses_by_ids(current_user, ids, cohort.province_code)
         if not businesses:
             flash(_("Tick at least one business."), "error")
-            kept = {name: request.args[name] for name in ASSIGN_QUERY if name in request.args}
+            # Any: url_for also has keyword parameters that are not str (_external, ...).
+            kept: dict[str, Any] = {
+                name: request.args[name] for name in ASSIGN_QUERY if name in request.args
+            }
             return redirect(url_for("training.assign", cohort_id=cohort.id, **kept))
         try:
             assigned, skipped = operations.assign(cohort, businesses, current_user)

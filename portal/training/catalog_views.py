@@ -2,6 +2,7 @@
 editing a course: on the training blueprint."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,7 +22,7 @@ from portal.training.models import Course
 
 @bp.route("/training/")
 @login_required
-def catalog():
+def catalog() -> ResponseReturnValue:
     filters = queries.CatalogFilters(
         commune=int_arg("commune"),
         format=request.args.get("format") or None,
@@ -62,7 +63,7 @@ def _course_data(form: CourseForm, course: Course | None) -> dict:
 
 @bp.route("/training/courses/new", methods=["GET", "POST"])
 @performs("course.create")
-def new_course():
+def new_course() -> ResponseReturnValue:
     form = _fee_read_only(CourseForm())
     if form.validate_on_submit():
         course = operations.create_course(
@@ -76,7 +77,7 @@ def new_course():
 
 @bp.route("/training/courses/<int:course_id>")
 @login_required
-def show_course(course_id: int):
+def show_course(course_id: int) -> ResponseReturnValue:
     course = get_scoped_or_404(Course, course_id)
     if not course.active and not can_manage():
         abort(404)
@@ -110,7 +111,7 @@ def show_course(course_id: int):
 @bp.route("/training/courses/<int:course_id>/edit", methods=["GET", "POST"])
 @performs("course.edit")
 @audited("course.edit", record="course_id")
-def edit_course(course_id: int):
+def edit_course(course_id: int) -> ResponseReturnValue:
     course = get_scoped_or_404(Course, course_id)
     require("course.edit", course)
     form = _fee_read_only(CourseForm(obj=course))

@@ -2,6 +2,7 @@
 blueprint."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,7 +23,7 @@ from portal.training.models import Certificate
 @bp.route("/training/certificates/<int:certificate_id>.pdf")
 @roles_required(Role.OWNER, *PROVINCE_ROLES)
 @audited("certificate.pdf", record="certificate_id")
-def certificate_pdf(certificate_id: int):
+def certificate_pdf(certificate_id: int) -> ResponseReturnValue:
     certificate = get_scoped_or_404(Certificate, certificate_id)
     if not certificate.is_valid:
         # No new copy of a withdrawn certificate: a PDF is read as proof, whatever it says.
@@ -38,7 +39,7 @@ def certificate_pdf(certificate_id: int):
 @bp.route("/training/certificates/<int:certificate_id>/withdraw", methods=["GET", "POST"])
 @performs("certificate.withdraw")
 @audited("certificate.withdraw", record="certificate_id")
-def withdraw_certificate(certificate_id: int):
+def withdraw_certificate(certificate_id: int) -> ResponseReturnValue:
     certificate = get_scoped_or_404(Certificate, certificate_id)
     cohort = certificate.enrolment.cohort
     require("certificate.withdraw", cohort)
@@ -72,7 +73,7 @@ def withdraw_certificate(certificate_id: int):
 
 @bp.route("/verify", methods=["GET"])
 @public
-def verify_form():
+def verify_form() -> ResponseReturnValue:
     code = (request.args.get("code") or "").strip().upper().replace(" ", "").replace("-", "")
     if code:
         return redirect(url_for("training.verify_certificate", code=code))
@@ -82,7 +83,7 @@ def verify_form():
 @bp.route("/verify/<code>")
 @public
 @limiter.limit("30 per minute")
-def verify_certificate(code: str):
+def verify_certificate(code: str) -> ResponseReturnValue:
     certificate = queries.certificate_by_code(code)
     if certificate is None:
         return render_template("training/verify.html", certificate=None), 404

@@ -13,7 +13,7 @@ from portal.urls import external_url
 def certificate_language(certificate: Certificate) -> str:
     """Return the owner's language, Vietnamese unless they chose another."""
     locale = certificate.enrolment.business.owner.locale
-    return locale if locale in current_app.config["LANGUAGES"] else "vi"
+    return locale if locale is not None and locale in current_app.config["LANGUAGES"] else "vi"
 
 
 def verification_url(certificate: Certificate) -> str:
@@ -36,7 +36,7 @@ def holder_name(certificate: Certificate) -> str:
 
 def render_pdf(certificate: Certificate, lang: str | None = None) -> bytes:
     """Render the certificate as a PDF, in ``lang`` or else its owner's language."""
-    if lang not in current_app.config["LANGUAGES"]:
+    if lang is None or lang not in current_app.config["LANGUAGES"]:
         lang = certificate_language(certificate)
     url = verification_url(certificate)
     enrolment = certificate.enrolment

@@ -1,8 +1,10 @@
 """Opening and editing a class (cohort) and its sessions: on the training blueprint."""
 
 from datetime import timedelta
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +14,7 @@ from portal.audit import audited
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.failures import flash_error
+from portal.forms import filled
 from portal.permissions import performs, require
 from portal.scoping import get_scoped_or_404
 from portal.training import alerts, notify, operations, queries
@@ -20,7 +23,7 @@ from portal.training.forms import ActionForm, CohortForm, NewCohortForm, Session
 from portal.training.models import Cohort, Course, TrainingSession
 
 
-def _cohort_form(form_class: type[CohortForm], course: Course, **kwargs) -> CohortForm:
+def _cohort_form(form_class: type[CohortForm], course: Course, **kwargs: Any) -> CohortForm:
     return form_class(
         course_format=course.format,
         province_code=course.province_code,
@@ -31,7 +34,7 @@ def _cohort_form(form_class: type[CohortForm], course: Course, **kwargs) -> Coho
 
 @bp.route("/training/courses/<int:course_id>/cohorts/new", methods=["GET", "POST"])
 @performs("cohort.create")
-def new_cohort(course_id: int):
+def new_cohort(course_id: int) -> ResponseReturnValue:
     course = get_scoped_or_404(Course, course_id)
     require("cohort.create", course)
     form = _cohort_form(NewCohortForm, course)
@@ -71,7 +74,7 @@ def _render_cohort(cohort: Cohort, session_form: SessionForm) -> str:
 @bp.route("/training/cohorts/<int:cohort_id>")
 @roles_required(*PROVINCE_ROLES)
 @audited("class.view", record="cohort_id")
-def show_cohort(cohort_id: int):
+def show_cohort(cohort_id: int) -> ResponseReturnValue:
     cohort = get_scoped_or_404(Cohort, cohort_id)
     return _render_cohort(cohort, SessionForm(formdata=None))
 
@@ -79,7 +82,7 @@ def show_cohort(cohort_id: int):
 @bp.route("/training/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
 @performs("cohort.edit")
 @audited("class.edit", record="cohort_id")
-def edit_cohort(cohort_id: int):
+def edit_cohort(cohort_id: int) -> ResponseReturnValue:
     cohort = get_scoped_or_404(Cohort, cohort_id)
     require("cohort.edit", cohort)
     form = _cohort_form(CohortForm, cohort.course, obj=cohort)
@@ -100,17 +103,17 @@ def edit_cohort(cohort_id: int):
 
 @bp.route("/training/cohorts/<int:cohort_id>/sessions", methods=["POST"])
 @performs("cohort.edit")
-def add_session(cohort_id: int):
+def add_session(cohort_id: int) -> ResponseReturnValue:
     cohort = get_scoped_or_404(Cohort, cohort_id)
     require("cohort.edit", cohort)
     form = SessionForm()
     if form.validate_on_submit():
         try:
-            starts_at = clock.to_utc(form.starts_at.data)
+            starts_at = clock.to_utc(filled(form.starts_at))
             operations.add_session(cohort, starts_at, form.duration_minutes.data)
         except operations.TrainingError as error:
             db.session.rollback()
-            form.starts_at.errors.append(error.message)
+            form.starts_at.errors = [*form.starts_at.errors, error.message]
         else:
             db.session.commit()
             flash(_("The session has been added."), "success")
@@ -120,7 +123,7 @@ def add_session(cohort_id: int):
 
 @bp.route("/training/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 @performs("cohort.edit")
-def edit_session(session_id: int):
+def edit_session(session_id: int) -> ResponseReturnValue:
     session = get_scoped_or_404(TrainingSession, session_id)
     require("cohort.edit", session)
     form = SessionForm()
@@ -133,11 +136,14 @@ def edit_session(session_id: int):
         old_start = session.starts_at
         try:
             operations.reschedule_session(
-                session, clock.to_utc(form.starts_at.data), form.duration_minutes.data, current_user
+                session,
+                clock.to_utc(filled(form.starts_at)),
+                form.duration_minutes.data,
+                current_user,
             )
         except operations.TrainingError as error:
             db.session.rollback()
-            form.starts_at.errors.append(error.message)
+            form.starts_at.errors = [*form.starts_at.errors, error.message]
             status = 400
         else:
             db.session.commit()
@@ -162,7 +168,7 @@ def edit_session(session_id: int):
 
 @bp.route("/training/sessions/<int:session_id>/remove", methods=["GET", "POST"])
 @performs("cohort.edit")
-def remove_session(session_id: int):
+def remove_session(session_id: int) -> ResponseReturnValue:
     session = get_scoped_or_404(TrainingSession, session_id)
     require("cohort.edit", session)
     cohort_id = session.cohort_id

@@ -2,6 +2,7 @@
 training blueprint."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -23,7 +24,7 @@ from portal.training.rules import attendance_pct
 @bp.route("/training/sessions/<int:session_id>/attendance")
 @roles_required(*PROVINCE_ROLES)
 @audited("attendance.view", record="session_id")
-def attendance(session_id: int):
+def attendance(session_id: int) -> ResponseReturnValue:
     session = get_scoped_or_404(TrainingSession, session_id)
     rows = queries.session_attendance(session)
     return render_template(
@@ -39,7 +40,7 @@ def attendance(session_id: int):
 @bp.route("/training/sessions/<int:session_id>/attendance/<int:enrolment_id>", methods=["POST"])
 @performs("attendance.take")
 @audited("attendance.mark", record="enrolment_id")
-def mark_attendance(session_id: int, enrolment_id: int):
+def mark_attendance(session_id: int, enrolment_id: int) -> ResponseReturnValue:
     session = get_scoped_or_404(TrainingSession, session_id)
     enrolment = get_scoped_or_404(Enrolment, enrolment_id)
     require("attendance.take", session)
@@ -62,7 +63,7 @@ def mark_attendance(session_id: int, enrolment_id: int):
 @bp.route("/training/cohorts/<int:cohort_id>/completion", methods=["GET", "POST"])
 @performs("cohort.complete")
 @audited("certificate.issue", record="cohort_id")
-def completion(cohort_id: int):
+def completion(cohort_id: int) -> ResponseReturnValue:
     cohort = get_scoped_or_404(Cohort, cohort_id)
     require("cohort.complete", cohort)
     course = cohort.course

@@ -2,6 +2,7 @@
 training blueprint."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,7 +23,7 @@ from portal.training.models import Cohort, Enrolment, EnrolmentState
 
 @bp.route("/training/cohorts/<int:cohort_id>/enrol", methods=["POST"])
 @performs("enrolment.join")
-def enrol(cohort_id: int):
+def enrol(cohort_id: int) -> ResponseReturnValue:
     cohort = get_scoped_or_404(Cohort, cohort_id)
     if not cohort.course.active:
         abort(404)
@@ -63,7 +64,7 @@ def enrol(cohort_id: int):
 @bp.route("/training/enrolments/<int:enrolment_id>/cancel", methods=["GET", "POST"])
 @performs("enrolment.cancel")
 @audited("enrolment.cancel", record="enrolment_id")
-def cancel_enrolment(enrolment_id: int):
+def cancel_enrolment(enrolment_id: int) -> ResponseReturnValue:
     enrolment = get_scoped_or_404(Enrolment, enrolment_id)
     require("enrolment.cancel", enrolment)
     if request.method == "GET":
@@ -85,7 +86,7 @@ def cancel_enrolment(enrolment_id: int):
     return redirect(url_for("training.show_cohort", cohort_id=enrolment.cohort_id))
 
 
-def _confirm_cancel(enrolment: Enrolment):
+def _confirm_cancel(enrolment: Enrolment) -> ResponseReturnValue:
     """Say what cancelling changes before it is done (the POST of the same URL does it)."""
     if enrolment.state not in (EnrolmentState.ENROLLED, EnrolmentState.WAITLISTED):
         abort(404)
@@ -133,17 +134,17 @@ def _confirm_cancel(enrolment: Enrolment):
 
 @bp.route("/training/enrolments/<int:enrolment_id>/accept", methods=["POST"])
 @performs("enrolment.join")
-def accept_assignment(enrolment_id: int):
+def accept_assignment(enrolment_id: int) -> ResponseReturnValue:
     return _answer_assignment(enrolment_id, accept=True)
 
 
 @bp.route("/training/enrolments/<int:enrolment_id>/decline", methods=["POST"])
 @performs("enrolment.join")
-def decline_assignment(enrolment_id: int):
+def decline_assignment(enrolment_id: int) -> ResponseReturnValue:
     return _answer_assignment(enrolment_id, accept=False)
 
 
-def _answer_assignment(enrolment_id: int, accept: bool):
+def _answer_assignment(enrolment_id: int, accept: bool) -> ResponseReturnValue:
     enrolment = get_scoped_or_404(Enrolment, enrolment_id)
     require("enrolment.join", enrolment)
     if not ActionForm().validate_on_submit():
@@ -172,7 +173,7 @@ def _answer_assignment(enrolment_id: int, accept: bool):
 
 @bp.route("/training/mine")
 @roles_required(Role.OWNER)
-def my_training():
+def my_training() -> ResponseReturnValue:
     enrolments = queries.owner_enrolments(current_user)
     return render_template(
         "training/mine.html",

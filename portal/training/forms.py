@@ -224,13 +224,19 @@ class CohortForm(PortalForm):
         ok = super().validate(extra_validators)
         if self.course_format in NEEDS_VENUE:
             if not self.commune.data:
-                self.commune.errors.append(_l("An in-person course needs the venue's commune."))
+                self.commune.errors = [
+                    *self.commune.errors,
+                    _l("An in-person course needs the venue's commune."),
+                ]
                 ok = False
             if not self.venue.data:
-                self.venue.errors.append(_l("Enter where the class meets."))
+                self.venue.errors = [*self.venue.errors, _l("Enter where the class meets.")]
                 ok = False
         if self.course_format in NEEDS_LINK and not self.online_link.data:
-            self.online_link.errors.append(_l("An online course needs the class link."))
+            self.online_link.errors = [
+                *self.online_link.errors,
+                _l("An online course needs the class link."),
+            ]
             ok = False
         return ok
 
@@ -346,7 +352,10 @@ class GroupFilterForm(PortalForm):
         if "dimension" not in self._fields:
             return ok
         if bool(self.dimension.data) != (self.below.data is not None):
-            self.below.errors.append(_l("Choose a dimension and the score together."))
+            self.below.errors = [
+                *self.below.errors,
+                _l("Choose a dimension and the score together."),
+            ]
             ok = False
         return ok
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.auth.models import User
 from portal.businesses.models import Business, Sector
 from portal.clock import utcnow
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.scoping import OwnersSeeTheirBusinesses, OwnersSeeTheirProvinces
 
 
@@ -50,7 +50,7 @@ class EventState(enum.StrEnum):
     COMPLETED = "completed"
 
 
-class Course(OwnersSeeTheirProvinces, db.Model):
+class Course(OwnersSeeTheirProvinces, Model):
     __tablename__ = "courses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,7 +112,7 @@ class Course(OwnersSeeTheirProvinces, db.Model):
         return self.fee_vnd == 0
 
 
-class Cohort(OwnersSeeTheirProvinces, db.Model):
+class Cohort(OwnersSeeTheirProvinces, Model):
     """One run of a course."""
 
     __tablename__ = "cohorts"
@@ -144,7 +144,7 @@ class Cohort(OwnersSeeTheirProvinces, db.Model):
         return self.sessions[-1].starts_at if self.sessions else None
 
 
-class TrainingSession(OwnersSeeTheirProvinces, db.Model):
+class TrainingSession(OwnersSeeTheirProvinces, Model):
     """One meeting of a cohort (named so as not to clash with the database session)."""
 
     __tablename__ = "training_sessions"
@@ -159,7 +159,7 @@ class TrainingSession(OwnersSeeTheirProvinces, db.Model):
     cohort: Mapped[Cohort] = relationship(back_populates="sessions")
 
 
-class Enrolment(OwnersSeeTheirBusinesses, db.Model):
+class Enrolment(OwnersSeeTheirBusinesses, Model):
     """A business's place in a cohort, from assignment or self-enrolment to completion."""
 
     __tablename__ = "enrolments"
@@ -206,7 +206,7 @@ class Enrolment(OwnersSeeTheirBusinesses, db.Model):
         return self.state in (EnrolmentState.ENROLLED, EnrolmentState.COMPLETED)
 
 
-class Attendance(db.Model):
+class Attendance(Model):
     __tablename__ = "attendance"
     __table_args__ = (sa.UniqueConstraint("session_id", "enrolment_id"),)
 
@@ -227,7 +227,7 @@ class Attendance(db.Model):
         return cls.province_code == user.province_code
 
 
-class EnrolmentEvent(OwnersSeeTheirBusinesses, db.Model):
+class EnrolmentEvent(OwnersSeeTheirBusinesses, Model):
     """Append-only log of enrolment state changes, with copies of what reports group by.
 
     Copies (not joins) so that counts stay exact even if a business later moves commune or
@@ -268,7 +268,7 @@ class EnrolmentEvent(OwnersSeeTheirBusinesses, db.Model):
     session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("training_sessions.id"))
 
 
-class Certificate(OwnersSeeTheirBusinesses, db.Model):
+class Certificate(OwnersSeeTheirBusinesses, Model):
     """Issued on completion; the verification page shows only what it snapshots here."""
 
     __tablename__ = "certificates"

@@ -63,6 +63,7 @@ def session_changed(cohort: Cohort, old_start: datetime, new_start: datetime | N
             body = render_template(
                 "training/email/session_changed.txt", user=user, link=link, **values
             )
+        assert user.email is not None  # _recipients selects owners with an email address
         send_mail(subject, body, [user.email])
         sent += 1
     log.info("cohort %s: %s participants told of a session change", cohort.id, sent)

@@ -3,6 +3,7 @@ call, a session's check-in QR code with the list filling up; and the page a part
 phone opens from that code, which marks them present."""
 
 import io
+from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 from typing import Any
@@ -10,12 +11,13 @@ from typing import Any
 import segno
 from babel import dates as babel_dates
 from flask import jsonify, make_response, render_template, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import clock, formatting
-from portal.access import roles_required
+from portal.access import mark_view, roles_required
 from portal.audit import audited
 from portal.auth.models import Role
 from portal.extensions import db, login_manager
@@ -40,7 +42,7 @@ def day_label(instant: datetime) -> str:
 
 @bp.route("/training/teaching")
 @roles_required(Role.TRAINER)
-def trainer_home():
+def trainer_home() -> ResponseReturnValue:
     return render_template(
         "training/trainer_home.html",
         home=trainer_queries.trainer_home(current_user),
@@ -80,7 +82,7 @@ def phone_text(phone: str) -> str:
 @bp.route("/training/cohorts/<int:cohort_id>/participants")
 @performs("cohort.contacts")
 @audited("class.view", record="cohort_id")
-def class_roster(cohort_id: int):
+def class_roster(cohort_id: int) -> ResponseReturnValue:
     cohort = get_scoped_or_404(Cohort, cohort_id)
     require("cohort.contacts", cohort)
     return render_template(
@@ -143,7 +145,7 @@ def _training_session(session_id: int) -> TrainingSession:
 @bp.route("/training/sessions/<int:session_id>/check-in")
 @performs("attendance.take")
 @audited("attendance.view", record="session_id")
-def checkin_board(session_id: int):
+def checkin_board(session_id: int) -> ResponseReturnValue:
     training_session = _training_session(session_id)
     return render_template(
         "training/checkin_board.html",
@@ -160,7 +162,7 @@ def checkin_board(session_id: int):
 # Polled every few seconds by the board: not audited (the board's page is, and this repeats it).
 @bp.route("/training/sessions/<int:session_id>/check-in/status.json")
 @performs("attendance.take")
-def checkin_status(session_id: int):
+def checkin_status(session_id: int) -> ResponseReturnValue:
     response = jsonify(_board(_training_session(session_id)))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -168,7 +170,7 @@ def checkin_status(session_id: int):
 
 @bp.route("/training/sessions/<int:session_id>/check-in/code.svg")
 @performs("attendance.take")
-def checkin_qr(session_id: int):
+def checkin_qr(session_id: int) -> ResponseReturnValue:
     training_session = _training_session(session_id)
     if not checkin.window_of(training_session).is_open():
         return "", 404
@@ -194,13 +196,17 @@ def checkin_qr(session_id: int):
 GRACE_KEY = "checkin_grace"
 
 
-def _keeps_code_for_sign_in(view):
+#: A view of the check-in address: (session id, token) -> response.
+CheckInView = Callable[[int, str], ResponseReturnValue]
+
+
+def _keeps_code_for_sign_in(view: CheckInView) -> CheckInView:
     """Owners only, on their own enrolments; a visitor is sent to sign in and back, and the code
     they scanned in time stays good for ``checkin.SIGN_IN_GRACE`` (signing in takes a while).
     Other roles are not refused here: the view tells them why this is not for them."""
 
     @wraps(view)
-    def wrapped(session_id: int, token: str):
+    def wrapped(session_id: int, token: str) -> ResponseReturnValue:
         if not current_user.is_authenticated:
             if checkin.is_fresh(session_id, token):
                 session[GRACE_KEY] = [session_id, token, checkin.minute_of(clock.utcnow())]
@@ -208,9 +214,11 @@ def _keeps_code_for_sign_in(view):
             return _result("expired", 403)
         return view(session_id, token)
 
-    wrapped.access_rule = ACTIONS["attendance.check_in"].roles  # type: ignore[attr-defined]
-    wrapped.permission_action = "attendance.check_in"  # type: ignore[attr-defined]
-    return wrapped
+    return mark_view(
+        wrapped,
+        access_rule=ACTIONS["attendance.check_in"].roles,
+        permission_action="attendance.check_in",
+    )
 
 
 def _grace_allows(session_id: int, token: str) -> bool:
@@ -258,7 +266,7 @@ RESULTS = {
 }
 
 
-def _result(outcome: str, status: int = 200, **context: Any):
+def _result(outcome: str, status: int = 200, **context: Any) -> tuple[str, int]:
     heading, message = RESULTS[outcome]
     return render_template(
         "training/checkin_result.html",
@@ -271,7 +279,7 @@ def _result(outcome: str, status: int = 200, **context: Any):
 
 @bp.route("/training/check-in/<int:session_id>/<token>")
 @_keeps_code_for_sign_in
-def check_in(session_id: int, token: str):
+def check_in(session_id: int, token: str) -> ResponseReturnValue:
     if not can(current_user, "attendance.check_in"):
         return _result("not_owner", 403)
     training_session = db.session.scalar(
