@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.businesses.models import Business, BusinessKind, Sector
 from portal.clock import utcnow
-from portal.extensions import db
+from portal.extensions import Model
 from portal.scoping import OwnersSeeTheirBusinesses, OwnersSeeTheirProvinces
 from portal.training.models import Course, Enrolment
 
@@ -39,7 +39,7 @@ OPEN_STATUSES = (PaymentStatus.AWAITING, PaymentStatus.CREATING, PaymentStatus.P
 HOUSEHOLD_KINDS = (BusinessKind.HOUSEHOLD_BUSINESS, BusinessKind.HOUSEHOLD)
 
 
-class SubsidyProgramme(OwnersSeeTheirProvinces, db.Model):
+class SubsidyProgramme(OwnersSeeTheirProvinces, Model):
     """A province's subsidy of course fees: for one course, or every course of the province."""
 
     __tablename__ = "subsidy_programmes"
@@ -84,7 +84,7 @@ class SubsidyProgramme(OwnersSeeTheirProvinces, db.Model):
         return None if self.budget_vnd is None else self.budget_vnd - self.spent_vnd
 
 
-class Payment(OwnersSeeTheirBusinesses, db.Model):
+class Payment(OwnersSeeTheirBusinesses, Model):
     """One attempt to settle an enrolment's fee, with the subsidy it drew and any refund."""
 
     __tablename__ = "payments"
@@ -137,7 +137,7 @@ class Payment(OwnersSeeTheirBusinesses, db.Model):
         return f"{self.province_code:02d}-{self.id:06d}"
 
 
-class StripeEvent(db.Model):
+class StripeEvent(Model):
     """Every Stripe event applied once: a second delivery of the same id changes nothing."""
 
     __tablename__ = "stripe_events"

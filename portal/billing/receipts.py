@@ -11,7 +11,7 @@ from portal.pdf import write_pdf
 
 def receipt_language(payment: Payment) -> str:
     locale = payment.business.owner.locale
-    return locale if locale in current_app.config["LANGUAGES"] else "vi"
+    return locale if locale is not None and locale in current_app.config["LANGUAGES"] else "vi"
 
 
 def amount_in_words(amount_vnd: int, lang: str) -> str:
@@ -34,7 +34,7 @@ def render_pdf(payment: Payment, lang: str | None = None) -> bytes:
 
     In ``lang`` when given, else in the owner's language.
     """
-    if lang not in current_app.config["LANGUAGES"]:
+    if lang is None or lang not in current_app.config["LANGUAGES"]:
         lang = receipt_language(payment)
     with force_locale(lang):
         html = render_template(

@@ -199,3 +199,25 @@ def test_staff_refund_while_stripe_hangs_says_it_will_be_sent(
     monkeypatch.setitem(app.config, "STRIPE_API_BASE", stripe_on)
     runner.invoke(args=["billing", "release-expired"])
     assert payment_of(app, held.enrolment_id).status == PaymentStatus.REFUNDED
+
+
+def test_a_token_that_is_not_a_cards_creates_no_payment_intent_and_keeps_the_seat(
+    app, client, auth, make_user, make_business, trainer, hanging_stripe, monkeypatch
+):
+    # A token of a bank account (Stripe.js makes those too) has no card: refused as Stripe's
+    # refusal, before any PaymentIntent, and the payment is not left half-started.
+    created: list[object] = []
+    stand_in = SimpleNamespace(
+        v1=SimpleNamespace(
+            tokens=SimpleNamespace(retrieve=lambda token: SimpleNamespace(id=token, card=None)),
+            payment_intents=SimpleNamespace(create=lambda **kwargs: created.append(kwargs)),
+        )
+    )
+    monkeypatch.setattr(gateway, "_client", lambda: stand_in)
+    owner, _business, held = owner_with_held_seat(app, make_user, make_business, trainer)
+    auth.login(owner)
+    page = _pay(client, held.enrolment_id).get_data(as_text=True)
+    assert UNANSWERED in page and "Your place is still held" in page
+    assert created == []
+    assert payment_of(app, held.enrolment_id).status == PaymentStatus.AWAITING
+    assert state_of(app, held.enrolment_id) == EnrolmentState.ENROLLED
