@@ -884,7 +884,7 @@ class Generator:
             if code not in have
         ]
         if rows:
-            db.session.execute(sa.insert(ProvinceTarget.__table__), rows)
+            db.session.execute(sa.insert(cast(sa.Table, ProvinceTarget.__table__)), rows)
         if db.engine.dialect.name == "postgresql":
             for model in EXPLICIT_IDS:
                 table = model.__tablename__

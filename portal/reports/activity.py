@@ -35,7 +35,7 @@ def activity(f: Filters, user: User) -> Activity:
         )
         .group_by(model.measure)
     )
-    counts = dict(rows.all())
+    counts: dict[str, int] = dict(rows.all())
     return Activity(
         assessments=counts.get("assessments", 0),
         enrolments=counts.get("enrolled", 0),

@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -279,7 +279,7 @@ MEASURES: tuple[Measure, ...] = (
 )  # fmt: skip
 
 
-def _parts(ids: list[int] | None) -> list[Any]:
+def _parts(ids: list[int] | sa.BindParameter[Any] | None) -> list[Any]:
     """Return one select per measure: (business, province, measure, day, groups, n, total)."""
     only = [] if ids is None else [Business.id.in_(ids)]
     return [measure.rows(only) for measure in MEASURES]
@@ -288,8 +288,9 @@ def _parts(ids: list[int] | None) -> list[Any]:
 CONTRIBUTION_COLUMNS = ("business_id", *GROUP_KEYS)
 
 
-def contributions(ids: list[int] | None = None) -> sa.Select:
-    """Return what each business (these, or every one) adds to ``report_counts``, one query."""
+def contributions(ids: list[int] | sa.BindParameter[Any] | None = None) -> sa.Select:
+    """Return what each business (these, or those bound to an expanding parameter, or every
+    one) adds to ``report_counts``, one query."""
     rows = sa.union_all(*_parts(ids)).subquery()
     keys = [rows.c[name] for name in CONTRIBUTION_COLUMNS]
     return sa.select(
@@ -303,7 +304,7 @@ def contributions(ids: list[int] | None = None) -> sa.Select:
 def _contributions_of_ids(_dialect: str, _offset: int) -> sa.Select:
     """``contributions`` of the businesses bound as ``ids``, built once per database and zone:
     building the union is ~0.1 s of Python, far more than running it for a few businesses."""
-    return contributions(sa.bindparam("ids", expanding=True))  # type: ignore[arg-type]
+    return contributions(sa.bindparam("ids", expanding=True))
 
 
 # ------------------------------------------------------------------------------- rebuild
@@ -317,11 +318,12 @@ def rebuild(commit: bool = False) -> dict[str, int]:
     """
     for model in (ReportContribution, ReportCount, ReportTotal):
         db.session.execute(sa.delete(model))
-    contribution = ReportContribution.__table__
+    # Core statements of the tables (a model's __table__ is typed FromClause).
+    contribution = cast(sa.Table, ReportContribution.__table__)
     db.session.execute(
         sa.insert(contribution).from_select([*CONTRIBUTION_COLUMNS, "n", "total"], contributions())
     )
-    counts = ReportCount.__table__
+    counts = cast(sa.Table, ReportCount.__table__)
     keys = [contribution.c[k] for k in GROUP_KEYS]
     db.session.execute(
         sa.insert(counts).from_select(
@@ -333,7 +335,7 @@ def rebuild(commit: bool = False) -> dict[str, int]:
     )
     total_keys = [counts.c.province_code, counts.c.measure, counts.c.day]
     db.session.execute(
-        sa.insert(ReportTotal.__table__).from_select(
+        sa.insert(cast(sa.Table, ReportTotal.__table__)).from_select(
             ["province_code", "measure", "day", "n", "total"],
             sa.select(*total_keys, sa.func.sum(counts.c.n), sa.func.sum(counts.c.total)).group_by(
                 *total_keys
@@ -392,7 +394,7 @@ def _refresh_batch(ids: list[int]) -> int:
         d = delta[key[1:]]
         d[0] -= n
         d[1] -= total
-    table = ReportContribution.__table__
+    table = cast(sa.Table, ReportContribution.__table__)  # typed FromClause
     db.session.execute(sa.delete(table).where(table.c.business_id.in_(ids)))
     if new:
         db.session.execute(

@@ -70,7 +70,7 @@ def monthly_digital(f: Filters, months: list[str], user: User) -> dict[str, int]
         .where(*conditions(model, f, user), _digital_rows(model))
         .group_by(month)
     )
-    changes = dict(rows.all())
+    changes: dict[str, int] = dict(rows.all())
     result, running, keys = {}, 0, sorted(set(changes) | set(months))
     for key in keys:
         running += changes.get(key, 0)

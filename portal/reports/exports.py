@@ -88,7 +88,7 @@ def to_csv(context: dict) -> bytes:
 @exporter("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 def to_xlsx(context: dict) -> bytes:
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # the one a new workbook has
     sheet.title = _("Enrolments")[:31]
     append_text_safe(sheet, [context["title"]])
     append_text_safe(sheet, [context["scope"]])

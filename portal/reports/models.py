@@ -3,23 +3,23 @@
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, QueryableAttribute, mapped_column
 
 from assessments.digital_status import DEFAULT_MIN_COURSES, DEFAULT_MIN_LEVEL, Definition
 from portal.auth.models import User
 from portal.businesses.models import BusinessKind, BusinessSize, Sector
 from portal.clock import utcnow
-from portal.extensions import db
+from portal.extensions import Model
 from portal.reports.targets import TargetMetric
 
 
-def _by_province(model: type, user: User) -> sa.ColumnElement[bool]:
+def _by_province(province_code: QueryableAttribute[int], user: User) -> sa.ColumnElement[bool]:
     if user.is_owner:
         return sa.false()
-    return model.province_code == user.province_code  # type: ignore[attr-defined]
+    return province_code == user.province_code
 
 
-class ProvinceSettings(db.Model):
+class ProvinceSettings(Model):
     """The thresholds of a province's definition of a digital business (one row per province)."""
 
     __tablename__ = "province_settings"
@@ -33,14 +33,14 @@ class ProvinceSettings(db.Model):
 
     @classmethod
     def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
-        return _by_province(cls, user)
+        return _by_province(cls.province_code, user)
 
     @property
     def definition(self) -> Definition:
         return Definition(self.min_level, self.min_courses)
 
 
-class ProvinceSettingsChange(db.Model):
+class ProvinceSettingsChange(Model):
     """Append-only: every change of a province's definition, with who made it and when."""
 
     __tablename__ = "province_settings_history"
@@ -54,10 +54,10 @@ class ProvinceSettingsChange(db.Model):
 
     @classmethod
     def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
-        return _by_province(cls, user)
+        return _by_province(cls.province_code, user)
 
 
-class ProvinceTarget(db.Model):
+class ProvinceTarget(Model):
     """A province's target for one metric (see ``portal.reports.targets``) by the end of a year."""
 
     __tablename__ = "province_targets"
@@ -92,14 +92,14 @@ class ProvinceTarget(db.Model):
 
     @classmethod
     def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
-        return _by_province(cls, user)
+        return _by_province(cls.province_code, user)
 
     @property
     def end_on(self) -> date:
         return date(self.by_year, 12, 31)
 
 
-class DigitalStatus(db.Model):
+class DigitalStatus(Model):
     """One stretch of time during which a business met its province's definition.
 
     Commune, sector and kind are copied when it starts, so past counts never move; only a move
@@ -124,7 +124,7 @@ class DigitalStatus(db.Model):
 
     @classmethod
     def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
-        return _by_province(cls, user)
+        return _by_province(cls.province_code, user)
 
 
 # ------------------------------------------------------------------------ report aggregates
@@ -152,7 +152,7 @@ class _Aggregate:
 
     @classmethod
     def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
-        return _by_province(cls, user)
+        return _by_province(cls.province_code, user)
 
 
 class _Grouped(_Aggregate):
@@ -170,13 +170,13 @@ class _Grouped(_Aggregate):
     )
 
 
-class ReportTotal(_Aggregate, db.Model):
+class ReportTotal(_Aggregate, Model):
     """Per province, local day and measure: what the unfiltered reports add up."""
 
     __tablename__ = "report_totals"
 
 
-class ReportCount(_Grouped, db.Model):
+class ReportCount(_Grouped, Model):
     """Per province, local day, commune, sector, kind, size and measure: the filtered reports.
 
     Commune and sector are the counted row's own copies where it keeps them (enrolment events,
@@ -187,7 +187,7 @@ class ReportCount(_Grouped, db.Model):
     __tablename__ = "report_counts"
 
 
-class ReportContribution(_Grouped, db.Model):
+class ReportContribution(_Grouped, Model):
     """What each business adds to ``report_counts``: the writes' memory, never read by a report.
 
     A write recomputes the contribution of the businesses it touched from their rows and adds

@@ -10,9 +10,10 @@ it for a whole province after a bulk import.
 import logging
 from collections.abc import Collection, Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from assessments.digital_status import Definition, Facts, is_digital
@@ -164,12 +165,14 @@ def move_digital_status(
         .values(ceased_at=at)
         .execution_options(synchronize_session=False)
     )
-    moved = db.session.execute(
+    # An UPDATE's result is a CursorResult (Session.execute is typed for any statement).
+    carried = db.session.execute(
         sa.update(DigitalStatus)
         .where(DigitalStatus.business_id == business_id)
         .values(province_code=province_code, commune_code=commune_code)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    moved = cast(CursorResult[Any], carried).rowcount
     refresh_digital_status([business_id], at)
     return moved
 

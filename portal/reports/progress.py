@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from portal import clock, formatting
 from portal.auth.models import Role, User
@@ -24,7 +25,14 @@ def _baseline(f: queries.Filters, target: ProvinceTarget, user: User) -> float:
     return queries.start_value(target, user)
 
 
-def trajectory(f: queries.Filters, target: ProvinceTarget | None, today: date, user: User):
+#: A row of the trajectory's table: month ('YYYY-MM'), needed count, actual count (None where
+#: there is none: no target, or a month still to come).
+TrajectoryRow = tuple[str, float | None, int | None]
+
+
+def trajectory(
+    f: queries.Filters, target: ProvinceTarget | None, today: date, user: User
+) -> tuple[Markup, list[TrajectoryRow]]:
     """Return the chart and its table rows: month, needed count, actual count."""
     if target is not None:
         first, last = target.start_on, target.end_on

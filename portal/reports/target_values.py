@@ -114,8 +114,15 @@ def _upto(day: date, signs: dict[str, int]) -> Any:
     return sa.cast(sa.func.coalesce(sa.func.sum(sa.case(*whens, else_=0)), 0), sa.BigInteger)
 
 
+class _System:
+    """Reads every province (storing start values is not a user's read)."""
+
+    is_authenticated = True
+    is_admin = True
+
+
 def metric_values(
-    province_code: int, user: User, wanted: dict[Any, tuple[TargetMetric, date]]
+    province_code: int, user: User | _System, wanted: dict[Any, tuple[TargetMetric, date]]
 ) -> dict[Any, float]:
     """Return the value of each (metric, at the end of a day) asked for, in one query.
 
@@ -160,17 +167,10 @@ def start_value(target: ProvinceTarget, user: User) -> float:
     return metric_values(target.province_code, user, {key: key})[key]
 
 
-class _System:
-    """Reads every province (storing start values is not a user's read)."""
-
-    is_authenticated = True
-    is_admin = True
-
-
 def store_start_value(target: ProvinceTarget) -> None:
     """Store the metric's value on the target's start day (when set, or its start moved)."""
     key = (target.metric, target.start_on)
-    target.start_value = metric_values(target.province_code, _System(), {key: key})[key]  # type: ignore[arg-type]
+    target.start_value = metric_values(target.province_code, _System(), {key: key})[key]
 
 
 def store_missing_start_values() -> int:
@@ -211,9 +211,9 @@ def metric_rows(
     for a target that has none yet).
     """
     wanted: dict[Any, tuple[TargetMetric, date]] = {m: (m, on) for m in METRICS}
-    for metric, target in targets.items():
-        if target.start_value is None:
-            wanted[("baseline", metric)] = (metric, target.start_on)
+    for metric, existing in targets.items():
+        if existing.start_value is None:
+            wanted[("baseline", metric)] = (metric, existing.start_on)
     values = metric_values(province_code, user, wanted)
     rows = []
     for metric in METRICS:

@@ -4,6 +4,7 @@ import io
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,6 +16,7 @@ from portal.audit import audited
 from portal.auth.models import Role
 from portal.businesses.models import BusinessKind, BusinessSize, Sector
 from portal.extensions import db
+from portal.forms import filled
 from portal.i18n import current_language
 from portal.labels import KIND_LABELS, SECTOR_LABELS, SIZE_LABELS
 from portal.permissions import performs
@@ -27,6 +29,7 @@ from portal.reports.forms import (
     RemoveTargetForm,
     TargetForm,
 )
+from portal.reports.models import ProvinceTarget
 from portal.reports.targets import METRICS, TargetMetric
 from portal.scoping import can_manage_province
 
@@ -35,13 +38,13 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 REPORT_ROLES = (Role.STAFF, Role.ADMIN)
 
 
-def _province(requested: object) -> int:
+def _province(requested: str | None) -> int:
     """Staff always get their own province; an administrator the one asked for."""
     if not current_user.is_admin:
         return current_user.province_code
     try:
-        code = int(requested)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        code = int(requested) if requested is not None else None
+    except ValueError:
         code = None
     if code is None or geo.get_province(code) is None:
         return int(geo.provinces()[0].code)
@@ -74,7 +77,7 @@ def _dimension_titles(lang: str) -> dict[str, str]:
     return {d.id: d.title.get(lang) for q in registry() for d in q.dimensions}
 
 
-def _target_form(province: int, target, today: date) -> TargetForm:
+def _target_form(province: int, target: ProvinceTarget | None, today: date) -> TargetForm:
     """Return the target form filled with the digital-business target (or sensible defaults)."""
     return TargetForm(
         formdata=None,
@@ -86,7 +89,9 @@ def _target_form(province: int, target, today: date) -> TargetForm:
     )
 
 
-def _dashboard_page(target_form: TargetForm | None = None, province: int | None = None):
+def _dashboard_page(
+    target_form: TargetForm | None = None, province: int | None = None
+) -> ResponseReturnValue:
     """Render the dashboard; a target form sent back with errors keeps what was typed."""
     form = FilterForm(request.args)
     f = _filters(form, province)
@@ -139,11 +144,11 @@ def _dashboard_page(target_form: TargetForm | None = None, province: int | None 
 
 @bp.route("/")
 @roles_required(*REPORT_ROLES)
-def dashboard():
+def dashboard() -> ResponseReturnValue:
     return _dashboard_page()
 
 
-def _managed_province(form) -> int:
+def _managed_province(form: DefinitionForm | TargetForm | RemoveTargetForm) -> int:
     province = _province(form.province.data)
     if not can_manage_province(province):
         abort(403)
@@ -152,12 +157,12 @@ def _managed_province(form) -> int:
 
 @bp.route("/definition", methods=["POST"])
 @performs("definition.set")
-def set_definition():
+def set_definition() -> ResponseReturnValue:
     form = DefinitionForm()
     province = _managed_province(form)
     if form.validate():
         if operations.set_definition(
-            province, form.min_level.data, form.min_courses.data, current_user
+            province, filled(form.min_level), filled(form.min_courses), current_user
         ):
             db.session.commit()
             flash(_("The definition of a digital business was changed."), "success")
@@ -168,20 +173,22 @@ def set_definition():
 
 @bp.route("/target", methods=["POST"])
 @performs("target.set")
-def set_target():
+def set_target() -> ResponseReturnValue:
     form = TargetForm()
     province = _managed_province(form)
     if not form.validate():
         flash(_("The target was not saved: check the numbers and dates."), "error")
-        form.province.data = province
+        form.province.data = str(province)
         return _dashboard_page(form, province)
+    metric = form.chosen_metric
+    assert metric is not None  # the form validated: its choices are the metrics
     operations.set_target(
         province,
-        form.target.data,
-        form.by_year.data,
-        form.start_on.data,
+        filled(form.target),
+        filled(form.by_year),
+        filled(form.start_on),
         current_user,
-        metric=form.chosen_metric,
+        metric=metric,
     )
     db.session.commit()
     flash(_("The target was saved."), "success")
@@ -190,7 +197,7 @@ def set_target():
 
 @bp.route("/target/remove", methods=["GET", "POST"])
 @performs("target.set")
-def remove_target():
+def remove_target() -> ResponseReturnValue:
     """Ask first (GET: what the removal affects), then remove the target (POST)."""
     if request.method == "GET":
         return _confirm_remove_target()
@@ -205,7 +212,7 @@ def remove_target():
     return redirect(url_for("reports.dashboard", province=province))
 
 
-def _confirm_remove_target():
+def _confirm_remove_target() -> ResponseReturnValue:
     form = RemoveTargetForm(request.args)
     province = _managed_province(form)
     metric = form.metric.data if form.metric.data in set(TargetMetric) else None
@@ -289,7 +296,7 @@ def _describe(context: dict) -> dict:
 
 @bp.route("/enrolments")
 @roles_required(*REPORT_ROLES)
-def enrolments():
+def enrolments() -> ResponseReturnValue:
     context = _describe(_enrolment_context(current_language()))
     official_args = {k: v for k, v in request.args.items() if k != "layout"}
     official_args["layout"] = "official"
@@ -299,7 +306,7 @@ def enrolments():
 @bp.route("/enrolments.<fmt>")
 @roles_required(*REPORT_ROLES)
 @audited("report.export", table="enrolments")
-def export_enrolments(fmt: str):
+def export_enrolments(fmt: str) -> ResponseReturnValue:
     exporter = exports.EXPORTERS.get(fmt)
     if exporter is None:
         abort(404)
