@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Response, g, jsonify, request
 
+from portal.access import mark_view
 from portal.api import operations, queries
 from portal.extensions import db
 from portal.scoping import ProvinceReader
@@ -52,5 +53,4 @@ def api_token_required(view: Callable) -> Callable:
             db.session.commit()
         return view(*args, **kwargs)
 
-    wrapped.access_rule = "api-token"  # type: ignore[attr-defined]
-    return wrapped
+    return mark_view(wrapped, access_rule="api-token")

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
 from portal.clock import utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 #: Every token starts with this, so a leaked one is easy to recognise (e.g. by secret scanners).
 TOKEN_PREFIX = "dbp_"
@@ -21,7 +21,7 @@ def hash_token(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode()).hexdigest()
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """One province's API token; the plaintext is shown once at creation and never stored."""
 
     __tablename__ = "api_tokens"

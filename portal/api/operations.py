@@ -3,8 +3,10 @@
 import logging
 import secrets
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 
 from portal.api.models import TOKEN_PREFIX, VISIBLE_CHARS, ApiToken, hash_token
 from portal.auth.models import User
@@ -64,6 +66,7 @@ def note_use(token: ApiToken, now: datetime | None = None) -> bool:
     if token.last_used_at is not None and now - token.last_used_at < LAST_USED_RESOLUTION:
         return False
     # Conditional, so concurrent requests with the same token write once.
+    # An UPDATE's result is a CursorResult (Session.execute is typed for any statement).
     result = db.session.execute(
         sa.update(ApiToken)
         .where(
@@ -76,4 +79,4 @@ def note_use(token: ApiToken, now: datetime | None = None) -> bool:
         .values(last_used_at=now)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)
+    return bool(cast(CursorResult[Any], result).rowcount)

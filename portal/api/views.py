@@ -21,6 +21,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -38,6 +39,7 @@ from portal.api.params import ApiQuery, InvalidParameter, parse
 from portal.assess.questionnaires import registry
 from portal.extensions import db, limiter
 from portal.field import queries as field_queries
+from portal.forms import filled
 from portal.labels import KIND_LABELS, SECTOR_LABELS
 from portal.permissions import performs, require
 from portal.reports import queries
@@ -71,13 +73,13 @@ def _tokens_page(form: TokenForm, new_token: str | None = None) -> Response:
 
 @bp.route("/tokens", methods=["GET", "POST"])
 @performs("api_token.manage")
-def tokens():
+def tokens() -> ResponseReturnValue:
     form = TokenForm()
     form.setup(current_user.is_admin)
     if not form.validate_on_submit():
         return _tokens_page(form)
-    province = form.province.data if current_user.is_admin else current_user.province_code
-    _token, plaintext = operations.create_token(province, form.name.data, current_user)
+    province = filled(form.province) if current_user.is_admin else current_user.province_code
+    _token, plaintext = operations.create_token(province, filled(form.name), current_user)
     db.session.commit()
     flash(_("The token was created. Copy it now: it will not be shown again."), "success")
     # Shown in this response only (a redirect would carry it through the session cookie).
@@ -88,7 +90,7 @@ def tokens():
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 @performs("api_token.manage")
-def revoke_token(token_id: int):
+def revoke_token(token_id: int) -> ResponseReturnValue:
     token = get_scoped_or_404(ApiToken, token_id)
     require("api_token.manage", token)
     if request.method == "GET":
@@ -219,7 +221,7 @@ def _targets(province_code: int) -> list[dict]:
 @v1.route("/summary")
 @rate_limited
 @api_token_required
-def summary():
+def summary() -> ResponseReturnValue:
     q = _query()
     # Keyed by the token's province, the parameters and the day (the default period ends today).
     key = (
@@ -283,9 +285,11 @@ def _field(f: queries.Filters) -> dict[str, int]:
 @v1.route("/digital-businesses")
 @rate_limited
 @api_token_required
-def digital_businesses():
+def digital_businesses() -> ResponseReturnValue:
     q = _query(groupings=DIGITAL_GROUPINGS, default_by="month")
     f, reader, on = q.filters, g.api_province, _counted_until(q.filters)
+    assert q.by is not None  # one of the groupings: parse() checked it
+    rows: list[dict[str, Any]]
     if q.by == "month":
         months = queries.months_between(f.start, on)
         counts = queries.monthly_digital(f, months, reader)
@@ -316,8 +320,9 @@ def _label(by: str, key: Any) -> str:
 @v1.route("/enrolments")
 @rate_limited
 @api_token_required
-def enrolments():
+def enrolments() -> ResponseReturnValue:
     q = _query(groupings=queries.GROUPINGS, default_by="course")
+    assert q.by is not None  # one of the groupings: parse() checked it
     with force_locale(q.lang):
         report = queries.enrolment_counts(q.filters, q.by, g.api_province, q.lang)
     states = [s.value for s in queries.COUNTED_STATES]
@@ -347,7 +352,7 @@ def _openapi_text() -> bytes:
 
 @v1.route("/openapi.yaml")
 @public
-def openapi():
+def openapi() -> ResponseReturnValue:
     return Response(_openapi_text(), mimetype="application/yaml")
 
 
