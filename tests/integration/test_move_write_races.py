@@ -38,11 +38,15 @@ from portal.training.models import (
     Enrolment,
     EnrolmentEvent,
     EnrolmentState,
+    TrainingSession,
 )
 from tests.conftest import HA_NOI, PASSWORD, QUANG_NINH, all_at_once
 from tests.factories import (
     HA_NOI_COMMUNE,
     business_form_data,
+    complete_with_certificate,
+    enrol_now,
+    held,
     new_training,
     rebuilt_report_aggregates,
     report_aggregates,
@@ -300,6 +304,146 @@ def test_a_review_of_evidence_and_a_move_of_its_business_take_turns(app, make_us
             # Verified before the move, or refused after it (the reviewer's province is left).
             assert status in (EvidenceStatus.VERIFIED, EvidenceStatus.PENDING)
         _assert_all_where_it_is(app, business.id)
+
+
+def test_attendance_of_a_completed_participant_and_a_move_take_turns(
+    app, make_user, make_business, trainers
+):
+    """A participant who completed a class may move; attendance marked at that moment (a
+    correction) is written where the enrolment is, and neither waits for the other in a
+    circle."""
+    business = make_business()
+    done = complete_with_certificate(app, trainers[QUANG_NINH], business)
+    admin = make_user(role=Role.ADMIN)
+    marker, mover = _signed_in(app, admin), _signed_in(app, admin)
+    mark = f"/training/sessions/{done.session_ids[0]}/attendance/{done.enrolment_id}"
+    for number in range(ROUNDS):
+        province, move = _move_request(app, mover, business.id)
+        marked, moved = all_at_once(
+            [lambda n=number: marker.post(mark, data={"present": str(n % 2)}), move]
+        )
+        _no_server_error(marked, moved)
+        assert (marked.status_code, moved.status_code) == (302, 302)
+        with app.app_context():
+            assert db.session.get(Business, business.id).province_code == province
+            present = db.session.scalar(
+                sa.select(Attendance.present).where(Attendance.enrolment_id == done.enrolment_id)
+            )
+            assert present is (number % 2 == 1)
+        _assert_all_where_it_is(app, business.id)
+
+
+def test_a_certificate_withdrawn_as_its_business_moves_is_withdrawn_where_it_moved(
+    app, make_user, make_business, trainers
+):
+    business = make_business()
+    admin = make_user(role=Role.ADMIN)
+    withdrawer, mover = _signed_in(app, admin), _signed_in(app, admin)
+    for _round in range(ROUNDS // 2):
+        here = _province_of(app, business.id)
+        with app.app_context():
+            as_now = db.session.get(Business, business.id)
+            db.session.expunge(as_now)
+        done = complete_with_certificate(app, trainers[here], as_now)
+        province, move = _move_request(app, mover, business.id)
+        withdrawn, moved = all_at_once(
+            [
+                lambda cid=done.certificate_id: withdrawer.post(
+                    f"/training/certificates/{cid}/withdraw", data={"reason": "Nhầm lớp"}
+                ),
+                move,
+            ]
+        )
+        _no_server_error(withdrawn, moved)
+        assert (withdrawn.status_code, moved.status_code) == (302, 302)
+        with app.app_context():
+            certificate = db.session.get(Certificate, done.certificate_id)
+            assert certificate.revoked_at is not None
+            assert certificate.province_code == province
+        _assert_all_where_it_is(app, business.id)
+
+
+def test_an_assignment_accepted_and_declined_at_the_same_moment_is_answered_once(
+    app, make_user, make_business, trainers
+):
+    """The two answers take turns on the business: the second finds the class answered."""
+    owner = make_user()
+    business = make_business(owner=owner)
+    accepting, declining = _signed_in(app, owner), _signed_in(app, owner)
+    for _round in range(ROUNDS):
+        t = new_training(app, trainers[QUANG_NINH])
+        with app.app_context():
+            cohort = db.session.get(Cohort, t.cohort_id)
+            training_operations.assign(
+                cohort, [db.session.get(Business, business.id)], _user(trainers[QUANG_NINH].id)
+            )
+            db.session.commit()
+            enrolment_id = db.session.scalar(
+                sa.select(Enrolment.id).where(Enrolment.cohort_id == t.cohort_id)
+            )
+        accepted, declined = all_at_once(
+            [
+                lambda eid=enrolment_id: accepting.post(f"/training/enrolments/{eid}/accept"),
+                lambda eid=enrolment_id: declining.post(f"/training/enrolments/{eid}/decline"),
+            ]
+        )
+        _no_server_error(accepted, declined)
+        with app.app_context():
+            state = db.session.get(Enrolment, enrolment_id).state
+            answers = db.session.scalars(
+                sa.select(EnrolmentEvent.state)
+                .where(EnrolmentEvent.enrolment_id == enrolment_id)
+                .order_by(EnrolmentEvent.id)
+            ).all()
+        assert state in (EnrolmentState.ENROLLED, EnrolmentState.DECLINED)
+        assert [a.value for a in answers] == ["assigned", state.value]
+        with app.app_context():
+            if state == EnrolmentState.ENROLLED:
+                training_operations.cancel(db.session.get(Enrolment, enrolment_id), _user(owner.id))
+                db.session.commit()
+        _assert_all_where_it_is(app, business.id)
+
+
+def test_attendance_and_the_completion_of_the_class_take_turns(
+    app, make_user, make_business, trainers
+):
+    """Marking attendance takes the class (shared) before the participant's enrolment, as a
+    completion takes the class before the enrolments it completes: no wait in a circle."""
+    trainer = trainers[QUANG_NINH]
+    marker, completer = _signed_in(app, trainer), _signed_in(app, trainer)
+    for _round in range(ROUNDS):
+        t = new_training(app, trainer, sessions=2, first_session=held(2))
+        first = make_business()
+        second = make_business()
+        enrolments = [enrol_now(app, t.cohort_id, b.id) for b in (first, second)]
+        with app.app_context():
+            for session_id in t.session_ids:
+                for enrolment_id in enrolments:
+                    # The first participant marked absent from the second session: the race
+                    # marks them present (an event naming the class) or the class completes
+                    # without them.
+                    training_operations.set_attendance(
+                        db.session.get(TrainingSession, session_id),
+                        db.session.get(Enrolment, enrolment_id),
+                        (session_id, enrolment_id) != (t.session_ids[1], enrolments[0]),
+                        _user(trainer.id),
+                    )
+            db.session.commit()
+        mark = f"/training/sessions/{t.session_ids[1]}/attendance/{enrolments[0]}"
+        marked, completed = all_at_once(
+            [
+                lambda mark=mark: marker.post(mark, data={"present": "1"}),
+                lambda cid=t.cohort_id: completer.post(f"/training/cohorts/{cid}/completion"),
+            ]
+        )
+        _no_server_error(marked, completed)
+        assert (marked.status_code, completed.status_code) == (302, 302)
+        with app.app_context():
+            first_state, second_state = (db.session.get(Enrolment, e).state for e in enrolments)
+            assert second_state == EnrolmentState.COMPLETED
+            assert first_state in (EnrolmentState.COMPLETED, EnrolmentState.ENROLLED)
+        for business in (first, second):
+            _assert_all_where_it_is(app, business.id)
 
 
 # ------------------------------------------- the narrow case, made certain, for every write
