@@ -22,6 +22,10 @@ GRID = "#c9d1da"
 FONT = "Noto Sans, DejaVu Sans, Arial, sans-serif"
 
 
+#: A drawing's bounds: left, top, right, bottom.
+Box = tuple[float, float, float, float]
+
+
 @dataclass(frozen=True)
 class Axis:
     """One spoke of the radar: a dimension's name and score (0..100)."""
@@ -53,7 +57,7 @@ def _clamp(score: float) -> float:
     return max(0.0, min(100.0, score))
 
 
-def _label(index: int, count: int, lines: list[str]) -> tuple[list[str], tuple[float, ...]]:
+def _label(index: int, count: int, lines: list[str]) -> tuple[list[str], Box]:
     """Return the <text> elements of one axis label and its bounding box."""
     angle = _angle(index, count)
     x, y = _point(angle, RADIUS + LABEL_GAP)
@@ -128,13 +132,13 @@ def radar_chart(
         x, y = _point(_angle(i, count), r)
         parts.append(f'<circle cx="{_num(x)}" cy="{_num(y)}" r="3.5" fill="{CURRENT}"/>')
 
-    boxes = [(-RADIUS, -RADIUS, RADIUS, RADIUS)]
+    boxes: list[Box] = [(-RADIUS, -RADIUS, RADIUS, RADIUS)]
     label_parts: list[str] = []
     for i, axis in enumerate(axes):
         lines = textwrap.wrap(axis.label, WRAP_AT) or [""]
-        elements, box = _label(i, count, [*lines, format_score(axis.score)])
+        elements, label_box = _label(i, count, [*lines, format_score(axis.score)])
         label_parts.extend(elements)
-        boxes.append(box)
+        boxes.append(label_box)
     left = min(b[0] for b in boxes) - 6
     top = min(b[1] for b in boxes) - 6
     right = max(b[2] for b in boxes) + 6
