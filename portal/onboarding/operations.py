@@ -44,10 +44,11 @@ def _lock_business(business_id: int) -> Business:
     return business
 
 
-def _lock_path(onboarding: OnboardingPath) -> None:
-    """Lock the path's business, then reload the path (its province and steps) under the lock."""
+def _lock_path(onboarding: OnboardingPath, *also: str) -> None:
+    """Lock the path's business, then reload the path's province (and ``also`` these
+    attributes) under the lock."""
     _lock_business(onboarding.business_id)
-    db.session.refresh(onboarding)
+    db.session.refresh(onboarding, ["province_code", *also])
 
 
 def start_path(business: Business, path: ListingPath, by: User) -> OnboardingPath:
@@ -75,7 +76,7 @@ def start_path(business: Business, path: ListingPath, by: User) -> OnboardingPat
 
 def set_step_done(onboarding: OnboardingPath, step_id: str, done: bool, by: User) -> None:
     """Tick a step off, or untick it."""
-    _lock_path(onboarding)
+    _lock_path(onboarding, "steps")
     current = next((s for s in onboarding.steps if s.step_id == step_id), None)
     if done and current is None:
         onboarding.steps.append(
@@ -130,7 +131,7 @@ def review_evidence(evidence: Evidence, by: User, verified: bool, reason: str = 
     (its business may have moved to another province meanwhile).
     """
     _lock_business(evidence.business_id)
-    db.session.refresh(evidence)
+    db.session.refresh(evidence, ["province_code"])
     if evidence.province_code != by.province_code and not by.is_admin:
         raise OnboardingError("other_province")
     if not verified and not reason.strip():

@@ -295,7 +295,7 @@ def _lock_answer(enrolment: Enrolment) -> Business:
     turns with both.
     """
     business = lock_business(enrolment.business_id)
-    db.session.refresh(enrolment)
+    db.session.refresh(enrolment, ["state"])
     if enrolment.state != EnrolmentState.ASSIGNED:
         raise TrainingError("not_assigned")
     return business
