@@ -149,11 +149,15 @@ def move_business(business: Business, province_code: int, commune_code: int, by:
     province's definition. Refused while the business holds, awaits or is offered a place in a
     class (those classes belong to the old province's offer; ``signals.business_moving``).
 
-    Lock order, the same in every write of a business's assessments (starting one, submitting
-    one, merging a field record: ``assess.operations``, ``field.operations``): the business row
-    before any of its assessments and before the stored summaries. So a move and such a write
-    take turns on the business row and never wait for each other in a circle (PostgreSQL would
-    abort one: a 503); tests/integration/test_move_submit_race.py races them.
+    Lock order, the same in every write of a row of the business that a move carries or that
+    copies its province (its assessments: ``assess.operations``, ``field.operations``; its
+    places in classes, attendance and certificates: ``training.operations``, where a class is
+    locked before the business; its listing paths and evidence, payment sign, class alerts): the
+    business row before any of its rows and before the stored summaries, and the province read
+    under that lock. A move locks no class. So a move and such a write take turns on the
+    business row and never wait for each other in a circle (PostgreSQL would abort one: a 503),
+    and nothing is written in the province the business left;
+    tests/integration/test_move_submit_race.py and test_move_write_races.py race them.
     """
     if not (by.is_admin or (by.is_owner and business.owner_id == by.id)):
         raise MoveError("not_allowed")
