@@ -16,7 +16,7 @@ from portal import geo
 from portal.extensions import db
 from portal.reports.aggregates import STATE_DAY, STATE_PREFIX
 from portal.reports.filters import total
-from portal.reports.models import ReportCount
+from portal.reports.models import ReportCount, ReportTotal
 from portal.scoping import visible
 
 #: The funnel's steps, in order.
@@ -66,3 +66,27 @@ def funnel(province_code: int, user: Any) -> list[FunnelRow]:
     rows.sort(key=lambda r: r.name)
     rows.append(FunnelRow(None, "", total_counts))
     return rows
+
+
+def known_by_commune(user: Any) -> list[tuple[int, int]]:
+    """Return (commune code, businesses) of each commune holding businesses the user may see,
+    from the ``now:known`` measure (each business once, where it is now): one row per commune
+    whatever the number of businesses (the staff dashboard's figures)."""
+    m = ReportCount
+    rows = db.session.execute(
+        sa.select(m.commune_code, total(m.n))
+        .where(visible(m, user), m.measure == STATE_PREFIX + "known", m.day == STATE_DAY)
+        .group_by(m.commune_code)
+    ).all()
+    return [(code, int(n)) for code, n in rows if n]
+
+
+def known_by_province() -> dict[int, int]:
+    """Return {province code: businesses} of every province holding any (``now:known``)."""
+    m = ReportTotal
+    rows = db.session.execute(
+        sa.select(m.province_code, total(m.n))
+        .where(m.measure == STATE_PREFIX + "known", m.day == STATE_DAY)
+        .group_by(m.province_code)
+    ).all()
+    return {code: int(n) for code, n in rows if n}

@@ -1,12 +1,12 @@
 """The reports read aggregates, never a table whose size grows with businesses.
 
-Every SELECT that the reports' own code runs (a frame in ``portal/reports`` or the API's views
-on the stack) while serving the staff dashboard, the administrator's dashboard, staff's home,
-the province funnel and the API summary is recorded; none may name a growing table. Their cost
-then depends on days × groups, not on businesses (README, "Speed"). The enrolment counts report
-and its exports count distinct businesses, which cannot be added up across days: they read the
-event log through its covering index and are not listed here. The summary's cache is tested
-here too.
+Every SELECT that the reports' own code runs (a frame in ``portal/reports``, the API's views or
+the dashboards' query modules on the stack) while serving the staff dashboard, staff's home,
+the administrator's dashboard and provinces page, the province funnel and the API summary is
+recorded; none may name a growing table. Their cost then depends on days × groups, not on
+businesses (README, "Speed"). The enrolment counts report and its exports count distinct
+businesses, which cannot be added up across days: they read the event log through its covering
+index and are not listed here. The summary's cache is tested here too.
 """
 
 import pathlib
@@ -47,7 +47,13 @@ GROWING = {
 #: Report code that still reads a growing table, with why (each one is work left).
 KNOWN: dict[str, str] = {}
 PORTAL = pathlib.Path(__file__).resolve().parents[2] / "portal"
-REPORT_CODE = (PORTAL / "reports", PORTAL / "api" / "views.py")
+#: The reports, the API's views and the dashboards' figures (staff's home, the provinces page).
+REPORT_CODE = (
+    PORTAL / "reports",
+    PORTAL / "api" / "views.py",
+    PORTAL / "main" / "queries.py",
+    PORTAL / "admin" / "queries.py",
+)
 SINCE = f"start={clock.today().year - 2}-01-01"
 
 
@@ -115,8 +121,8 @@ def test_report_pages_and_the_api_summary_read_no_growing_table(app, client, aut
         url = f"/api/v1/digital-businesses?by={by}&{SINCE}"
         reads[url] = _report_reads(app, client, url, bearer(token))
     auth.login(admin)
-    url = f"/reports/?province={QUANG_NINH}&{SINCE}"
-    reads[url] = _report_reads(app, client, url)
+    for url in (f"/reports/?province={QUANG_NINH}&{SINCE}", "/dashboard", "/admin/provinces"):
+        reads[url] = _report_reads(app, client, url)
     for url, found in reads.items():
         assert found, f"{url}: no report statement recorded"
         touched = [(module, tables, sql) for module, tables, sql in found if tables]
