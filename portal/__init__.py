@@ -28,6 +28,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["PORTAL_PROXIES"]:
         # Behind N trusted proxies: the client's address and scheme come from their headers.
         n = app.config["PORTAL_PROXIES"]
+        # This app's wsgi_app wrapped, as Flask's docs do: mypy allows assigning methods on
+        # classes only.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     logs.configure_logging(app.config["LOG_FORMAT"])
     # Libraries that narrate every step at INFO: keep their warnings only.

@@ -105,6 +105,7 @@ class AccountFieldsMixin:
             raise ValidationError(_l("An account with this phone number already exists."))
 
     def validate(self, extra_validators: Any = None) -> bool:
+        # A mixin: the form it is mixed into (a PortalForm) has validate(); object has not.
         ok = super().validate(extra_validators)  # type: ignore[misc]
         if not (self.email.data or self.phone.data):
             self.email.errors = [

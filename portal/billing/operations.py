@@ -230,7 +230,7 @@ def open_payment(enrolment: Enrolment, user: User | None = None) -> Payment | No
 def _return_subsidy(payment: Payment) -> None:
     if payment.programme_id is None or payment.subsidy_returned or not payment.subsidy_vnd:
         return
-    programme = locking.lock(SubsidyProgramme, payment.programme_id)
+    programme = _lock_programme(payment.programme_id)
     programme.spent_vnd -= payment.subsidy_vnd
     payment.subsidy_returned = True
     log.info(
@@ -242,7 +242,9 @@ def _return_subsidy(payment: Payment) -> None:
 
 
 def _lock_payment(payment_id: int) -> Payment:
-    return locking.lock(Payment, payment_id)
+    payment = locking.lock(Payment, payment_id)
+    assert payment is not None, f"payment {payment_id} is gone"  # payments are never deleted
+    return payment
 
 
 def _release(payment: Payment, status: PaymentStatus, user: User | None) -> None:
@@ -264,11 +266,11 @@ def _release(payment: Payment, status: PaymentStatus, user: User | None) -> None
 
 def _lock_with_cohort(payment_id: int) -> Payment:
     """Lock a payment's cohort, then the payment (the module's lock order)."""
-    cohort_id = db.session.scalar(
+    cohort_id = db.session.execute(
         sa.select(Enrolment.cohort_id)
         .join(Payment, Payment.enrolment_id == Enrolment.id)
         .where(Payment.id == payment_id)
-    )
+    ).scalar_one()  # payments and their enrolments are never deleted
     training.lock_cohort(cohort_id)
     return _lock_payment(payment_id)
 
@@ -460,6 +462,7 @@ def handle_event(event: Any) -> str:
         elif event["type"] == "payment_intent.payment_failed":
             record.outcome = _failed(payment, obj)
         elif refunds is not None:
+            assert charge_id, "refunds are asked for a charge"
             record.outcome = _refunded_in_stripe(payment, charge_id, refunds)
         else:
             record.outcome = "ignored"
@@ -590,6 +593,8 @@ def send_refund(payment_id: int) -> Payment | None:
     if payment is None or payment.status != PaymentStatus.REFUNDING:
         return payment
     intent_id, confirmed = payment.stripe_payment_intent_id, payment.paid_at is not None
+    # Owed only for money Stripe has (processing or taken): its intent is known by then.
+    assert intent_id is not None, f"payment {payment_id} is owed back but has no intent"
     already, amount = payment.refund_vnd, payment.amount_vnd - payment.refund_vnd
     db.session.commit()  # no transaction stays open while Stripe is asked
     result = None
@@ -697,7 +702,9 @@ def refund_by_staff(payment: Payment, user: User) -> Payment:
     _owe_refund(payment, user)
     db.session.commit()
     log.info("payment %s refunded by hand by user %s", payment.id, user.id)
-    return send_refund(payment.id)
+    refunded = send_refund(payment.id)
+    assert refunded is not None, f"payment {payment.id} is gone"  # payments are never deleted
+    return refunded
 
 
 # ---------------------------------------------------------------------------- programmes
@@ -727,7 +734,10 @@ def create_programme(province_code: int, by: User | None = None, **fields: Any) 
 
 
 def _lock_programme(programme_id: int) -> SubsidyProgramme:
-    return locking.lock(SubsidyProgramme, programme_id)
+    programme = locking.lock(SubsidyProgramme, programme_id)
+    # Programmes are stopped (set_programme_active), never deleted.
+    assert programme is not None, f"subsidy programme {programme_id} is gone"
+    return programme
 
 
 def update_programme(programme: SubsidyProgramme, by: User, **fields: Any) -> SubsidyProgramme:
@@ -770,7 +780,7 @@ def count_moving_rows(business: Business, **_event: object) -> dict[str, int]:
     receipts = sa.select(sa.func.count(Payment.id)).where(
         Payment.business_id == business.id, Payment.paid_at.is_not(None)
     )
-    return {"receipts": db.session.scalar(receipts)}
+    return {"receipts": db.session.execute(receipts).scalar_one()}
 
 
 def connect() -> None:

@@ -23,7 +23,7 @@ from portal import formatting, geo, locking, signals
 from portal.auth.models import User
 from portal.businesses.models import Business
 from portal.clock import utcnow
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.failures import Code, OperationError
 from portal.mail import send_mail
 from portal.scoping import OwnersSeeTheirBusinesses
@@ -33,7 +33,7 @@ from portal.urls import external_url
 log = logging.getLogger(__name__)
 
 
-class ClassAlert(OwnersSeeTheirBusinesses, db.Model):
+class ClassAlert(OwnersSeeTheirBusinesses, Model):
     """A business's wish to hear of a new class of a course, or of any course on a topic."""
 
     __tablename__ = "class_alerts"
@@ -59,7 +59,7 @@ class ClassAlert(OwnersSeeTheirBusinesses, db.Model):
         return load_rules().topic_name(self.topic, lang)
 
 
-class ClassAlertNotice(OwnersSeeTheirBusinesses, db.Model):
+class ClassAlertNotice(OwnersSeeTheirBusinesses, Model):
     """A class that opened near a business which asked to hear of it (one per business)."""
 
     __tablename__ = "class_alert_notices"
@@ -165,7 +165,7 @@ def note_class_opened(cohort: Cohort) -> int:
     the notice, or the notice waits and is not written.
     """
     course = cohort.course
-    near = ClassAlert.province_wide.is_(True)
+    near: sa.ColumnElement[bool] = ClassAlert.province_wide.is_(True)
     if cohort.commune_code is None:
         near = sa.true()  # online: near everyone
     else:

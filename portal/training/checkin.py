@@ -107,9 +107,7 @@ def window_of(session: TrainingSession) -> Window:
 class CheckInError(operations.TrainingError):
     """A refused check-in; ``code`` is one of labels.CheckInCode (the view fills the window)."""
 
-    # TrainingError's codes read as type[TrainingCode] to mypy (training/operations.py gives
-    # them no ClassVar[type[Code]] annotation yet); both are OperationError's type[Code].
-    codes = CheckInCode  # type: ignore[assignment]
+    codes = CheckInCode
 
 
 @dataclass

@@ -16,7 +16,7 @@ import logging
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
@@ -26,7 +26,7 @@ from portal.businesses.models import Business
 from portal.businesses.operations import move_rows
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.failures import OperationError
+from portal.failures import Code, OperationError
 from portal.training.labels import TrainingCode
 from portal.training.models import (
     Attendance,
@@ -62,7 +62,9 @@ class TrainingError(OperationError):
     ``at`` is the stored instant the refusal hinges on (when a session starts), for the message.
     """
 
-    codes = TrainingCode
+    # Typed as OperationError's, not as TrainingCode: its subclasses (checkin.CheckInError,
+    # billing's BillingError) name codes of their own.
+    codes: ClassVar[type[Code]] = TrainingCode
 
     def __init__(self, code: str, at: datetime | None = None) -> None:
         super().__init__(code)
@@ -301,8 +303,11 @@ def _lock_answer(enrolment: Enrolment) -> Business:
     return business
 
 
-def cancel(enrolment: Enrolment, user: User) -> list[Enrolment]:
-    """Cancel an enrolment (or a waitlist place); return whoever moved up into the freed seat."""
+def cancel(enrolment: Enrolment, user: User | None) -> list[Enrolment]:
+    """Cancel an enrolment (or a waitlist place); return whoever moved up into the freed seat.
+
+    ``user`` is None when the portal cancels (billing: a hold that ran out, a refund in Stripe).
+    """
     if enrolment.state not in (EnrolmentState.ENROLLED, EnrolmentState.WAITLISTED):
         raise TrainingError("not_cancellable")
     cohort = lock_cohort(enrolment.cohort_id)

@@ -8,9 +8,8 @@ from portal.onboarding import operations as onboarding
 from portal.paysign import operations as paysign
 from portal.privacy import operations as privacy
 from portal.reports import operations as reports
-from portal.training import alerts
+from portal.training import alerts, recommendations
 from portal.training import operations as training
-from portal.training import recommendations
 
 EXPECTED = {
     signals.account_created: {privacy.record_consent_given_with},
