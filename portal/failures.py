@@ -8,8 +8,8 @@ their (lazy) translated message side by side::
 
 and its error as a thin subclass naming that enum (``codes = TrainingCode``). Operations raise
 ``TrainingError("deadline_passed")`` (or the member itself); an unknown id fails at once, so every
-refusal has a message. Views call :func:`flash_error`. tests/unit/test_failures.py walks every
-``Code`` enum and checks each message in English and Vietnamese.
+refusal has a message. Views call :func:`flash_error`. tests/integration/test_operation_errors.py
+walks every ``Code`` enum and checks each message in English and Vietnamese.
 
 This module is core: it imports no feature. A refusal is announced on :data:`operation_refused`
 (the audit feature notes it on the request's audit row; connected in ``create_app``).
