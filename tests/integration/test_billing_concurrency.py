@@ -16,17 +16,6 @@ from tests.stripe_support import pay_by_card, sign, stripe_event
 pytestmark = pytest.mark.postgres_only
 
 
-@pytest.fixture(autouse=True)
-def _needs_postgresql(app):
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip(
-                "needs PostgreSQL: SQLite runs one writer at a time, so nothing races "
-                "(scripts/test runs this on a throwaway PostgreSQL cluster)"
-            )
-
-
-
 def _signed_in(app, owner):
     client = app.test_client()
     client.post("/auth/login", data={"login": owner.login, "password": PASSWORD})

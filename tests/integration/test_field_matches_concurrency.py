@@ -18,16 +18,6 @@ pytestmark = pytest.mark.postgres_only
 PHONE = "0987001122"
 
 
-@pytest.fixture(autouse=True)
-def _needs_postgresql(app):
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip(
-                "needs PostgreSQL: SQLite runs one writer at a time, so nothing races "
-                "(scripts/test runs this on a throwaway PostgreSQL cluster)"
-            )
-
-
 def _proposal(app, client, auth, make_user, make_business):
     helper = field_helper(app, make_user, FIELD_COMMUNES[:1])
     existing = make_business(owner=make_user(phone=PHONE), commune_code=FIELD_COMMUNES[0])

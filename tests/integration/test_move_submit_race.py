@@ -30,8 +30,6 @@ from portal.auth.models import Role, User
 from portal.businesses import operations as business_operations
 from portal.businesses.models import Business, BusinessKind
 from portal.extensions import db
-from portal.reports import aggregates
-from portal.reports.models import ReportContribution, ReportCount, ReportTotal
 from tests.conftest import HA_NOI, PASSWORD, QUANG_NINH, all_at_once
 from tests.factories import (
     FIELD_COMMUNES,
@@ -43,6 +41,8 @@ from tests.factories import (
     field_match,
     peer_summaries,
     rebuilt_peer_summaries,
+    rebuilt_report_aggregates,
+    report_aggregates,
 )
 
 pytestmark = pytest.mark.postgres_only
@@ -50,16 +50,6 @@ pytestmark = pytest.mark.postgres_only
 #: Rounds of each race: the two requests meet in a different order from round to round.
 ROUNDS = 10
 QUANG_NINH_COMMUNE = int(geo.communes(QUANG_NINH)[3].code)
-
-
-@pytest.fixture(autouse=True)
-def _needs_postgresql(app):
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip(
-                "needs PostgreSQL: SQLite runs one writer at a time, so nothing races "
-                "(scripts/test runs this on a throwaway PostgreSQL cluster)"
-            )
 
 
 def _signed_in(app, user: User):
@@ -89,28 +79,6 @@ def _elsewhere(app, business_id: int) -> tuple[int, int]:
     with app.app_context():
         here = db.session.get(Business, business_id).province_code
     return (HA_NOI, HA_NOI_COMMUNE) if here == QUANG_NINH else (QUANG_NINH, QUANG_NINH_COMMUNE)
-
-
-def _report_aggregates() -> dict[str, set]:
-    """Every non-empty report aggregate row, by table (totals rounded: sums of floats)."""
-    found = {}
-    for model in (ReportContribution, ReportCount, ReportTotal):
-        table = model.__table__
-        keys = [c for c in table.c if c.name not in ("n", "total")]
-        found[table.name] = {
-            (*(str(v) for v in row[:-2]), row[-2], round(row[-1], 6))
-            for row in db.session.execute(sa.select(*keys, table.c.n, table.c.total))
-            if row[-2] or abs(row[-1]) > 1e-9
-        }
-    return found
-
-
-def _rebuilt_report_aggregates() -> dict[str, set]:
-    db.session.rollback()
-    aggregates.rebuild()
-    found = _report_aggregates()
-    db.session.rollback()
-    return found
 
 
 def _assert_counted_where_it_is(app, business_id: int) -> None:
@@ -154,7 +122,7 @@ def _assert_counted_where_it_is(app, business_id: int) -> None:
         )
         assert overall.get(str(province)) == assessed_here
         assert peer_summaries() == rebuilt_peer_summaries()
-        assert _report_aggregates() == _rebuilt_report_aggregates()
+        assert report_aggregates() == rebuilt_report_aggregates()
 
 
 def test_a_move_and_a_submission_of_the_same_business_take_turns(app, make_user, make_business):

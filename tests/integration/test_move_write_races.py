@@ -60,16 +60,6 @@ QUANG_NINH_COMMUNE = int(geo.communes(QUANG_NINH)[3].code)
 PATH = "postmart"
 
 
-@pytest.fixture(autouse=True)
-def _needs_postgresql(app):
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip(
-                "needs PostgreSQL: SQLite runs one writer at a time, so nothing races "
-                "(scripts/test runs this on a throwaway PostgreSQL cluster)"
-            )
-
-
 @pytest.fixture
 def trainers(make_user) -> dict[int, User]:
     """A trainer in each of the two provinces the business moves between."""

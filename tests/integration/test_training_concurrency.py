@@ -13,16 +13,6 @@ from tests.factories import new_training
 pytestmark = pytest.mark.postgres_only
 
 
-@pytest.fixture(autouse=True)
-def _needs_postgresql(app):
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip(
-                "needs PostgreSQL: SQLite runs one writer at a time, so nothing races "
-                "(scripts/test runs this on a throwaway PostgreSQL cluster)"
-            )
-
-
 def _enrol_all_at_once(app, cohort_id, owners_and_businesses):
     """Sign every owner in, then fire all enrolment requests at the same moment."""
     clients = []
