@@ -1023,3 +1023,61 @@ def rebuilt_report_aggregates() -> dict[str, set]:
     found = report_aggregates()
     db.session.rollback()
     return found
+
+
+# ----------------------------------------------------------------------- races with a move
+
+
+def write_while_moving(app, business_id: int, admin: User, write) -> dict:
+    """Run ``write(business)`` with the business read before a move to Hà Nội locks it: the
+    write is called while the move holds the lock, and must wait for it. Return the outcome
+    ({"moved": True, "written": the write's result, or "refused": the refusal's code})."""
+    import threading
+    import time
+
+    from portal import signals
+    from portal.failures import OperationError
+
+    locked_by_the_move = threading.Event()
+    outcome: dict = {}
+
+    def hold_the_lock_a_moment(_business, **_event):
+        # business_moving: sent by the move with the business row locked, before it changes.
+        locked_by_the_move.set()
+        time.sleep(0.5)  # the write asks meanwhile
+        return {}
+
+    def run_write():
+        with app.app_context():
+            read_before = db.session.get(Business, business_id)
+            assert read_before.province_code == QUANG_NINH
+            assert locked_by_the_move.wait(30)
+            try:
+                outcome["written"] = write(read_before)
+                db.session.commit()
+            except OperationError as error:
+                db.session.rollback()
+                outcome["refused"] = error.code
+
+    def move():
+        with app.app_context():
+            business_operations.move_business(
+                db.session.get(Business, business_id),
+                HA_NOI,
+                HA_NOI_COMMUNE,
+                db.session.get(User, admin.id),
+            )
+            db.session.commit()
+            outcome["moved"] = True
+
+    signals.business_moving.connect(hold_the_lock_a_moment)
+    try:
+        threads = [threading.Thread(target=run_write), threading.Thread(target=move)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        signals.business_moving.disconnect(hold_the_lock_a_moment)
+    assert outcome.get("moved"), outcome
+    return outcome

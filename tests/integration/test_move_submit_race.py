@@ -8,13 +8,10 @@ both complete, never a deadlock (PostgreSQL would abort one and its person would
 and the assessment is counted once, in the province the business is in now.
 """
 
-import threading
-import time
-
 import pytest
 import sqlalchemy as sa
 
-from portal import geo, signals
+from portal import geo
 from portal.assess import operations as assess_operations
 from portal.assess.models import (
     Assessment,
@@ -27,7 +24,6 @@ from portal.assess.models import (
 from portal.assess.queries import OVERALL
 from portal.assess.questionnaires import choose
 from portal.auth.models import Role, User
-from portal.businesses import operations as business_operations
 from portal.businesses.models import Business, BusinessKind
 from portal.extensions import db
 from tests.conftest import HA_NOI, PASSWORD, QUANG_NINH, all_at_once
@@ -43,6 +39,7 @@ from tests.factories import (
     rebuilt_peer_summaries,
     rebuilt_report_aggregates,
     report_aggregates,
+    write_while_moving,
 )
 
 pytestmark = pytest.mark.postgres_only
@@ -208,49 +205,16 @@ def test_a_start_that_read_the_business_before_a_move_locked_it_starts_where_it_
     owner = make_user(name="Chủ hộ")
     business = make_business(owner=owner, kind=BusinessKind.HOUSEHOLD_BUSINESS)
     admin = make_user(role=Role.ADMIN)
-    locked_by_the_move = threading.Event()
-    outcome = {}
 
-    def hold_the_lock_a_moment(_business, **_event):
-        # business_moving: sent by the move with the business row locked, before it changes.
-        locked_by_the_move.set()
-        time.sleep(0.5)  # the start asks meanwhile
-        return {}
+    def start(read_before):
+        questionnaire = choose(read_before).questionnaire
+        user = db.session.get(User, owner.id)
+        return assess_operations.start_assessment(read_before, user, questionnaire)[0].id
 
-    def start():
-        with app.app_context():
-            read_before = db.session.get(Business, business.id)
-            questionnaire = choose(read_before).questionnaire
-            assert locked_by_the_move.wait(30)
-            draft, _new = assess_operations.start_assessment(
-                read_before, db.session.get(User, owner.id), questionnaire
-            )
-            db.session.commit()
-            outcome["draft"] = draft.id
-
-    def move():
-        with app.app_context():
-            business_operations.move_business(
-                db.session.get(Business, business.id),
-                HA_NOI,
-                HA_NOI_COMMUNE,
-                db.session.get(User, admin.id),
-            )
-            db.session.commit()
-            outcome["moved"] = True
-
-    signals.business_moving.connect(hold_the_lock_a_moment)
-    try:
-        threads = [threading.Thread(target=start), threading.Thread(target=move)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-    finally:
-        signals.business_moving.disconnect(hold_the_lock_a_moment)
-    assert outcome.get("moved") and outcome.get("draft"), outcome
+    outcome = write_while_moving(app, business.id, admin, start)
+    assert outcome.get("written"), outcome  # moved, and the draft opened
     with app.app_context():
-        assert db.session.get(Assessment, outcome["draft"]).province_code == HA_NOI
+        assert db.session.get(Assessment, outcome["written"]).province_code == HA_NOI
 
 
 def test_a_merge_and_a_submission_of_the_same_business_take_turns(

@@ -10,17 +10,14 @@ the business is left in the province it left. A seat in a class of the old provi
 (the move refuses while the business holds one, so one of the two wins).
 """
 
-import threading
-import time
 from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
 
 from assessments.listing_paths import load_catalog
-from portal import geo, signals
+from portal import geo
 from portal.auth.models import Role, User
-from portal.businesses import operations as business_operations
 from portal.businesses.models import Business
 from portal.extensions import db
 from portal.onboarding import operations as onboarding_operations
@@ -50,6 +47,7 @@ from tests.factories import (
     new_training,
     rebuilt_report_aggregates,
     report_aggregates,
+    write_while_moving,
 )
 
 pytestmark = pytest.mark.postgres_only
@@ -439,59 +437,6 @@ def test_attendance_and_the_completion_of_the_class_take_turns(
 # ------------------------------------------- the narrow case, made certain, for every write
 
 
-def _write_while_moving(app, business_id: int, admin: User, write: Callable) -> dict:
-    """Run ``write(business)`` with the business read before a move to Hà Nội locks it: the
-    write is called while the move holds the lock, and must wait for it. Return the outcome
-    ({"moved": True, "written": the write's result, or "refused": the refusal's code})."""
-    locked_by_the_move = threading.Event()
-    outcome: dict = {}
-
-    def hold_the_lock_a_moment(_business, **_event):
-        # business_moving: sent by the move with the business row locked, before it changes.
-        locked_by_the_move.set()
-        time.sleep(0.5)  # the write asks meanwhile
-        return {}
-
-    def run_write():
-        with app.app_context():
-            read_before = db.session.get(Business, business_id)
-            assert read_before.province_code == QUANG_NINH
-            assert locked_by_the_move.wait(30)
-            try:
-                outcome["written"] = write(read_before)
-                db.session.commit()
-            except (
-                training_operations.TrainingError,
-                onboarding_operations.OnboardingError,
-                alerts.AlertError,
-            ) as error:
-                db.session.rollback()
-                outcome["refused"] = error.code
-
-    def move():
-        with app.app_context():
-            business_operations.move_business(
-                db.session.get(Business, business_id),
-                HA_NOI,
-                HA_NOI_COMMUNE,
-                db.session.get(User, admin.id),
-            )
-            db.session.commit()
-            outcome["moved"] = True
-
-    signals.business_moving.connect(hold_the_lock_a_moment)
-    try:
-        threads = [threading.Thread(target=run_write), threading.Thread(target=move)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-    finally:
-        signals.business_moving.disconnect(hold_the_lock_a_moment)
-    assert outcome.get("moved"), outcome
-    return outcome
-
-
 def _user(user_id: int) -> User:
     return db.session.get(User, user_id)
 
@@ -507,7 +452,7 @@ def test_a_seat_asked_with_the_business_read_before_a_move_is_refused(
         cohort = db.session.get(Cohort, t.cohort_id)
         return training_operations.enrol(cohort, read_before, _user(owner.id)).id
 
-    outcome = _write_while_moving(app, business.id, make_user(role=Role.ADMIN), enrol)
+    outcome = write_while_moving(app, business.id, make_user(role=Role.ADMIN), enrol)
     assert outcome.get("refused") == "other_province", outcome
     _assert_all_where_it_is(app, business.id)
 
@@ -522,7 +467,7 @@ def test_an_assignment_with_the_business_read_before_a_move_is_refused(
         cohort = db.session.get(Cohort, t.cohort_id)
         return training_operations.assign(cohort, [read_before], _user(trainers[QUANG_NINH].id))
 
-    outcome = _write_while_moving(app, business.id, make_user(role=Role.ADMIN), assign)
+    outcome = write_while_moving(app, business.id, make_user(role=Role.ADMIN), assign)
     assert outcome.get("refused") == "other_province", outcome
     _assert_all_where_it_is(app, business.id)
 
@@ -574,7 +519,7 @@ def test_a_row_written_with_the_business_read_before_a_move_is_written_where_it_
     def write(read_before):
         return WRITES[rows](read_before, _user(owner.id))
 
-    outcome = _write_while_moving(app, business.id, make_user(role=Role.ADMIN), write)
+    outcome = write_while_moving(app, business.id, make_user(role=Role.ADMIN), write)
     assert "refused" not in outcome, outcome
     with app.app_context():
         assert _copies(business.id)[rows] == {HA_NOI}
@@ -614,7 +559,7 @@ def test_a_class_opened_as_its_alerting_business_moves_leaves_it_no_notice(
             enrolment_deadline=db.session.get(Cohort, t.cohort_id).enrolment_deadline,
         ).id
 
-    outcome = _write_while_moving(app, business.id, make_user(role=Role.ADMIN), open_class)
+    outcome = write_while_moving(app, business.id, make_user(role=Role.ADMIN), open_class)
     assert outcome.get("written"), outcome
     with app.app_context():
         assert _copies(business.id)["class notices"] == set()
