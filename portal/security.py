@@ -93,4 +93,6 @@ def _is_private(response: Response) -> bool:
         return False
     if g.get("api_province") is not None:
         return True
-    return bool(current_user) and current_user.is_authenticated
+    # is_anonymous, not is_authenticated: after a commit the account's row is expired, and
+    # is_authenticated (its "active" column) would read it again only to set a header.
+    return bool(current_user) and not current_user.is_anonymous

@@ -7,6 +7,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from assessments import Questionnaire, Result, score
 from portal import permissions, signals
@@ -124,6 +125,7 @@ def _lock(assessment: Assessment) -> Assessment:
     a time: an empty update first takes that lock, so the read after it sees every save
     committed before ours and no other can commit until we do.
     """
+    business = assessment.business
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(
             sa.update(Assessment)
@@ -131,9 +133,14 @@ def _lock(assessment: Assessment) -> Assessment:
             .values(id=Assessment.id)
             .execution_options(synchronize_session=False)
         )
-    return db.session.scalars(
+    reloaded = db.session.scalars(
         locked(sa.select(Assessment).where(Assessment.id == assessment.id))
     ).one()
+    if reloaded.business_id == business.id:
+        # The reload resets the relationship: give it back the business already in memory,
+        # rather than let the session fetch it again once nothing refers to it.
+        set_committed_value(reloaded, "business", business)
+    return reloaded
 
 
 def save_answers(

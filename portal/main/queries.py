@@ -1,6 +1,6 @@
 """Reads for the dashboards: the owner's businesses and the figures of the staff dashboard."""
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -16,18 +16,22 @@ def owner_businesses(owner: Any) -> list[Business]:
     return list(db.session.scalars(scoped_select(Business, owner).order_by(Business.name)))
 
 
-def business_count(user: Any) -> int:
-    """Return how many businesses the user may see (the report aggregates' count: constant
-    time whatever the province's size)."""
-    return sum(n for _code, n in funnel_queries.known_by_commune(user))
+class BusinessCounts(NamedTuple):
+    total: int
+    #: (commune code, businesses) of the communes with the most businesses, most first.
+    top_communes: list[tuple[int, int]]
 
 
-def businesses_by_commune(user: Any, limit: int = 10) -> list[tuple[int, int]]:
-    """Return (commune code, businesses) of the communes with the most businesses the user may
-    see, most first; the commune code breaks ties, so the same communes come in the same order
-    every time."""
+def business_counts(user: Any, limit: int = 10) -> BusinessCounts:
+    """Return how many businesses the user may see, and the ``limit`` communes with the most
+    (the commune code breaks ties, so the same communes come in the same order every time).
+
+    One read of the report aggregates' present counts: constant time whatever the province's
+    size.
+    """
     rows = funnel_queries.known_by_commune(user)
-    return sorted(rows, key=lambda row: (-row[1], row[0]))[:limit]
+    top = sorted(rows, key=lambda row: (-row[1], row[0]))[:limit]
+    return BusinessCounts(sum(n for _code, n in rows), top)
 
 
 def user_count(user: Any) -> int:

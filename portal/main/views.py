@@ -38,14 +38,13 @@ def dashboard() -> ResponseReturnValue:
             summary=training_queries.owner_training_summary(current_user),
             notices=training_queries.class_alert_notices(current_user),
         )
+    counts = queries.business_counts(current_user)
     return render_template(
         "main/dashboard_staff.html",
         # Province staff open on their province's target (None for other roles).
         staff_home=progress.staff_home(current_user),
         field_summary=field_queries.dashboard_summary(current_user),
-        business_count=queries.business_count(current_user),
+        business_count=counts.total,
         user_count=queries.user_count(current_user),
-        by_commune=[
-            (geo.commune_name(code), n) for code, n in queries.businesses_by_commune(current_user)
-        ],
+        by_commune=[(geo.commune_name(code), n) for code, n in counts.top_communes],
     )

@@ -31,6 +31,7 @@ ALLOWED_CONTEXT = {
     "current_user": "Flask-Login (the user, loaded once per request by the login itself)",
     **dict.fromkeys(("csrf_token", "csrf_meta_tag"), "Flask-WTF"),
     **dict.fromkeys(("labels", "lang", "current_path"), "portal.templating"),
+    "main_menu": "portal.templating: the menu of a role, kept per role and language",
     **dict.fromkeys(("training_labels", "EnrolmentState"), "training: label module, enum"),
     **dict.fromkeys(("PaymentStatus", "stripe_js_url"), "billing: an enum, a setting"),
     **dict.fromkeys(("onboarding_labels", "EvidenceStatus"), "onboarding: label module, enum"),
