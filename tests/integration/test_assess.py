@@ -11,6 +11,7 @@ from portal.assess.models import Assessment, AssessmentScore, AssessmentStatus
 from portal.assess.questionnaires import registry
 from portal.auth.models import User
 from portal.businesses.models import Business, BusinessKind, BusinessSize
+from portal.devtools.querycount import count_queries
 from portal.extensions import db
 from tests.factories import EN, HOUSEHOLD_ANSWERS, any_answers, pdf_text, submitted_assessment
 
@@ -46,6 +47,11 @@ def household(make_business, owner):
         size=BusinessSize.FAMILY,
         name="Hộ Mật ong Đồng Văn",
     )
+
+
+def db_is_sqlite(app) -> bool:
+    with app.app_context():
+        return db.engine.dialect.name == "sqlite"
 
 
 def start(client, business) -> int:
@@ -274,6 +280,33 @@ def test_autosave_keeps_one_answer_and_reports_invalid_ones(app, client, auth, o
     assert client.post(url, json={"question": "nope", "value": "x"}).status_code == 400
     assert client.post(url, json={"question": "internet", "value": ""}).json == {"saved": True}
     assert get_assessment(app, assessment_id).answers == {"sell_where": ["zalo", "facebook"]}
+
+
+
+def test_question_page_and_autosave_read_each_row_once(app, client, auth, owner, household):
+    """The account and the assessment (with its business, in the same statement) are read once
+    per request: the autosave's lock must not make it fetch the business again, nor its commit
+    the account (both once did)."""
+    auth.login(owner)
+    assessment_id = start(client, household)
+    url = f"/assessments/{assessment_id}/autosave"
+
+    def statements(send):
+        with app.app_context(), count_queries(db.engine) as counter:
+            assert send().status_code == 200
+        return [" ".join(s.split()) for s in counter.statements]
+
+    page = statements(lambda: client.get(f"/assessments/{assessment_id}/step/1"))
+    save = statements(lambda: client.post(url, json={"question": "internet", "value": "weak"}))
+    for run in (page, save):
+        reads = [s for s in run if s.startswith("SELECT")]
+        assert sum(" FROM users " in s for s in reads) == 1, run
+        assert not [s for s in reads if s.startswith("SELECT businesses.")], run
+    assert len(page) == 2, page
+    # Account, assessment and business; the assessment locked and read again; its update.
+    # (SQLite first takes its write lock with an empty update: one more.)
+    assert len(save) == (5 if db_is_sqlite(app) else 4), save
+    assert get_assessment(app, assessment_id).answers == {"internet": "weak"}
 
 
 UNREADABLE_BODIES = [
