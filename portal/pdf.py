@@ -15,7 +15,19 @@ Printing is the slow part (half a second to a second for a few pages, all of it 
   renamed, peers that submitted since, another day's date) is another HTML, hence a new PDF.
   Kept per process, for minutes, within a few megabytes: nothing is written to disk, so
   closing an account (which erases names and answers) leaves no copy behind once the minutes
-  are over.
+  are over;
+- WeasyPrint's own user-agent style sheet is replaced by a shorter one
+  (``static/pdf/ua.css``): the same rules for what the PDFs contain, without the selectors
+  WeasyPrint would try on every element (its sheet gives each element ::marker, ::footnote-*
+  and ::note-* pseudo-elements, whose styles it computes). That is a private method of
+  WeasyPrint (``HTML._ua_stylesheets``), checked at import: without it, its own sheet is used;
+  tests/integration/test_pdf_print.py checks that the hook still takes effect and that every
+  kind of PDF prints to the same pixels as with WeasyPrint's sheet;
+- the document's <style> (one per template, in pdf_base.html's <head>) is parsed once per
+  process and passed as a ready style sheet (WeasyPrint parses CSS anew for each print
+  otherwise, issue #618). Taken out of the HTML it is a "user" sheet rather than an "author"
+  one, which changes nothing here: no template has !important, style attributes still win.
+  The HTML hashed for the kept copies is the whole HTML, <style> included.
 """
 
 import hashlib
@@ -23,15 +35,56 @@ import threading
 import time
 import unicodedata
 from collections import OrderedDict
+from functools import lru_cache
 from importlib.metadata import version
+from pathlib import Path
 from urllib.parse import quote
 
 from flask import Response, current_app
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
-#: What else makes the bytes: the printer's version (the fonts come with the deployment).
-_PRINTER = f"weasyprint {version('weasyprint')}, pydyf {version('pydyf')}"
+#: The user-agent style sheet of the PDFs (see the module's notes).
+UA_SHEET = Path(__file__).resolve().parents[1] / "static" / "pdf" / "ua.css"
+
+#: What else makes the bytes: the printer's version, the user-agent sheet (the fonts come with
+#: the deployment).
+_PRINTER = (
+    f"weasyprint {version('weasyprint')}, pydyf {version('pydyf')}, "
+    f"ua {hashlib.sha256(UA_SHEET.read_bytes()).hexdigest()}"
+)
+
+#: WeasyPrint 70 asks the document for its user-agent sheets through this private method.
+LEAN_UA = callable(getattr(HTML, "_ua_stylesheets", None))
+
+
+@lru_cache(maxsize=1)
+def _ua_sheet() -> CSS:
+    return CSS(filename=str(UA_SHEET))
+
+
+class PortalHTML(HTML):
+    """A document printed with the portal's user-agent sheet rather than WeasyPrint's."""
+
+    if LEAN_UA:
+
+        def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+            return [_ua_sheet()]
+
+
+@lru_cache(maxsize=32)
+def _style_sheet(style: str, base_url: str) -> CSS:
+    """The parsed <style> of a template (a handful of distinct ones: kept for the process)."""
+    return CSS(string=style, base_url=base_url)
+
+
+def _split_style(html: str) -> tuple[str, str]:
+    """``html`` without its <style> element, and that element's content ("" if none)."""
+    head, opened, rest = html.partition("<style>")
+    style, closed, tail = rest.partition("</style>")
+    if not closed or "<style" in tail:
+        return html, ""
+    return head + tail, style
 
 
 class RenderedCache:
@@ -101,11 +154,20 @@ def write_pdf(html: str) -> bytes:
     digest = hashlib.sha256(f"{_PRINTER}\n{base_url}\n{html}".encode()).hexdigest()
     pdf = rendered.get(digest)
     if pdf is None:
-        pdf = HTML(string=html, base_url=base_url).write_pdf(
-            pdf_variant="pdf/ua-1", font_config=_font_config()
-        )
+        pdf = _print(html, base_url)
         rendered.put(digest, pdf)
     return pdf
+
+
+def _print(html: str, base_url: str, **options: object) -> bytes:
+    """Print ``html``; ``options`` for WeasyPrint are for tests (``uncompressed_pdf``)."""
+    body, style = _split_style(html)
+    return PortalHTML(string=body, base_url=base_url).write_pdf(
+        pdf_variant="pdf/ua-1",
+        font_config=_font_config(),
+        stylesheets=[_style_sheet(style, base_url)] if style.strip() else None,
+        **options,
+    )
 
 
 def pdf_response(pdf: bytes, filename: str, *, attachment: bool = False) -> Response:

@@ -24,13 +24,13 @@ def prints(monkeypatch):
     """Count the PDFs WeasyPrint prints, from an empty cache."""
     pdf.rendered.clear()
     printed = []
-    real = pdf.HTML
+    real = pdf._print
 
-    def counting(*args, **kwargs):
-        printed.append(kwargs.get("string"))
-        return real(*args, **kwargs)
+    def counting(html, base_url):
+        printed.append(html)
+        return real(html, base_url)
 
-    monkeypatch.setattr(pdf, "HTML", counting)
+    monkeypatch.setattr(pdf, "_print", counting)
     yield printed
     pdf.rendered.clear()
 
@@ -156,8 +156,8 @@ def test_the_cache_keeps_recent_pdfs_within_its_bounds(monkeypatch):
 def test_official_table_takes_automatic_layout_when_figures_are_too_large(
     app, client, auth, make_user, make_business, monkeypatch, prints
 ):
-    """Its columns are as wide as the totals need; figures too wide for the page's width leave
-    the layout to WeasyPrint rather than overflow their cells."""
+    """Its columns are as wide as the totals need; large figures print in a smaller type, and
+    only figures too wide for the page's width even then leave the layout to WeasyPrint."""
     from portal.reports import queries
     from portal.reports.enrolments import COUNTED_STATES, CountRow, EnrolmentCounts
     from portal.training.models import EventState
@@ -184,8 +184,16 @@ def test_official_table_takes_automatic_layout_when_figures_are_too_large(
     monkeypatch.setattr(queries, "enrolment_counts", counts)
     auth.login(make_user(role=Role.STAFF))
     url = "/reports/enrolments.pdf?by=commune&layout=official"
-    for n, fixed in ((1, True), (1_500, True), (10_000_000, False)):
+    for n, fixed, smaller in (
+        (1, True, None),
+        (1_500, True, None),
+        (40_000, True, "8pt"),
+        (10_000_000, False, None),
+    ):
         scale[0] = n
         text = pdf_text(client.get(url).data)
         assert f"{3 * n:,}".replace(",", ".") in text
         assert ('class="data fixed"' in prints[-1]) is fixed
+        assert ('class="data fixed" style="font-size:' in prints[-1]) is bool(smaller)
+        if smaller:
+            assert f'style="font-size: {smaller}"' in prints[-1]
