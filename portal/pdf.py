@@ -63,7 +63,8 @@ def _ua_sheet() -> CSS:
     return CSS(filename=str(UA_SHEET))
 
 
-class PortalHTML(HTML):
+# WeasyPrint ships no type information: to the type checker HTML is Any.
+class PortalHTML(HTML):  # type: ignore[misc]
     """A document printed with the portal's user-agent sheet rather than WeasyPrint's."""
 
     if LEAN_UA:

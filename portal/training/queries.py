@@ -45,7 +45,7 @@ class CatalogFilters:
 
 def query_catalog(user: User, filters: CatalogFilters, include_inactive: bool = False) -> list:
     """Return the courses the user may see that match the filters, by title."""
-    stmt = scoped_select(Course, user).options(selectinload(Course.cohorts))
+    stmt = scoped_select(Course, user)
     if not include_inactive:
         stmt = stmt.where(Course.active.is_(True))
     if filters.format in {f.value for f in CourseFormat}:

@@ -19,7 +19,6 @@ from portal.businesses.models import Business, BusinessKind
 from portal.extensions import db
 from portal.i18n import current_language
 from portal.training.models import Audience, Cohort, Course, CourseFormat, TrainingSession
-from portal.training.queries import open_cohorts
 
 #: Dimension ids that only the household questionnaire has.
 HOUSEHOLD_ONLY = {"devices", "payments", "product_info", "skills_safety"}
@@ -52,37 +51,59 @@ class CourseRecommendation(NamedTuple):
     next_session: TrainingSession | None
 
 
-def closeness(cohort: Cohort, business: Business) -> int:
-    """Tell how near the class meets: in the business's commune, online, or elsewhere."""
-    if cohort.commune_code is not None and cohort.commune_code == business.commune_code:
+def closeness(commune_code: int | None, online: bool, business: Business) -> int:
+    """Tell how near a class meets (its commune, its course's format): in the business's
+    commune, online, or elsewhere."""
+    if commune_code is not None and commune_code == business.commune_code:
         return SAME_COMMUNE
-    if cohort.course.format == CourseFormat.ONLINE:
-        return ONLINE
-    return IN_PROVINCE
+    return ONLINE if online else IN_PROVINCE
 
 
 def _next_session(cohort: Cohort, now: datetime) -> TrainingSession | None:
     return next((s for s in cohort.sessions if s.starts_at >= now), None)
 
 
-def _nearest_class(
-    course: Course, reason: str, business: Business, now: datetime
-) -> CourseRecommendation:
-    """Pick the course's open class nearest the business, the sooner one of equally near."""
-    far_future = datetime.max
+def _nearest_classes(
+    courses: list[Course], business: Business, now: datetime
+) -> dict[int, tuple[Cohort, int, TrainingSession | None]]:
+    """Return {course id: (its open class nearest the business, closeness, next session)}.
 
-    def key(cohort: Cohort) -> tuple[int, datetime, int]:
-        upcoming = _next_session(cohort, now)
-        return (
-            closeness(cohort, business),
-            upcoming.starts_at if upcoming else far_future,
-            cohort.id,
-        )
-
-    cohort = min(open_cohorts(course), key=key)
-    return CourseRecommendation(
-        course, reason, cohort, closeness(cohort, business), _next_session(cohort, now)
+    Nearest first, then the sooner next session, then the class's id. The open classes grow
+    with the province's activity, so they are compared as plain rows (place, format, next
+    session's start); only the chosen ones are loaded as objects, with their sessions.
+    """
+    if not courses:
+        return {}
+    online = {c.id for c in courses if c.format == CourseFormat.ONLINE}
+    next_start = (
+        sa.select(sa.func.min(TrainingSession.starts_at))
+        .where(TrainingSession.cohort_id == Cohort.id, TrainingSession.starts_at >= now)
+        .scalar_subquery()
     )
+    rows = db.session.execute(
+        sa.select(Cohort.id, Cohort.course_id, Cohort.commune_code, next_start).where(
+            Cohort.course_id.in_([c.id for c in courses]),
+            Cohort.enrolment_deadline >= clock.today(),
+        )
+    )
+    best: dict[int, tuple] = {}
+    for cohort_id, course_id, commune_code, starts in rows:
+        key = (
+            closeness(commune_code, course_id in online, business),
+            starts or datetime.max,
+            cohort_id,
+        )
+        if course_id not in best or key < best[course_id]:
+            best[course_id] = key
+    cohorts = db.session.scalars(
+        sa.select(Cohort)
+        .where(Cohort.id.in_([key[2] for key in best.values()]))
+        .options(selectinload(Cohort.sessions))
+    )
+    return {
+        cohort.course_id: (cohort, best[cohort.course_id][0], _next_session(cohort, now))
+        for cohort in cohorts
+    }
 
 
 def recommended_courses(
@@ -113,16 +134,12 @@ def recommended_courses(
                 Course.province_code == business.province_code,
                 Course.active.is_(True),
                 Course.audience.in_((Audience(audience), Audience.BOTH)),
-            )
-            # Only the classes still taking enrolments: past ones grow with the years.
-            .options(
-                selectinload(
-                    Course.cohorts.and_(Cohort.enrolment_deadline >= clock.today())
-                ).selectinload(Cohort.sessions)
+                # With a class still taking enrolments.
+                Course.cohorts.any(Cohort.enrolment_deadline >= clock.today()),
             )
             .order_by(Course.id)
         )
-        if (not c.sectors or business.sector.value in c.sectors) and open_cohorts(c)
+        if not c.sectors or business.sector.value in c.sectors
     ]
     rules = load_rules()
     chosen: dict[int, tuple[Course, str]] = {}
@@ -131,8 +148,12 @@ def recommended_courses(
     for rec, matches in by_topic + by_dimension:
         for course in matches:
             chosen.setdefault(course.id, (course, rec.reason(lang, rules)))
-    now = clock.utcnow()
-    result = [_nearest_class(c, reason, business, now) for c, reason in chosen.values()]
+    nearest = _nearest_classes([c for c, _reason in chosen.values()], business, clock.utcnow())
+    result = [
+        CourseRecommendation(course, reason, *nearest[course.id])
+        for course, reason in chosen.values()
+        if course.id in nearest  # (its last class closed meanwhile)
+    ]
     # Nearest first; of equally near, the course for the weakest dimension first.
     return sorted(result, key=lambda r: (r.closeness, _rank(recs, r.course)))
 
