@@ -1,9 +1,11 @@
 """What happened in a period (counts and average scores), from the report aggregates."""
 
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
 
+from assessments import load_all
 from portal.auth.models import User
 from portal.extensions import db
 from portal.reports.aggregates import SCORE_PREFIX
@@ -52,7 +54,8 @@ def average_scores(f: Filters, user: User) -> list[tuple[str, float, int]]:
         sa.select(model.measure, sa.func.sum(model.total), total(model.n))
         .where(
             *conditions(model, f, user),
-            model.measure.startswith(SCORE_PREFIX, autoescape=True),
+            # The measures by name, not by prefix: a LIKE reads every measure's rows.
+            model.measure.in_(score_measures()),
             model.day >= f.start,
             model.day <= f.end,
         )
@@ -60,3 +63,9 @@ def average_scores(f: Filters, user: User) -> list[tuple[str, float, int]]:
         .order_by(model.measure)
     )
     return [(measure[len(SCORE_PREFIX) :], float(sum_) / n, n) for measure, sum_, n in rows if n]
+
+
+@cache
+def score_measures() -> list[str]:
+    """Return the score measures of every dimension of every published questionnaire."""
+    return sorted({SCORE_PREFIX + d.id for q in load_all() for d in q.dimensions})

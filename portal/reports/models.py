@@ -185,6 +185,11 @@ class ReportCount(_Grouped, Model):
     """
 
     __tablename__ = "report_counts"
+    __table_args__ = (
+        # A report filtered by commune reads that commune's rows, not the province's: the
+        # primary key has the measure and the day before the groups.
+        sa.Index("ix_report_counts_commune", "province_code", "commune_code", "measure", "day"),
+    )
 
 
 class ReportContribution(_Grouped, Model):
