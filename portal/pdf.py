@@ -54,8 +54,13 @@ _PRINTER = (
     f"ua {hashlib.sha256(UA_SHEET.read_bytes()).hexdigest()}"
 )
 
+#: The WeasyPrint whose own sheet ``ua.css`` was trimmed from; older ones keep their own sheet
+#: (theirs differ, and before 70 the @footnote area needs rules ours would have to follow).
+LEAN_UA_SINCE = 70
 #: WeasyPrint 70 asks the document for its user-agent sheets through this private method.
-LEAN_UA = callable(getattr(HTML, "_ua_stylesheets", None))
+LEAN_UA = int(version("weasyprint").split(".")[0]) >= LEAN_UA_SINCE and callable(
+    getattr(HTML, "_ua_stylesheets", None)
+)
 
 
 @lru_cache(maxsize=1)
