@@ -87,7 +87,12 @@ def test_participant_checks_in_by_qr_and_the_trainer_sees_it_live(
     expect(board.get_by_role("heading", level=1)).to_have_text("Check-in")
     qr = board.get_by_role("img", name="QR code to check in to this session")
     expect(qr).to_be_visible()
-    assert board.evaluate("document.querySelector('[data-checkin-qr]').naturalWidth") > 0
+    # Visible comes before decoded: wait for the image itself (a broken one never gets a width).
+    board.wait_for_function(
+        "document.querySelector('[data-checkin-qr]').complete"
+        " && document.querySelector('[data-checkin-qr]').naturalWidth > 0",
+        timeout=10_000,
+    )
     expect(board.get_by_text("0 of 2 present")).to_be_visible()
     present = board.locator("[data-checkin-present]")
     expect(present).not_to_contain_text("Hộ kinh doanh Hoa Sen")
