@@ -25,7 +25,7 @@ from portal.onboarding import files
 from portal.onboarding import operations as onboarding_operations
 from portal.onboarding.models import Evidence, EvidenceKind, OnboardingPath
 from portal.reports import aggregates
-from portal.reports.models import DigitalStatus, ReportContribution, ReportCount, ReportTotal
+from portal.reports.models import DigitalStatus
 from portal.reports.operations import set_definition
 from portal.training import operations
 from portal.training.alerts import ClassAlert, ClassAlertNotice
@@ -1005,7 +1005,7 @@ def field_stored(app) -> dict:
 def report_aggregates() -> dict[str, set]:
     """Every non-empty report aggregate row, by table (totals rounded: sums of floats)."""
     found = {}
-    for model in (ReportContribution, ReportCount, ReportTotal):
+    for model in aggregates.TABLES:
         table = model.__table__
         keys = [c for c in table.c if c.name not in ("n", "total")]
         found[table.name] = {

@@ -1,9 +1,10 @@
 """Report aggregates: counts and sums per local day, kept current at write time, and their sums.
 
-Three tables (``portal.reports.models``): ``report_totals`` per province, day and measure (what
+Four tables (``portal.reports.models``): ``report_totals`` per province, day and measure (what
 an unfiltered report adds up), ``report_counts`` per province, day, commune, sector, kind, size
-and measure (a filtered report), and ``report_contributions``, what each business adds to them
-(never read by a report: the writes' memory).
+and measure (a filtered report), ``report_commune_counts``, the same added up per commune (the
+funnel, a report filtered by commune only), and ``report_contributions``, what each business
+adds to them (never read by a report: the writes' memory).
 
 One table, :data:`MEASURES`, says what each measure counts (which rows, on which day, in which
 groups); one set-based query, :func:`contributions`, adds up what every business gives each
@@ -38,7 +39,13 @@ from portal.commit_hooks import TouchedBusinesses
 from portal.extensions import db
 from portal.locking import locked
 from portal.onboarding.models import Evidence, EvidenceStatus, OnboardingPath
-from portal.reports.models import DigitalStatus, ReportContribution, ReportCount, ReportTotal
+from portal.reports.models import (
+    DigitalStatus,
+    ReportCommuneCount,
+    ReportContribution,
+    ReportCount,
+    ReportTotal,
+)
 from portal.training.models import (
     Certificate,
     Enrolment,
@@ -55,6 +62,10 @@ HOUSEHOLD_KINDS = (BusinessKind.HOUSEHOLD, BusinessKind.HOUSEHOLD_BUSINESS)
 
 #: The group columns of ``report_counts``, in key order.
 GROUP_KEYS = ("province_code", "measure", "day", "commune_code", "sector", "kind", "size")
+#: The keys of ``report_commune_counts`` and of ``report_totals``: the first ones of the groups.
+COMMUNE_KEYS, TOTAL_KEYS = GROUP_KEYS[:4], GROUP_KEYS[:3]
+#: The aggregate tables, in the order a write adds to them (always the same: no deadlock).
+TABLES = (ReportContribution, ReportCount, ReportCommuneCount, ReportTotal)
 #: Businesses whose contribution is recomputed per round of queries.
 BATCH = 500
 
@@ -316,7 +327,7 @@ def rebuild(commit: bool = False) -> dict[str, int]:
     Also stores the start value of every target that has none. Commits if asked (the data
     generators end with ``rebuild(commit=True)``).
     """
-    for model in (ReportContribution, ReportCount, ReportTotal):
+    for model in TABLES:
         db.session.execute(sa.delete(model))
     # Core statements of the tables (a model's __table__ is typed FromClause).
     contribution = cast(sa.Table, ReportContribution.__table__)
@@ -333,21 +344,22 @@ def rebuild(commit: bool = False) -> dict[str, int]:
             ).group_by(*keys),
         )
     )
-    total_keys = [counts.c.province_code, counts.c.measure, counts.c.day]
-    db.session.execute(
-        sa.insert(cast(sa.Table, ReportTotal.__table__)).from_select(
-            ["province_code", "measure", "day", "n", "total"],
-            sa.select(*total_keys, sa.func.sum(counts.c.n), sa.func.sum(counts.c.total)).group_by(
-                *total_keys
-            ),
+    for model, names in ((ReportCommuneCount, COMMUNE_KEYS), (ReportTotal, TOTAL_KEYS)):
+        columns = [counts.c[k] for k in names]
+        db.session.execute(
+            sa.insert(cast(sa.Table, model.__table__)).from_select(
+                [*names, "n", "total"],
+                sa.select(*columns, sa.func.sum(counts.c.n), sa.func.sum(counts.c.total)).group_by(
+                    *columns
+                ),
+            )
         )
-    )
     from portal.reports import target_values  # the readers of these tables
 
     target_values.store_missing_start_values()
     rows = {
         model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
-        for model in (ReportContribution, ReportCount, ReportTotal)
+        for model in TABLES
     }
     if commit:
         db.session.commit()
@@ -405,13 +417,14 @@ def _refresh_batch(ids: list[int]) -> int:
             ],
         )
     groups = {k: v for k, v in delta.items() if v[0] or v[1]}
-    totals: dict[tuple, list] = defaultdict(lambda: [0, 0.0])
-    for key, (n, total) in groups.items():
-        t = totals[key[:3]]
-        t[0] += n
-        t[1] += total
     _add(ReportCount, GROUP_KEYS, groups)
-    _add(ReportTotal, GROUP_KEYS[:3], {k: v for k, v in totals.items() if v[0] or v[1]})
+    for model, keys in ((ReportCommuneCount, COMMUNE_KEYS), (ReportTotal, TOTAL_KEYS)):
+        summed: dict[tuple, list] = defaultdict(lambda: [0, 0.0])
+        for key, (n, total) in groups.items():
+            s = summed[key[: len(keys)]]
+            s[0] += n
+            s[1] += total
+        _add(model, keys, {k: v for k, v in summed.items() if v[0] or v[1]})
     return len(groups)
 
 

@@ -13,7 +13,7 @@ from portal.auth.models import User
 from portal.businesses.models import BusinessKind, Sector
 from portal.extensions import db
 from portal.reports.filters import Filters, conditions, month_of_day, source, total
-from portal.reports.models import ReportCount
+from portal.reports.models import ReportCommuneCount, ReportCount
 
 
 def _net(model: Any) -> Any:
@@ -48,12 +48,14 @@ DIGITAL_GROUPINGS = {
 
 def digital_by(f: Filters, day: date, by: str, user: User) -> dict[Any, int]:
     """Count the businesses digital at the end of ``day`` by commune, sector or kind (one query)."""
-    key = DIGITAL_GROUPINGS[by]
+    # By commune, unless sector, kind or size is filtered: one row per commune, not per group.
+    model: Any = (
+        ReportCommuneCount if by == "commune" and source(f) is not ReportCount else ReportCount
+    )
+    key = getattr(model, DIGITAL_GROUPINGS[by].key)
     rows = db.session.execute(
-        sa.select(key, _net(ReportCount))
-        .where(
-            *conditions(ReportCount, f, user), _digital_rows(ReportCount), ReportCount.day <= day
-        )
+        sa.select(key, _net(model))
+        .where(*conditions(model, f, user), _digital_rows(model), model.day <= day)
         .group_by(key)
     )
     convert = {"sector": Sector, "kind": BusinessKind}.get(by, int)

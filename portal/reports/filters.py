@@ -10,7 +10,7 @@ from portal import clock
 from portal.auth.models import User
 from portal.businesses.models import Business, BusinessKind, BusinessSize, Sector
 from portal.extensions import db
-from portal.reports.models import ReportCount, ReportTotal
+from portal.reports.models import ReportCommuneCount, ReportCount, ReportTotal
 from portal.scoping import visible
 
 
@@ -50,14 +50,24 @@ def month_of_instant(column: Any) -> Any:
 # ------------------------------------------------------------------------- aggregates
 
 
-def source(f: Filters | None = None) -> type[ReportTotal] | type[ReportCount]:
-    """The aggregate a report reads: per group when it filters businesses, else per province."""
-    return ReportCount if f is not None and has_business_filter(f) else ReportTotal
+Aggregate = type[ReportTotal] | type[ReportCommuneCount] | type[ReportCount]
+
+
+def source(f: Filters | None = None) -> Aggregate:
+    """The aggregate a report reads: per province unless it filters businesses; per commune
+    when it filters by commune only; else per group."""
+    if f is None or not has_business_filter(f):
+        return ReportTotal
+    if f.sector is None and f.kind is None and f.size is None:
+        return ReportCommuneCount
+    return ReportCount
 
 
 def conditions(model: Any, f: Filters, user: User) -> list:
     """Return the province and breakdown conditions of ``f`` on an aggregate table."""
     found = [visible(model, user), model.province_code == f.province_code]
+    if model is ReportCommuneCount and f.commune_code is not None:
+        found.append(ReportCommuneCount.commune_code == f.commune_code)
     if model is ReportCount:
         for column, value in (
             (ReportCount.commune_code, f.commune_code),

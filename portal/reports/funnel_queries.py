@@ -1,8 +1,8 @@
 """The province's known base on its way to digital: known → registered → assessed → trained →
 listed → digital, per commune (the bulk import's funnel page and the reports dashboard).
 
-Read from the report aggregates' present-state measures (``now:*``, ``portal.reports.aggregates``):
-one row per group, whatever the number of businesses.
+Read from the report aggregates' present-state measures (``now:*``, ``portal.reports.aggregates``)
+per commune: one row per commune and step, whatever the number of businesses.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from portal import geo
 from portal.extensions import db
 from portal.reports.aggregates import STATE_DAY, STATE_PREFIX
 from portal.reports.filters import total
-from portal.reports.models import ReportCount, ReportTotal
+from portal.reports.models import ReportCommuneCount, ReportTotal
 from portal.scoping import visible
 
 #: The funnel's steps, in order.
@@ -39,7 +39,7 @@ def funnel(province_code: int, user: Any) -> list[FunnelRow]:
     evidence verified; digital: digital now. Each business counts once per step, in the
     commune where it is now.
     """
-    m = ReportCount
+    m = ReportCommuneCount
     stmt = (
         sa.select(m.commune_code, m.measure, total(m.n))
         .where(
@@ -72,7 +72,7 @@ def known_by_commune(user: Any) -> list[tuple[int, int]]:
     """Return (commune code, businesses) of each commune holding businesses the user may see,
     from the ``now:known`` measure (each business once, where it is now): one row per commune
     whatever the number of businesses (the staff dashboard's figures)."""
-    m = ReportCount
+    m = ReportCommuneCount
     rows = db.session.execute(
         sa.select(m.commune_code, total(m.n))
         .where(visible(m, user), m.measure == STATE_PREFIX + "known", m.day == STATE_DAY)

@@ -133,7 +133,7 @@ class DigitalStatus(Model):
 # and sums per local day, kept current in the committing transaction by
 # ``portal.reports.aggregates`` and rebuilt from scratch by ``flask rebuild-report-aggregates``.
 # A ``measure`` names what is counted ("assessments", "score:<dimension>", "digital_in", ...;
-# see ``aggregates.MEASURES``). The three tables share one key, each adding to it.
+# see ``aggregates.MEASURES``). The four tables share one key, each adding to it.
 
 
 class _Aggregate:
@@ -187,9 +187,35 @@ class ReportCount(_Grouped, Model):
     __tablename__ = "report_counts"
     __table_args__ = (
         # A report filtered by commune reads that commune's rows, not the province's: the
-        # primary key has the measure and the day before the groups.
-        sa.Index("ix_report_counts_commune", "province_code", "commune_code", "measure", "day"),
+        # primary key has the measure and the day before the groups. PostgreSQL reads them
+        # from the index alone (the groups and values included; past days seldom change, so
+        # their pages stay all-visible).
+        sa.Index(
+            "ix_report_counts_commune_covering",
+            "province_code",
+            "commune_code",
+            "measure",
+            "day",
+            postgresql_include=["sector", "kind", "size", "n", "total"],
+        ),
     )
+
+
+class ReportCommuneCount(_Aggregate, Model):
+    """Per province, local day, measure and commune: ``report_counts`` added up over sector,
+    kind and size (the funnel by commune, a report filtered by commune only): one row per
+    commune, not one per group of it."""
+
+    __tablename__ = "report_commune_counts"
+    __table_args__ = (
+        # A report filtered by commune reads that commune's rows; the key serves the per-commune
+        # reads of one day (the funnel).
+        sa.Index(
+            "ix_report_commune_counts_commune", "province_code", "commune_code", "measure", "day"
+        ),
+    )
+
+    commune_code: Mapped[int] = mapped_column(primary_key=True)
 
 
 class ReportContribution(_Grouped, Model):

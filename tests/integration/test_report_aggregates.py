@@ -40,7 +40,7 @@ from portal.onboarding.operations import add_evidence, review_evidence, start_pa
 from portal.privacy import operations as privacy
 from portal.reports import aggregates
 from portal.reports import operations as report_operations
-from portal.reports.models import ReportContribution, ReportCount, ReportTotal
+from portal.reports.models import ReportTotal
 from portal.training import operations as training
 from portal.training.models import Certificate, Cohort, Enrolment, EnrolmentState
 from tests.conftest import HA_NOI, QUANG_NINH, _empty_tables, all_at_once
@@ -51,7 +51,7 @@ from tests.factories import (
     submitted_assessment,
 )
 
-TABLES = (ReportTotal, ReportCount, ReportContribution)
+TABLES = aggregates.TABLES
 
 
 def snapshot() -> dict[str, dict[tuple, tuple[int, float]]]:
