@@ -51,7 +51,7 @@ bootstrap() {
   fi
   if [ ! -f "$stamp" ]; then
     echo ">>> installing Python packages"
-    "$VENV/bin/uv" pip install -q --python "$VENV/bin/python" -e "$ROOT$extras"
+    "$VENV/bin/uv" pip install -q --compile-bytecode --python "$VENV/bin/python" -e "$ROOT$extras"
     touch "$stamp"
   fi
   if [ "$with_test" = "--test" ]; then
@@ -59,7 +59,7 @@ bootstrap() {
     if [ ! -x "$ROOT/.venv-localstripe/bin/localstripe" ]; then
       echo ">>> installing localstripe in .venv-localstripe"
       "$PYTHON" -m venv --without-pip "$ROOT/.venv-localstripe"
-      "$VENV/bin/uv" pip install -q --python "$ROOT/.venv-localstripe/bin/python" "localstripe>=1.15,<1.16"
+      "$VENV/bin/uv" pip install -q --compile-bytecode --python "$ROOT/.venv-localstripe/bin/python" "localstripe>=1.15,<1.16"
     fi
     # vietnam-qr-pay, the independent VietQR decoder of the payment-sign tests, as locked.
     command -v npm >/dev/null 2>&1 || apt_install nodejs npm

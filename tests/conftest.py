@@ -352,8 +352,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Skip tests marked postgres_only on SQLite: its one writer at a time races nothing."""
-    if item.get_closest_marker("postgres_only") and not os.environ.get(
-        "DATABASE_URL", ""
-    ).startswith("postgres"):
+    """Skip tests marked postgres_only on SQLite: its one writer at a time races nothing; and
+    those marked engine_independent on PostgreSQL: the SQLite pass ran the very same thing."""
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    if item.get_closest_marker("postgres_only") and not on_postgres:
         pytest.skip("needs PostgreSQL: SQLite runs one writer at a time, so nothing races")
+    if item.get_closest_marker("engine_independent") and on_postgres:
+        pytest.skip("does not depend on the database engine: run in the SQLite pass")

@@ -9,6 +9,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from portal.config import ROOT
 from portal.field import views
 
@@ -45,6 +47,7 @@ def _version_in_a_process(hash_seed: str) -> tuple[str, str]:
     return version, string_hash
 
 
+@pytest.mark.engine_independent  # the version is read from files, in processes on SQLite
 def test_two_processes_with_different_string_hashing_agree_on_the_version(client):
     first, first_hash = _version_in_a_process("1")
     second, second_hash = _version_in_a_process("2")

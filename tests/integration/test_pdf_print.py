@@ -68,6 +68,7 @@ def test_the_portals_sheet_is_the_one_used(app, monkeypatch):
     assert "Có in ra không" in pdf_text(pdf._print(html, app.root_path))
 
 
+@pytest.mark.engine_independent  # two prints of the same HTML compared
 def test_every_kind_of_pdf_prints_as_with_weasyprints_own_sheet(
     app, client, auth, make_user, make_business, trainer, printed
 ):

@@ -9,12 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from portal.devtools.benchmark import RESULTS_PAGE, RESULTS_PDF, pages
 
 ROOT = Path(__file__).resolve().parents[2]
 NUMBER = r"[\d,]+(?:\.\d+)?"
 
 
+@pytest.mark.engine_independent  # it runs the benchmark on SQLite whatever the suite's database
 def test_the_quick_benchmark_prints_every_table(tmp_path: Path) -> None:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith("PORTAL_") and k != "DATABASE_URL"
