@@ -145,6 +145,34 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["DATABASE_URL"] = worker_url.replace("postgresql+psycopg://", "postgresql://")
 
 
+#: The modules of the longest tests, longest first (half a minute to a minute and a half each,
+#: against a second for most): collected first, so that pytest-xdist starts them first and the
+#: short ones fill in around them, rather than one worker running a long one alone at the end.
+LONG_FIRST = (
+    "test_backup_restore.py",
+    "test_speed_benchmark.py",
+    "test_hostile_input.py",
+    "test_accessibility.py",
+    "test_faults.py",
+    "test_multi_server.py",
+    "test_field_scoring_parity.py",
+    "test_upgrade.py",
+    "test_field_app.py",
+    "test_field_worker_version.py",
+    "test_rate_limits_shared.py",
+    "test_assess_summaries.py",
+    "test_pdf_print.py",
+    "test_audit.py",
+    "test_field_background_sync.py",
+    "test_assessments_scoring.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FIRST)))
+
+
 @pytest.fixture(scope="session")
 def app() -> Iterator[Flask]:
     # In memory where the machine has it (no disk flush on each of the suite's commits).

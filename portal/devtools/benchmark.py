@@ -164,7 +164,9 @@ def _row(url: str, timings: list[float], queries: int) -> dict:
     }
 
 
-def _measure(bench: Bench, role: str, urls: list[str], requests: int) -> list[dict]:
+def _measure(
+    bench: Bench, role: str, urls: list[str], requests: int, warm: bool = True
+) -> list[dict]:
     app = bench.app
     client = app.test_client()
     headers = {}
@@ -174,7 +176,8 @@ def _measure(bench: Bench, role: str, urls: list[str], requests: int) -> list[di
         client.post("/auth/login", data={"login": f"{role}@bench.vn", "password": PASSWORD})
     rows = []
     for url in urls:
-        client.get(url, headers=headers)  # warm caches
+        if warm:
+            client.get(url, headers=headers)  # warm caches
         timings = []
         with app.app_context(), count_queries(db.engine) as counter:
             for _ in range(requests):
@@ -208,12 +211,13 @@ def _submit(bench: Bench) -> int:
         return assessment.id
 
 
-def _measure_owner(bench: Bench, requests: int) -> list[dict]:
+def _measure_owner(bench: Bench, requests: int, warm: bool = True) -> list[dict]:
     """The results page on its first view right after each submission, then its PDF."""
     app = bench.app
     client = app.test_client()
     client.post("/auth/login", data={"login": "owner@bench.vn", "password": PASSWORD})
-    client.get(f"/assessments/{_submit(bench)}")  # warm caches
+    if warm:
+        client.get(f"/assessments/{_submit(bench)}")  # warm caches
     timings = []
     queries = 0
     for _ in range(requests):
@@ -226,7 +230,8 @@ def _measure_owner(bench: Bench, requests: int) -> list[dict]:
         queries += counter.count
     rows = [_row(RESULTS_PAGE, timings, queries // requests)]
     report = f"/assessments/{assessment_id}/report.pdf"
-    client.get(report)
+    if warm:
+        client.get(report)
     timings = []
     with app.app_context(), count_queries(db.engine) as counter:
         for _ in range(requests):
@@ -351,7 +356,9 @@ def _http_part(databases: dict[str, str], args: argparse.Namespace) -> list[str]
     return lines
 
 
-def _pages_part(databases: dict[str, str], sizes: list[int], requests: int) -> dict:
+def _pages_part(
+    databases: dict[str, str], sizes: list[int], requests: int, warm: bool = True
+) -> dict:
     """Return {(db, page): {size: row}} and print each row as it comes."""
     results: dict[tuple[str, str], dict[int, dict]] = {}
     width = max(len(url) for urls in pages().values() for url in urls)
@@ -370,9 +377,9 @@ def _pages_part(databases: dict[str, str], sizes: list[int], requests: int) -> d
             rows = [
                 row
                 for role, urls in pages().items()
-                for row in _measure(bench, role, urls, requests)
+                for row in _measure(bench, role, urls, requests, warm)
             ]
-            rows += _measure_owner(bench, requests)
+            rows += _measure_owner(bench, requests, warm)
             for row in rows:
                 results.setdefault((name, row["page"]), {})[size] = row
                 print(
@@ -439,8 +446,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a smoke run: 200 businesses, 1 request per page, 1 HTTP round of 1 s with one "
-        "gunicorn worker, 500 rows",
+        help="a smoke run: 200 businesses, 1 request per page without a warm-up, 1 HTTP round "
+        "of 1 s with one gunicorn worker, 500 rows",
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -461,7 +468,11 @@ def main(argv: list[str] | None = None) -> None:
         )
         if imported:
             print()
-        results = _pages_part(databases, sizes, args.requests) if "pages" in parts else {}
+        results = (
+            _pages_part(databases, sizes, args.requests, warm=not args.quick)
+            if "pages" in parts
+            else {}
+        )
     print('\n## README tables (paste into README "Speed")\n')
     print(f"Measured {machine()}.\n")
     if http:
@@ -472,7 +483,8 @@ def main(argv: list[str] | None = None) -> None:
         )
         print("\n".join(http) + "\n")
     if results:
-        print(f"Pages (Flask test client, {args.requests} requests after one warm-up):\n")
+        after = "" if args.quick else " after one warm-up"
+        print(f"Pages (Flask test client, {args.requests} requests{after}):\n")
         print("\n".join(_pages_table(results, sizes)) + "\n")
     if imported:
         print("Bulk import:\n")
