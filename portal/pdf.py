@@ -28,6 +28,10 @@ Printing is the slow part (half a second to a second for a few pages, all of it 
   otherwise, issue #618). Taken out of the HTML it is a "user" sheet rather than an "author"
   one, which changes nothing here: no template has !important, style attributes still win.
   The HTML hashed for the kept copies is the whole HTML, <style> included.
+
+WeasyPrint is imported at the first print, not with the portal: it takes about a second
+(mostly Pango's C declarations), which every process would pay at start-up (the command-line
+tools, the test suite's servers), printing or not.
 """
 
 import hashlib
@@ -38,11 +42,11 @@ from collections import OrderedDict
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 from urllib.parse import quote
 
 from flask import Response, current_app
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
 
 #: The user-agent style sheet of the PDFs (see the module's notes).
 UA_SHEET = Path(__file__).resolve().parents[1] / "static" / "pdf" / "ua.css"
@@ -57,31 +61,49 @@ _PRINTER = (
 #: The WeasyPrint whose own sheet ``ua.css`` was trimmed from; older ones keep their own sheet
 #: (theirs differ, and before 70 the @footnote area needs rules ours would have to follow).
 LEAN_UA_SINCE = 70
-#: WeasyPrint 70 asks the document for its user-agent sheets through this private method.
-LEAN_UA = int(version("weasyprint").split(".")[0]) >= LEAN_UA_SINCE and callable(
-    getattr(HTML, "_ua_stylesheets", None)
-)
 
 
 @lru_cache(maxsize=1)
-def _ua_sheet() -> CSS:
-    return CSS(filename=str(UA_SHEET))
+def _weasyprint() -> SimpleNamespace:
+    """WeasyPrint's classes and the portal's document class, at the first use."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    # WeasyPrint 70 asks the document for its user-agent sheets through this private method.
+    lean_ua = int(version("weasyprint").split(".")[0]) >= LEAN_UA_SINCE and callable(
+        getattr(HTML, "_ua_stylesheets", None)
+    )
+
+    # WeasyPrint ships no type information: to the type checker HTML is Any.
+    class PortalHTML(HTML):  # type: ignore[misc]
+        """A document printed with the portal's user-agent sheet rather than WeasyPrint's."""
+
+        if lean_ua:
+
+            def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+                return [_ua_sheet()]
+
+    return SimpleNamespace(
+        CSS=CSS, FontConfiguration=FontConfiguration, PortalHTML=PortalHTML, LEAN_UA=lean_ua
+    )
 
 
-# WeasyPrint ships no type information: to the type checker HTML is Any.
-class PortalHTML(HTML):  # type: ignore[misc]
-    """A document printed with the portal's user-agent sheet rather than WeasyPrint's."""
+@lru_cache(maxsize=1)
+def _ua_sheet() -> Any:
+    return _weasyprint().CSS(filename=str(UA_SHEET))
 
-    if LEAN_UA:
 
-        def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
-            return [_ua_sheet()]
+def __getattr__(name: str) -> Any:
+    # pdf.PortalHTML and pdf.LEAN_UA (whether the portal's sheet is in use), for the tests.
+    if name in ("PortalHTML", "LEAN_UA"):
+        return getattr(_weasyprint(), name)
+    raise AttributeError(name)
 
 
 @lru_cache(maxsize=32)
-def _style_sheet(style: str, base_url: str) -> CSS:
+def _style_sheet(style: str, base_url: str) -> Any:
     """The parsed <style> of a template (a handful of distinct ones: kept for the process)."""
-    return CSS(string=style, base_url=base_url)
+    return _weasyprint().CSS(string=style, base_url=base_url)
 
 
 def _split_style(html: str) -> tuple[str, str]:
@@ -143,10 +165,10 @@ rendered = RenderedCache(max_bytes=24 * 1024 * 1024, max_entry_bytes=2 * 1024 * 
 _thread = threading.local()
 
 
-def _font_config() -> FontConfiguration:
+def _font_config() -> Any:
     font_config = getattr(_thread, "font_config", None)
     if font_config is None:
-        font_config = _thread.font_config = FontConfiguration()
+        font_config = _thread.font_config = _weasyprint().FontConfiguration()
     return font_config
 
 
@@ -168,7 +190,8 @@ def write_pdf(html: str) -> bytes:
 def _print(html: str, base_url: str, **options: object) -> bytes:
     """Print ``html``; ``options`` for WeasyPrint are for tests (``uncompressed_pdf``)."""
     body, style = _split_style(html)
-    return PortalHTML(string=body, base_url=base_url).write_pdf(
+    document = _weasyprint().PortalHTML(string=body, base_url=base_url)
+    return document.write_pdf(
         pdf_variant="pdf/ua-1",
         font_config=_font_config(),
         stylesheets=[_style_sheet(style, base_url)] if style.strip() else None,
