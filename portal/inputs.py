@@ -54,9 +54,10 @@ def int_arg(name: str, default: int | None = None, *, maximum: int = MAX_ID) -> 
     return default if number is None else number
 
 
-def page_arg() -> int:
-    """Return the ``?page=`` number of a listing: 1 unless a sensible page is asked for."""
-    return max(int_arg("page", 1, maximum=MAX_PAGE) or 1, 1)
+def page_arg(name: str = "page") -> int:
+    """Return the ``?page=`` (or ``?<name>=``) number of a listing: 1 unless a sensible page
+    is asked for."""
+    return max(int_arg(name, 1, maximum=MAX_PAGE) or 1, 1)
 
 
 def _carries_nul() -> bool:

@@ -95,6 +95,26 @@ def new_training(
         )
 
 
+def add_class(app, course_id: int, venue: str, *, days_ago: int, sessions_from_now=()) -> int:
+    """Add a class to a course: its deadline ``days_ago`` days back, one session held then and
+    the given later ones (days from now, negative = past). Return its id."""
+    now = utcnow().replace(microsecond=0)
+    starts = [now - timedelta(days=days_ago), *(now + timedelta(days=d) for d in sessions_from_now)]
+    with app.app_context():
+        course = db.session.get(Course, course_id)
+        cohort = operations.create_cohort(
+            course,
+            [(at, 120) for at in starts],
+            commune_code=int(geo.communes(course.province_code)[0].code),
+            venue=venue,
+            online_link="",
+            capacity=5,
+            enrolment_deadline=clock.today() - timedelta(days=days_ago),
+        )
+        db.session.commit()
+        return cohort.id
+
+
 def held(sessions: int) -> datetime:
     """Return a first start such that all of ``sessions`` weekly sessions have begun by now."""
     return utcnow() - timedelta(days=7 * sessions)

@@ -18,7 +18,6 @@ from portal.claims.models import ClaimCode
 from portal.extensions import db
 from portal.field.models import FieldHousehold, HelperCommune
 from portal.training.models import Audience, Cohort, Course, CourseFormat
-from portal.training.queries import open_cohorts
 
 
 def communes_of(helper: User) -> list[dict[str, Any]]:
@@ -43,13 +42,17 @@ def courses_for_households(province_code: int) -> list[dict[str, Any]]:
             Course.active.is_(True),
             Course.audience.in_((Audience.HOUSEHOLD, Audience.BOTH)),
         )
-        .options(selectinload(Course.cohorts).selectinload(Cohort.sessions))
+        # Only the classes still taking enrolments (not every class the courses ever had).
+        .options(
+            selectinload(Course.cohorts.and_(Cohort.enrolment_deadline >= clock.today()))
+            .selectinload(Cohort.sessions)
+        )
         .order_by(Course.id)
     )
     out = []
     for course in courses:
         classes = []
-        for cohort in open_cohorts(course):
+        for cohort in course.cohorts:  # soonest deadline first
             upcoming = next((s for s in cohort.sessions if s.starts_at >= now), None)
             classes.append(
                 {

@@ -11,7 +11,7 @@ from portal import geo
 from portal.access import login_required
 from portal.audit import audited
 from portal.extensions import db
-from portal.inputs import int_arg
+from portal.inputs import int_arg, page_arg
 from portal.permissions import can, performs, require
 from portal.scoping import get_scoped_or_404
 from portal.training import operations, queries
@@ -81,8 +81,15 @@ def show_course(course_id: int) -> ResponseReturnValue:
     course = get_scoped_or_404(Course, course_id)
     if not course.active and not can_manage():
         abort(404)
-    cohorts = course.cohorts if can_manage() else queries.open_cohorts(course)
-    counts = queries.seat_counts([c.id for c in cohorts])
+    finished = None
+    if can_manage():
+        # Every class the course ever had, the finished ones a page at a time.
+        cohorts = queries.current_cohorts(course)
+        finished = queries.finished_cohorts(course, page_arg("past"))
+    else:
+        cohorts = queries.open_cohorts(course)
+    shown = cohorts + (finished.items if finished else [])
+    counts = queries.seat_counts([c.id for c in shown])
     businesses, mine, alert_form, course_alerts = [], [], None, []
     if current_user.is_owner:
         businesses = queries.owner_businesses_in(current_user, course.province_code)
@@ -98,6 +105,7 @@ def show_course(course_id: int) -> ResponseReturnValue:
         "training/course.html",
         course=course,
         cohorts=cohorts,
+        finished=finished,
         counts=counts,
         enrol_form=enrol_form,
         mine=mine,

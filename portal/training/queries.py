@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 
 from portal import clock, signals
@@ -65,10 +66,52 @@ def query_catalog(user: User, filters: CatalogFilters, include_inactive: bool = 
     return list(courses)
 
 
+#: Finished classes per page of a course's page (its managers see every class it ever had).
+PAST_CLASSES_PER_PAGE = 10
+
+
+def _classes_of(course: Course) -> sa.Select:
+    """The course's classes with their sessions (the page shows when each meets)."""
+    return (
+        scoped_select(Cohort)
+        .where(Cohort.course_id == course.id)
+        .options(selectinload(Cohort.sessions))
+    )
+
+
+def _finished() -> sa.ColumnElement[bool]:
+    """A class is finished once its enrolment deadline and its last session's day are past
+    (a class without sessions: its deadline)."""
+    today = clock.today()
+    last_session = (
+        sa.select(sa.func.max(TrainingSession.starts_at))
+        .where(TrainingSession.cohort_id == Cohort.id)
+        .scalar_subquery()
+    )
+    return sa.and_(
+        Cohort.enrolment_deadline < today,
+        sa.or_(last_session.is_(None), last_session < clock.day_start(today)),
+    )
+
+
 def open_cohorts(course: Course) -> list[Cohort]:
     """Return the course's cohorts still taking enrolments, soonest deadline first."""
-    today = clock.today()
-    return [c for c in course.cohorts if c.enrolment_deadline >= today]
+    stmt = _classes_of(course).where(Cohort.enrolment_deadline >= clock.today())
+    return list(db.session.scalars(stmt.order_by(Cohort.enrolment_deadline, Cohort.id)))
+
+
+def current_cohorts(course: Course) -> list[Cohort]:
+    """Return the course's classes not finished yet (taking enrolments or still meeting),
+    soonest deadline first."""
+    stmt = _classes_of(course).where(sa.not_(_finished()))
+    return list(db.session.scalars(stmt.order_by(Cohort.enrolment_deadline, Cohort.id)))
+
+
+def finished_cohorts(course: Course, page: int) -> Pagination:
+    """Return one page of the course's finished classes, the latest first."""
+    stmt = _classes_of(course).where(_finished())
+    stmt = stmt.order_by(Cohort.enrolment_deadline.desc(), Cohort.id.desc())
+    return db.paginate(stmt, page=page, per_page=PAST_CLASSES_PER_PAGE, error_out=False)
 
 
 def seat_counts(cohort_ids: list[int]) -> dict[int, dict[str, int]]:

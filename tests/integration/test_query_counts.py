@@ -154,6 +154,23 @@ def test_trainer_home_query_count_does_not_grow_with_classes(
     assert _queries(app, client, "/training/teaching") == one
 
 
+def test_course_page_query_count_does_not_grow_with_its_classes(app, client, auth, make_user):
+    from tests.factories import add_class, new_training
+
+    trainer = make_user(role=Role.TRAINER, province_code=QUANG_NINH)
+    t = new_training(app, trainer)
+    add_class(app, t.course_id, "Lớp đang học", days_ago=10, sessions_from_now=(7,))
+    for n in range(1, 12):  # enough for a second page of finished classes
+        add_class(app, t.course_id, "Lớp cũ", days_ago=40 * n)
+    auth.login(trainer)
+    url = f"/training/courses/{t.course_id}"
+    few = _counts(app, client, [url, f"{url}?past=2"])
+    for n in range(12, 40):
+        add_class(app, t.course_id, "Lớp cũ", days_ago=40 * n, sessions_from_now=(-40 * n + 7,))
+    add_class(app, t.course_id, "Lớp đang học", days_ago=3, sessions_from_now=(3, 10))
+    assert _counts(app, client, [url, f"{url}?past=2"]) == few
+
+
 def test_field_figures_query_count_does_not_grow_with_households(app, client, auth, make_user):
     from tests.factories import (
         FIELD_COMMUNES,

@@ -27,6 +27,7 @@ from portal.training.models import (
 )
 from tests.conftest import HA_NOI, QUANG_NINH
 from tests.factories import (
+    add_class,
     complete_with_certificate,
     enrol_now,
     events_of,
@@ -749,3 +750,52 @@ def test_staff_edits_a_course_and_hides_it_from_owners(
     auth.login(owner)
     assert "New title" not in client.get("/training/").get_data(as_text=True)
     assert client.get(f"/training/courses/{t.course_id}").status_code == 404
+
+
+def test_a_course_page_shows_its_managers_the_classes_now_and_the_finished_ones_a_page_at_a_time(
+    app, client, auth, trainer, make_user, make_business
+):
+    t = new_training(app, trainer)  # takes enrolments for 30 more days
+    # Enrolments closed ten days ago, one session held, one next week: still running.
+    add_class(app, t.course_id, "Lớp đang học", days_ago=10, sessions_from_now=(7,))
+    # Twelve finished classes, one a month back to a year ago; the latest has a participant.
+    finished = [
+        add_class(app, t.course_id, f"Lớp cũ {n:02d}", days_ago=30 * n) for n in range(1, 13)
+    ]
+    participant = make_business()
+    with app.app_context():  # enrolled while it was open
+        taken, user = db.session.get(Cohort, finished[0]), db.session.get(User, trainer.id)
+        closed = taken.enrolment_deadline
+        operations.update_cohort(taken, user, enrolment_deadline=clock.today())
+        operations.enrol(taken, db.session.get(Business, participant.id), user)
+        operations.update_cohort(taken, user, enrolment_deadline=closed)
+        db.session.commit()
+
+    auth.login(make_user(role=Role.STAFF, province_code=QUANG_NINH))
+    page = client.get(f"/training/courses/{t.course_id}", headers=EN).get_data(as_text=True)
+    now, _, past = page.partition('<h2 id="finished-classes">Finished classes</h2>')
+    assert "Nhà văn hoá thôn 1" in now and "Lớp đang học" in now and "Lớp cũ" not in now
+    # The ten latest, the latest first; how many took part rather than places left.
+    assert re.findall(r"Lớp cũ (\d\d)", past) == [f"{n:02d}" for n in range(1, 11)]
+    assert "1 participant" in past and "0 participants" in past and "places left" not in past
+    assert "Page 1 of 2" in past and "Later classes" not in past
+    assert f"/training/courses/{t.course_id}?past=2#finished-classes" in past
+
+    older = client.get(f"/training/courses/{t.course_id}?past=2", headers=EN).get_data(as_text=True)
+    now, _, past = older.partition('<h2 id="finished-classes">Finished classes</h2>')
+    assert "Lớp đang học" in now
+    assert re.findall(r"Lớp cũ (\d\d)", past) == ["11", "12"]
+    assert "Page 2 of 2" in past and "Earlier classes" not in past
+    assert f"/training/courses/{t.course_id}?past=1#finished-classes" in past
+    # A page beyond the last shows none of them, never an error.
+    beyond = client.get(f"/training/courses/{t.course_id}?past=9", headers=EN)
+    assert beyond.status_code == 200 and "Lớp cũ" not in beyond.get_data(as_text=True)
+
+    # An owner sees only the class taking enrolments.
+    owner = make_user()
+    make_business(owner=owner)
+    auth.logout()
+    auth.login(owner)
+    page = client.get(f"/training/courses/{t.course_id}", headers=EN).get_data(as_text=True)
+    assert "Nhà văn hoá thôn 1" in page and "Enrol by" in page
+    assert "Lớp đang học" not in page and "Lớp cũ" not in page and "Finished classes" not in page
