@@ -34,6 +34,7 @@ WeasyPrint is imported at the first print, not with the portal: it takes about a
 tools, the test suite's servers), printing or not.
 """
 
+import atexit
 import hashlib
 import threading
 import time
@@ -68,6 +69,11 @@ def _weasyprint() -> SimpleNamespace:
     """WeasyPrint's classes and the portal's document class, at the first use."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
+
+    # This thread's font configuration goes before WeasyPrint's modules are torn down at
+    # exit: imported after this module, they go first, and the configuration's clean-up
+    # (WeasyPrint before 70) would find them gone.
+    atexit.register(lambda: _thread.__dict__.pop("font_config", None))
 
     # WeasyPrint 70 asks the document for its user-agent sheets through this private method.
     lean_ua = int(version("weasyprint").split(".")[0]) >= LEAN_UA_SINCE and callable(
