@@ -224,7 +224,10 @@ def _written_tables_query(dialect: str) -> sa.TextClause:
     """One statement naming the tables that hold rows (compiled once: ~60 branches)."""
     tables = db.metadata.sorted_tables
     used = sa.union_all(
-        *(sa.select(sa.literal(t.name, sa.String)).where(sa.exists().select_from(t)) for t in tables)
+        *(
+            sa.select(sa.literal(t.name, sa.String)).where(sa.exists().select_from(t))
+            for t in tables
+        )
     )
     sql = used.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
     return sa.text(str(sql))
