@@ -1,5 +1,9 @@
 """axe-core on every main page, in Vietnamese and English, on a 360 px phone, as the right role.
 
+In English, axe runs on the first two pages of each role (what it checks, from labels to
+contrast, is the same markup in both languages; about a second a page), and every page is
+checked for sideways scrolling, which a longer translation could cause.
+
 axe-core comes from the axe-playwright-python package (its bundled axe.min.js, no CDN). A page
 passes when axe finds no serious or critical violation; on failure the report names each rule,
 what it found and where, page by page.
@@ -149,6 +153,7 @@ def test_main_pages_have_no_serious_accessibility_violations(
     axe = Axe()
     failures = []
     checked = []
+    axed = []
     for user, paths in pages.items():
         context = browser.new_context(
             base_url=live_server,
@@ -164,24 +169,26 @@ def test_main_pages_have_no_serious_accessibility_violations(
             page.locator("input[name=password]").fill(PASSWORD)
             page.locator("form.form button[type=submit]").click()
             page.wait_for_url(lambda url: "/auth/login" not in url)
-        for path in paths:
+        for n, path in enumerate(paths):
             response = page.goto(path)
             assert response is not None and response.status == 200, (path, response)
             assert page.locator("html").get_attribute("lang") == lang, path
-            found = axe.run(page).response["violations"]
-            blocking = [v for v in found if v["impact"] in BLOCKING]
-            if blocking:
-                failures.append(_report(path, blocking))
+            if lang == "vi" or n < 2:
+                found = axe.run(page).response["violations"]
+                blocking = [v for v in found if v["impact"] in BLOCKING]
+                if blocking:
+                    failures.append(_report(path, blocking))
+                axed.append(path)
             # Nothing on any of them makes the page itself scroll sideways.
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > 360:
                 failures.append(f"{path}: the page is {width} px wide at 360 px")
             checked.append(path)
         context.close()
-    assert len(checked) == 22
+    assert len(checked) == 22 and len(axed) == (22 if lang == "vi" else 9)
     assert not failures, f"{locale}:\n" + "\n\n".join(failures)
     with open(os.path.join(artifacts, f"axe-{lang}.txt"), "w", encoding="utf-8") as f:
-        f.write("\n".join(checked) + "\n")
+        f.write("".join(f"{path}{'' if path in axed else ' (width only)'}\n" for path in checked))
 
 
 def _focused(page) -> str:

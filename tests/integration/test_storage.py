@@ -32,6 +32,10 @@ pytest.importorskip("moto.server")
 
 PNG = b"\x89PNG\r\n\x1a\n" + os.urandom(4096)
 
+#: The storage contract reads and writes files, never the database: SQLite pass only. The
+#: end-to-end tests below (uploads through the forms, erasure) run on both engines.
+INDEPENDENT = pytest.mark.engine_independent
+
 
 def _free_port() -> int:
     with socket.socket() as probe:
@@ -108,6 +112,7 @@ def store(request, tmp_path) -> Storage:
 # ------------------------------------------------------------------- the contract, both backends
 
 
+@INDEPENDENT
 def test_a_saved_file_reads_back_the_same_bytes(store):
     assert not store.exists("evidence/22/a.png")
     store.save("evidence/22/a.png", io.BytesIO(PNG))
@@ -117,6 +122,7 @@ def test_a_saved_file_reads_back_the_same_bytes(store):
         assert stored.size in (len(PNG), None)
 
 
+@INDEPENDENT
 def test_saving_reads_from_where_the_stream_stands_and_replaces_what_was_there(store):
     store.save("evidence/22/a.pdf", io.BytesIO(b"old"))
     stream = io.BytesIO(b"skip%PDF-1.7 new")
@@ -126,6 +132,7 @@ def test_saving_reads_from_where_the_stream_stands_and_replaces_what_was_there(s
         assert stored.stream.read() == b"%PDF-1.7 new"
 
 
+@INDEPENDENT
 def test_a_file_of_several_megabytes_round_trips(store):
     content = os.urandom(5 * 2**20 + 3)
     store.save("evidence/1/big.pdf", io.BytesIO(content))
@@ -134,6 +141,7 @@ def test_a_file_of_several_megabytes_round_trips(store):
     assert read == content
 
 
+@INDEPENDENT
 def test_a_missing_file_is_not_found_and_deleting_it_is_no_error(store):
     with pytest.raises(FileNotFoundError):
         store.open("evidence/22/none.png")
@@ -151,6 +159,7 @@ def test_a_missing_file_is_not_found_and_deleting_it_is_no_error(store):
     "key",
     ["../x.png", "/etc/passwd", "evidence/../../x", "evidence//x", "", "a\\..\\b", "./x", "x/."],
 )
+@INDEPENDENT
 def test_keys_that_could_leave_the_store_are_refused(store, key):
     for call in (
         lambda: store.save(key, io.BytesIO(PNG)),
@@ -162,6 +171,7 @@ def test_keys_that_could_leave_the_store_are_refused(store, key):
             call()
 
 
+@INDEPENDENT
 def test_a_link_out_of_the_folder_is_refused(tmp_path):
     (tmp_path / "secret.txt").write_text("not yours")
     store = LocalStorage(str(tmp_path / "uploads"))
@@ -171,6 +181,7 @@ def test_a_link_out_of_the_folder_is_refused(tmp_path):
         store.open("evidence/x.png")
 
 
+@INDEPENDENT
 def test_objects_live_under_the_prefix_in_the_bucket(s3_endpoint, bucket):
     store = S3Storage(bucket, prefix="/portal/", endpoint_url=s3_endpoint, region="us-east-1")
     store.save("evidence/22/a.png", io.BytesIO(PNG))
@@ -179,6 +190,7 @@ def test_objects_live_under_the_prefix_in_the_bucket(s3_endpoint, bucket):
     assert not unprefixed.exists("evidence/22/a.png")
 
 
+@INDEPENDENT
 def test_an_unreachable_server_is_a_storage_error_not_a_missing_file(s3_env):
     store = S3Storage(
         "portal",
@@ -212,6 +224,7 @@ def test_the_app_keeps_one_storage_and_makes_another_when_the_settings_change(
         assert shared.bucket == bucket
 
 
+@INDEPENDENT
 def test_production_refuses_an_s3_backend_without_a_bucket():
     production = {
         "ENV_NAME": "production",
