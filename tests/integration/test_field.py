@@ -25,10 +25,12 @@ from tests.conftest import HA_NOI, PASSWORD, QUANG_NINH, all_at_once
 from tests.factories import (
     EN,
     FIELD_COMMUNES,
+    add_class,
     assessed_on,
     count_rows,
     field_helper,
     field_record,
+    new_training,
     sync_records,
 )
 
@@ -233,6 +235,20 @@ def test_helper_session_lists_their_communes_and_a_token(app, client, auth, help
     assert client.get("/field/manifest.webmanifest").json["scope"] == "/field/"
     # Signing in leads a helper to the app.
     assert client.get("/dashboard").headers["Location"].endswith("/field/")
+
+
+def test_helper_session_offers_only_the_classes_taking_enrolments(
+    app, client, auth, helper, make_user
+):
+    t = new_training(app, make_user(role=Role.TRAINER, province_code=QUANG_NINH))
+    # A class of the same course that ended a month ago, and one still meeting but closed.
+    add_class(app, t.course_id, "Lớp đã học xong", days_ago=40)
+    add_class(app, t.course_id, "Lớp đang học", days_ago=3, sessions_from_now=(4,))
+    auth.login(helper)
+    courses = client.get("/field/api/session").json["courses"]
+    [course] = [c for c in courses if c["id"] == t.course_id]
+    assert [c["venue"] for c in course["classes"]] == ["Nhà văn hoá thôn 1"]
+    assert course["classes"][0]["next"]  # its first session, tomorrow
 
 
 def test_only_helpers_use_the_app_and_only_staff_the_team_page(
