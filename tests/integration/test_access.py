@@ -109,6 +109,28 @@ def test_staff_list_shows_only_their_province(client, auth, make_user, make_busi
     assert client.get(f"/businesses/{here.id}").status_code == 200
 
 
+def test_staff_list_goes_fifty_a_page_within_the_commune_chosen(
+    client, auth, make_user, make_business
+):
+    from portal import geo
+
+    commune = int(geo.communes(QUANG_NINH)[1].code)
+    owner = make_user()
+    for n in range(51):
+        make_business(owner=owner, name=f"Cơ sở {n:02d}", commune_code=commune)
+    make_business(owner=owner, name="Cơ sở xã khác")
+    auth.login(make_user(role=Role.STAFF, province_code=QUANG_NINH))
+    first = client.get(f"/businesses/?commune={commune}", headers={"Accept-Language": "en"})
+    page = first.get_data(as_text=True)
+    assert "Cơ sở 49" in page and "Cơ sở 50" not in page and "Cơ sở xã khác" not in page
+    assert "Page 1 of 2" in page and ">Previous<" not in page
+    assert f'href="/businesses/?page=2&amp;commune={commune}">Next<' in page
+    page = client.get(f"/businesses/?page=2&commune={commune}").get_data(as_text=True)
+    assert "Cơ sở 50" in page and "Cơ sở 49" not in page
+    assert "Trang 2 / 2" in page and ">Trang sau<" not in page
+    assert f'href="/businesses/?page=1&amp;commune={commune}"' in page
+
+
 def test_staff_cannot_move_a_business_to_another_province(client, auth, make_user, make_business):
     from portal import geo
 
