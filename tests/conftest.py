@@ -236,7 +236,7 @@ def _written_tables_query(dialect: str) -> sa.TextClause:
 @functools.cache
 def _may_skip_triggers(url: str) -> bool:
     """Whether the suite's PostgreSQL role may turn triggers off (a superuser, as the
-    throwaway cluster's is)."""
+    throwaway cluster's is); asked once per database URL."""
     with db.engine.connect() as conn:
         return bool(
             conn.scalar(sa.text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
