@@ -27,7 +27,10 @@ def classroom(app, make_user, make_business):
     for owner in (lan, john, left):
         enrol_now(app, t.cohort_id, make_business(owner=owner).id)
     with app.app_context():
-        enrolment = db.session.query(Enrolment).filter_by(cohort_id=t.cohort_id).all()[-1]
+        # The last enrolled (the rows' order on disk is not theirs: a table emptied by DELETE
+        # reuses its space).
+        enrolments = db.session.query(Enrolment).filter_by(cohort_id=t.cohort_id)
+        enrolment = enrolments.order_by(Enrolment.id.desc()).first()
         operations.cancel(enrolment, db.session.get(type(left), left.id))
         db.session.commit()
     return trainer, t
