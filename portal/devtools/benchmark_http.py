@@ -35,7 +35,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 from flask import Flask
@@ -43,6 +43,7 @@ from flask import Flask
 from assessments.model import Question
 from assessments.question_types import Number
 from portal.config import ROOT
+from portal.devtools import floor
 from portal.extensions import db
 
 GUNICORN_CONF = os.path.join(ROOT, "scripts", "gunicorn.conf.py")
@@ -78,12 +79,15 @@ class HttpResult:
     seconds: float
     #: name -> [(portal run, hello run just before)]
     pairs: dict[str, list[tuple[Run, Run]]] = field(default_factory=dict)
+    #: (floor kind, name) -> [(floor run, the same hello run)]
+    floors: dict[tuple[str, str], list[tuple[Run, Run]]] = field(default_factory=dict)
 
     def failed(self, name: str) -> int:
         return sum(p.bad for p, _h in self.pairs[name])
 
-    def ratio(self, name: str) -> float:
-        return statistics.median(p.rps / h.rps for p, h in self.pairs[name] if h.rps)
+    def ratio(self, name: str, floor: str | None = None) -> float:
+        pairs = self.pairs[name] if floor is None else self.floors.get((floor, name), [])
+        return statistics.median([p.rps / h.rps for p, h in pairs if h.rps] or [0.0])
 
     def median(self, name: str, attr: str, hello: bool = False) -> float:
         return statistics.median(
@@ -101,7 +105,8 @@ def _free_port() -> int:
 
 
 class Server:
-    """A gunicorn master with its workers, listening on a free loopback port."""
+    """A gunicorn master with its workers, listening on a free loopback port (started in the
+    background: ``wait_ready`` before the first request)."""
 
     def __init__(self, app_spec: str, env: dict[str, str], log_path: str) -> None:
         self.port = _free_port()
@@ -123,6 +128,11 @@ class Server:
             stdout=self.log,
             stderr=self.log,
         )
+        self.app_spec, self.log_path = app_spec, log_path
+
+    def wait_ready(self) -> "Server":
+        """Return once gunicorn listens and has a worker (it starts in the background)."""
+        app_spec, log_path = self.app_spec, self.log_path
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -137,6 +147,7 @@ class Server:
                 break
         else:
             raise RuntimeError(f"gunicorn {app_spec} did not start: see {log_path}")
+        return self
 
     def workers(self) -> list[int]:
         """Return the process ids of the master's children."""
@@ -461,12 +472,45 @@ def hello_targets() -> dict[str, Target]:
     }
 
 
+def floor_url(database_url: str, tmp: str) -> str:
+    """Return the floor apps' database: the portal's on PostgreSQL (tables of their own), a
+    file of their own on SQLite (so that their writes never wait for the portal's)."""
+    if database_url.startswith("sqlite"):
+        return "sqlite:///" + os.path.join(tmp, "floor.sqlite3")
+    return database_url
+
+
+def floor_targets(port: int, owners: list[Owner]) -> list[Target]:
+    """The portal's two requests, made to a floor app (see portal/devtools/floor.py)."""
+    question = Target("question", "GET", [])
+    autosave = Target("autosave", "POST", [])
+    for k, owner in enumerate(owners, start=1):
+        status, headers, _text = _call(port, "GET", f"/sign-in/{k}", {})
+        cookie = _session_cookie(headers, "")
+        path = f"/assessments/{k}/step/1"
+        status, headers, page = _call(port, "GET", path, {"Cookie": cookie})
+        if status != 200:
+            raise RuntimeError(f"floor {path} answered {status}")
+        cookie = _session_cookie(headers, cookie)
+        question.requests.append((path, {"Cookie": cookie}, ""))
+        post = {"Cookie": cookie, "Content-Type": "application/json", "X-CSRFToken": _csrf(page)}
+        for value in owner.values:
+            body = json.dumps({"question": owner.question, "value": value})
+            autosave.requests.append((f"/assessments/{k}/autosave", post, body))
+    for target in (question, autosave):
+        path, headers, body = target.requests[0]
+        status, _h, text = _call(port, target.method, path, headers, body)
+        if status != 200:
+            raise RuntimeError(f"floor {target.name}: {path} answered {status}: {text[:200]}")
+    return [question, autosave]
+
+
 @contextmanager
 def servers(
     database_url: str, tmp: str, workers: int | None = None
-) -> Iterator[tuple[Server, Server]]:
-    """Start the portal on ``database_url`` and the hello-world, both under gunicorn (with
-    gunicorn.conf.py's number of workers unless ``workers`` is given)."""
+) -> Iterator[tuple[Server, Server, dict[str, Server]]]:
+    """Start the portal on ``database_url``, the hello-world and the two floor apps, all under
+    gunicorn (with gunicorn.conf.py's number of workers unless ``workers`` is given)."""
     env = {
         "PORTAL_ENV": "production",
         "DATABASE_URL": database_url,
@@ -479,18 +523,22 @@ def servers(
         "UPLOAD_FOLDER": os.path.join(tmp, "uploads"),
         "PORTAL_INSTANCE_PATH": os.path.join(tmp, "instance"),
         "GUNICORN_LOG_LEVEL": "warning",
+        floor.URL_VARIABLE: floor_url(database_url, tmp),
     }
     if workers:
         env["GUNICORN_WORKERS"] = str(workers)
-    portal = Server("portal:create_app()", env, os.path.join(tmp, "portal.log"))
-    try:
-        hello = Server("portal.devtools.hello:app", env, os.path.join(tmp, "hello.log"))
-        try:
-            yield portal, hello
-        finally:
-            hello.stop()
-    finally:
-        portal.stop()
+    with ExitStack() as stack:
+        started = []
+        for spec, log in (
+            ("portal:create_app()", "portal"),
+            ("portal.devtools.hello:app", "hello"),
+            ("portal.devtools.floor:create_app('orm')", "floor-orm"),
+            ("portal.devtools.floor:create_app('core')", "floor-core"),
+        ):
+            started.append(Server(spec, env, os.path.join(tmp, f"{log}.log")))
+            stack.callback(started[-1].stop)
+        portal, hello, orm, core = (server.wait_ready() for server in started)
+        yield portal, hello, {"ORM": orm, "Core": core}
 
 
 def run_http(
@@ -502,18 +550,24 @@ def run_http(
     connections: int,
     echo: Callable[[str], object] = print,
     workers: int | None = None,
+    warm: bool = True,
 ) -> HttpResult:
-    """Serve the portal and the hello-world; measure ``rounds`` interleaved rounds."""
+    """Serve the portal, the hello-world and the floors; measure ``rounds`` interleaved rounds
+    (in each: hello-world, then the portal, then each floor app, for each kind of request),
+    after a warm-up of each unless not ``warm``."""
     result = HttpResult(name, "wrk" if wrk_available() else "python threads", connections, seconds)
     with tempfile.TemporaryDirectory(prefix="portal-http-") as tmp:
         os.makedirs(os.path.join(tmp, "instance"))
-        with servers(database_url, tmp, workers) as (portal, hello):
+        floor.prepare(floor_url(database_url, tmp), len(owners))
+        with servers(database_url, tmp, workers) as (portal, hello, floors):
             targets = portal_targets(portal.port, owners)
             hellos = hello_targets()
-            # Warm both up: every worker imports lazily and fills its caches.
-            for target in targets:
-                measure(portal, target, connections, 1, tmp)
-            measure(hello, hellos["GET"], connections, 1, tmp)
+            floor_requests = {k: floor_targets(s.port, owners) for k, s in floors.items()}
+            # Warm them up: every worker imports lazily and fills its caches.
+            warming = [(portal, t) for t in targets] + [(hello, hellos["GET"])]
+            warming += [(floors[k], t) for k, ts in floor_requests.items() for t in ts]
+            for server, target in warming if warm else ():
+                measure(server, target, connections, 1, tmp)
             for r in range(rounds):
                 for target in targets:
                     base = measure(hello, hellos[target.method], connections, seconds, tmp)
@@ -531,13 +585,25 @@ def run_http(
                         f"({run.cpu_us:.0f} µs CPU/request), hello {base.rps:.0f} rps "
                         f"({base.cpu_us:.0f} µs): {run.rps / base.rps:.3f}×"
                     )
+                    for kind, server in floors.items():
+                        same = next(t for t in floor_requests[kind] if t.name == target.name)
+                        low = measure(server, same, connections, seconds, tmp)
+                        if low.bad > low.requests / 100:
+                            raise RuntimeError(f"floor {kind} {target.name}: {low.bad} failed")
+                        result.floors.setdefault((kind, target.name), []).append((low, base))
+                        echo(
+                            f"# {name} http round {r + 1}: floor {kind} {target.name} "
+                            f"{low.rps:.0f} rps ({low.cpu_us:.0f} µs CPU/request): "
+                            f"{low.rps / base.rps:.3f}×"
+                        )
     return result
 
 
 HTTP_HEADER = (
-    "| db | request | portal req/s | hello req/s | ratio | wanted | portal CPU µs/req "
-    "| hello CPU µs/req | portal mean ms | failed |"
+    "| db | request | portal req/s | hello req/s | ratio | wanted | floor, ORM | floor, Core "
+    "| portal CPU µs/req | hello CPU µs/req | portal mean ms | failed |"
 )
+HTTP_RULE = "|---" * HTTP_HEADER.count(" | ") + "|---|"
 WANTED = {"question": 0.25, "autosave": 0.15}
 
 
@@ -547,7 +613,8 @@ def http_rows(result: HttpResult) -> list[str]:
         rows.append(
             f"| {result.database} | {name} | {result.median(name, 'rps'):,.0f} "
             f"| {result.median(name, 'rps', hello=True):,.0f} | {result.ratio(name):.2f}× "
-            f"| ≥ {WANTED.get(name, 0):.2f}× | {result.median(name, 'cpu_us'):,.0f} "
+            f"| ≥ {WANTED.get(name, 0):.2f}× | {result.ratio(name, 'ORM'):.2f}× "
+            f"| {result.ratio(name, 'Core'):.2f}× | {result.median(name, 'cpu_us'):,.0f} "
             f"| {result.median(name, 'cpu_us', hello=True):,.0f} "
             f"| {result.median(name, 'latency_ms'):.1f} | {result.failed(name)} |"
         )
