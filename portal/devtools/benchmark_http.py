@@ -436,14 +436,22 @@ def _two_values(question: Question) -> tuple[object, object]:
 
 
 def portal_targets(port: int, owners: list[Owner]) -> list[Target]:
+    signed = [(sign_in(port, owner.email, PASSWORD), owner.assessment_id) for owner in owners]
+    return _targets(port, owners, signed, "")
+
+
+def _targets(
+    port: int, owners: list[Owner], signed: list[tuple[str, int]], who: str
+) -> list[Target]:
+    """The question page and the autosave of each owner's assessment, as its page's script
+    makes them; ``signed``: each owner's session cookie and assessment id on that server."""
     question = Target("question", "GET", [])
     autosave = Target("autosave", "POST", [])
-    for owner in owners:
-        cookie = sign_in(port, owner.email, PASSWORD)
-        path = f"/assessments/{owner.assessment_id}/step/1"
+    for owner, (cookie, assessment_id) in zip(owners, signed, strict=True):
+        path = f"/assessments/{assessment_id}/step/1"
         status, headers, page = _call(port, "GET", path, {"Cookie": cookie})
         if status != 200:
-            raise RuntimeError(f"{path} answered {status}")
+            raise RuntimeError(f"{who}{path} answered {status}")
         cookie = _session_cookie(headers, cookie)
         headers = {"Cookie": cookie}
         question.requests.append((path, headers, ""))
@@ -454,13 +462,13 @@ def portal_targets(port: int, owners: list[Owner]) -> list[Target]:
         }
         for value in owner.values:
             body = json.dumps({"question": owner.question, "value": value})
-            autosave.requests.append((f"/assessments/{owner.assessment_id}/autosave", post, body))
+            autosave.requests.append((f"/assessments/{assessment_id}/autosave", post, body))
     # Every request must be what it says: a page and a save, never a refusal.
     for target in (question, autosave):
         path, headers, body = target.requests[0]
         status, _h, text = _call(port, target.method, path, headers, body)
         if status != 200:
-            raise RuntimeError(f"{target.name}: {path} answered {status}: {text[:200]}")
+            raise RuntimeError(f"{who}{target.name}: {path} answered {status}: {text[:200]}")
     return [question, autosave]
 
 
@@ -482,27 +490,11 @@ def floor_url(database_url: str, tmp: str) -> str:
 
 def floor_targets(port: int, owners: list[Owner]) -> list[Target]:
     """The portal's two requests, made to a floor app (see portal/devtools/floor.py)."""
-    question = Target("question", "GET", [])
-    autosave = Target("autosave", "POST", [])
-    for k, owner in enumerate(owners, start=1):
-        status, headers, _text = _call(port, "GET", f"/sign-in/{k}", {})
-        cookie = _session_cookie(headers, "")
-        path = f"/assessments/{k}/step/1"
-        status, headers, page = _call(port, "GET", path, {"Cookie": cookie})
-        if status != 200:
-            raise RuntimeError(f"floor {path} answered {status}")
-        cookie = _session_cookie(headers, cookie)
-        question.requests.append((path, {"Cookie": cookie}, ""))
-        post = {"Cookie": cookie, "Content-Type": "application/json", "X-CSRFToken": _csrf(page)}
-        for value in owner.values:
-            body = json.dumps({"question": owner.question, "value": value})
-            autosave.requests.append((f"/assessments/{k}/autosave", post, body))
-    for target in (question, autosave):
-        path, headers, body = target.requests[0]
-        status, _h, text = _call(port, target.method, path, headers, body)
-        if status != 200:
-            raise RuntimeError(f"floor {target.name}: {path} answered {status}: {text[:200]}")
-    return [question, autosave]
+    signed = []
+    for k in range(1, len(owners) + 1):
+        _status, headers, _text = _call(port, "GET", f"/sign-in/{k}", {})
+        signed.append((_session_cookie(headers, ""), k))
+    return _targets(port, owners, signed, "floor: ")
 
 
 @contextmanager
