@@ -13,9 +13,10 @@ Flask-WTF's CSRF protection, Flask-Babel and Jinja:
 Both render the real first page of questions of the household questionnaire, in Vietnamese, in
 a plain page (header, language form, questions, buttons, footer), check the CSRF token of a
 POST and normalize the answer with the questionnaire's own rule, on the same database engine as
-the portal (tables of their own, ``floor_*``). Nothing else: no permissions, province scoping,
-consent check, audit log, rate limit, request log, security headers or menu. The portal does
-all of those on every request, so its ratio to the hello-world can only be lower than theirs.
+the portal (tables of their own, ``floor_*``), reading the assessment only within the account's
+province. Nothing else: no permission or consent check, audit log, rate limit, request log,
+security headers or menu. The portal does those on every request as well, so the floors tell
+how near to the hello-world any page of the same stack can come.
 
 ``prepare(url, owners)`` creates the tables and one owner with an assessment per connection,
 before gunicorn starts; ``GET /sign-in/<k>`` signs in owner ``k`` (the benchmark's own way in:
@@ -34,7 +35,7 @@ from flask_wtf import CSRFProtect
 from jinja2 import DictLoader
 from sqlalchemy.orm import DeclarativeBase, Mapped, joinedload, mapped_column, relationship
 
-from assessments import load_all
+from assessments import Questionnaire, load_all
 from assessments.model import Question
 from portal.config import ROOT
 from portal.locking import locked
@@ -120,7 +121,7 @@ PAGE = """<!doctype html>
 """
 
 
-def _questionnaire() -> Any:
+def _questionnaire() -> Questionnaire:
     return load_all().for_audience("household")
 
 
@@ -174,7 +175,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sent(questionnaire: Any) -> tuple[Question, Any]:
+def _sent(questionnaire: Questionnaire) -> tuple[Question, Any]:
     """Return the question the autosave names and its answer, normalized as the portal does."""
     sent = request.get_json(silent=True) or {}
     try:
