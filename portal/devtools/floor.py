@@ -177,9 +177,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sent(questionnaire: Questionnaire) -> tuple[Question, Any]:
     """Return the question the autosave names and its answer, normalized as the portal does."""
-    sent = request.get_json(silent=True) or {}
+    sent = request.get_json(silent=True)
+    if not isinstance(sent, dict):
+        abort(422)
     try:
-        question = questionnaire.question(sent.get("question"))
+        question = questionnaire.question(str(sent.get("question")))
         return question, question.normalize(sent.get("value"), "vi")
     except (KeyError, ValueError):
         abort(422)
