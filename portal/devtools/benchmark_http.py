@@ -86,8 +86,8 @@ class HttpResult:
         return sum(p.bad for p, _h in self.pairs[name])
 
     def ratio(self, name: str, floor: str | None = None) -> float:
-        pairs = self.pairs[name] if floor is None else self.floors.get((floor, name), [])
-        return statistics.median([p.rps / h.rps for p, h in pairs if h.rps] or [0.0])
+        pairs = self.pairs[name] if floor is None else self.floors[(floor, name)]
+        return statistics.median(p.rps / h.rps for p, h in pairs if h.rps)
 
     def median(self, name: str, attr: str, hello: bool = False) -> float:
         return statistics.median(
@@ -132,11 +132,10 @@ class Server:
 
     def wait_ready(self) -> "Server":
         """Return once gunicorn listens and has a worker (it starts in the background)."""
-        app_spec, log_path = self.app_spec, self.log_path
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn {app_spec} stopped: see {log_path}")
+                raise RuntimeError(f"gunicorn {self.app_spec} stopped: see {self.log_path}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     pass
@@ -146,7 +145,7 @@ class Server:
             if len(self.workers()) >= 1:
                 break
         else:
-            raise RuntimeError(f"gunicorn {app_spec} did not start: see {log_path}")
+            raise RuntimeError(f"gunicorn {self.app_spec} did not start: see {self.log_path}")
         return self
 
     def workers(self) -> list[int]:
